@@ -1,0 +1,108 @@
+"""The ``zvm`` command: play a story (§ references are to the Standard).
+
+``zvm STORY`` plays in the terminal UI when standard input and output are
+terminals, headless otherwise or with ``--headless``. Exit status: 0 normal
+end (including the end of input), 1 a fatal Z-machine error, 2 a story file
+that cannot be run or a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from . import __version__
+from .errors import StoryError, ZMachineError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"zvm: {message}\n")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="zvm", description="A Z-machine interpreter: play interactive fiction.")
+    p.add_argument("story", nargs="?", help="the story file (.z1-.z8)")
+    p.add_argument("--headless", action="store_true",
+                   help="read commands from standard input and write plain text, like dfrotz")
+    p.add_argument("--seed", type=int, metavar="N",
+                   help="seed the random numbers exactly as 'dfrotz -s N' does")
+    p.add_argument("--width", type=int, default=80, metavar="N",
+                   help="wrap text at N columns (headless; 0 = no wrapping; default 80)")
+    p.add_argument("--height", type=int, default=24, metavar="N",
+                   help="screen height in lines (headless; default 24)")
+    p.add_argument("--echo", action="store_true",
+                   help="print each command after its prompt, as a transcript shows it")
+    p.add_argument("--warnings", nargs="?", const="once", default="off",
+                   choices=["off", "once", "always", "fatal"],
+                   help="report survivable Z-machine errors on standard error "
+                        "(once per kind by default; 'always'; 'fatal' stops the game)")
+    p.add_argument("--stats", action="store_true",
+                   help="at exit, print the instructions executed and the time to standard error")
+    p.add_argument("--version", action="version", version=f"zvm {__version__}")
+    return p
+
+
+def fail(message: str, status: int) -> None:
+    sys.stdout.flush()
+    sys.stderr.write(f"zvm: {message}\n")
+    sys.stderr.flush()
+    sys.exit(status)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.story is None:
+        fail("no story named (zvm STORY)", 2)
+    if args.width < 0 or args.height < 0:
+        fail("--width and --height take numbers of 0 or more", 2)
+
+    from .loader import load
+    try:
+        story = load(args.story)
+    except StoryError as e:
+        fail(f"{args.story}: {e}", 2)
+
+    from .frontend import load_frontend
+    headless = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
+    frontend_class = load_frontend("headless" if headless else "terminal")
+    if headless:
+        frontend = frontend_class(stdin=sys.stdin, stdout=sys.stdout,
+                                  width=args.width, height=args.height, echo=args.echo)
+    else:
+        frontend = frontend_class()
+
+    from .machine import Machine
+    status = 0
+    start = time.perf_counter()
+    machine = None
+    try:
+        machine = Machine(story, frontend, seed=args.seed, warnings=args.warnings)
+        machine.run()
+    except ZMachineError as e:
+        frontend.flush()
+        frontend.close()
+        fail(f"fatal: {e}", 1)
+    except KeyboardInterrupt:
+        status = 130
+    except BrokenPipeError:
+        # The reader went away: nothing more can be shown.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        status = 0
+    finally:
+        try:
+            frontend.flush()
+            frontend.close()
+        except BrokenPipeError:
+            pass
+    if args.stats and machine is not None:
+        elapsed = time.perf_counter() - start
+        sys.stderr.write(f"zvm: stats: {machine.instructions} instructions in {elapsed:.3f} s\n")
+    return status

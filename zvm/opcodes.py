@@ -1,0 +1,104 @@
+"""The opcode tables (§14), built once per version at load.
+
+Each entry says how the instruction is laid out after its operands: does it
+store a result, branch, carry inline text (§4.6-4.8). ``table(version)``
+returns a dict keyed by (kind, number), kind one of "2OP", "1OP", "0OP",
+"VAR", "EXT"; an opcode missing from a version's table is illegal there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    name: str
+    store: bool = False
+    branch: bool = False
+    text: bool = False
+
+
+def _s(name):
+    return OpSpec(name, store=True)
+
+
+def _b(name):
+    return OpSpec(name, branch=True)
+
+
+def _p(name):
+    return OpSpec(name)
+
+
+# (kind, number, first version, last version, spec)
+_TABLE = [
+    ("2OP", 1, 1, 8, _b("je")), ("2OP", 2, 1, 8, _b("jl")), ("2OP", 3, 1, 8, _b("jg")),
+    ("2OP", 4, 1, 8, _b("dec_chk")), ("2OP", 5, 1, 8, _b("inc_chk")),
+    ("2OP", 6, 1, 8, _b("jin")), ("2OP", 7, 1, 8, _b("test")),
+    ("2OP", 8, 1, 8, _s("or")), ("2OP", 9, 1, 8, _s("and")),
+    ("2OP", 10, 1, 8, _b("test_attr")), ("2OP", 11, 1, 8, _p("set_attr")),
+    ("2OP", 12, 1, 8, _p("clear_attr")), ("2OP", 13, 1, 8, _p("store")),
+    ("2OP", 14, 1, 8, _p("insert_obj")), ("2OP", 15, 1, 8, _s("loadw")),
+    ("2OP", 16, 1, 8, _s("loadb")), ("2OP", 17, 1, 8, _s("get_prop")),
+    ("2OP", 18, 1, 8, _s("get_prop_addr")), ("2OP", 19, 1, 8, _s("get_next_prop")),
+    ("2OP", 20, 1, 8, _s("add")), ("2OP", 21, 1, 8, _s("sub")),
+    ("2OP", 22, 1, 8, _s("mul")), ("2OP", 23, 1, 8, _s("div")),
+    ("2OP", 24, 1, 8, _s("mod")), ("2OP", 25, 4, 8, _s("call_2s")),
+    ("2OP", 26, 5, 8, _p("call_2n")), ("2OP", 27, 5, 8, _p("set_colour")),
+    ("2OP", 28, 5, 8, _p("throw")),
+
+    ("1OP", 0, 1, 8, _b("jz")),
+    ("1OP", 1, 1, 8, OpSpec("get_sibling", store=True, branch=True)),
+    ("1OP", 2, 1, 8, OpSpec("get_child", store=True, branch=True)),
+    ("1OP", 3, 1, 8, _s("get_parent")), ("1OP", 4, 1, 8, _s("get_prop_len")),
+    ("1OP", 5, 1, 8, _p("inc")), ("1OP", 6, 1, 8, _p("dec")),
+    ("1OP", 7, 1, 8, _p("print_addr")), ("1OP", 8, 4, 8, _s("call_1s")),
+    ("1OP", 9, 1, 8, _p("remove_obj")), ("1OP", 10, 1, 8, _p("print_obj")),
+    ("1OP", 11, 1, 8, _p("ret")), ("1OP", 12, 1, 8, _p("jump")),
+    ("1OP", 13, 1, 8, _p("print_paddr")), ("1OP", 14, 1, 8, _s("load")),
+    ("1OP", 15, 1, 4, _s("not")), ("1OP", 15, 5, 8, _p("call_1n")),
+
+    ("0OP", 0, 1, 8, _p("rtrue")), ("0OP", 1, 1, 8, _p("rfalse")),
+    ("0OP", 2, 1, 8, OpSpec("print", text=True)),
+    ("0OP", 3, 1, 8, OpSpec("print_ret", text=True)),
+    ("0OP", 4, 1, 8, _p("nop")),
+    ("0OP", 5, 1, 3, _b("save")), ("0OP", 5, 4, 4, _s("save")),
+    ("0OP", 6, 1, 3, _b("restore")), ("0OP", 6, 4, 4, _s("restore")),
+    ("0OP", 7, 1, 8, _p("restart")), ("0OP", 8, 1, 8, _p("ret_popped")),
+    ("0OP", 9, 1, 4, _p("pop")), ("0OP", 9, 5, 8, _s("catch")),
+    ("0OP", 10, 1, 8, _p("quit")), ("0OP", 11, 1, 8, _p("new_line")),
+    ("0OP", 12, 3, 3, _p("show_status")), ("0OP", 12, 4, 8, _p("nop")),
+    ("0OP", 13, 3, 8, _b("verify")), ("0OP", 15, 5, 8, _b("piracy")),
+
+    ("VAR", 0, 1, 3, _s("call")), ("VAR", 0, 4, 8, _s("call_vs")),
+    ("VAR", 1, 1, 8, _p("storew")), ("VAR", 2, 1, 8, _p("storeb")),
+    ("VAR", 3, 1, 8, _p("put_prop")),
+    ("VAR", 4, 1, 4, _p("sread")), ("VAR", 4, 5, 8, _s("aread")),
+    ("VAR", 5, 1, 8, _p("print_char")), ("VAR", 6, 1, 8, _p("print_num")),
+    ("VAR", 7, 1, 8, _s("random")), ("VAR", 8, 1, 8, _p("push")),
+    ("VAR", 9, 1, 8, _p("pull")),
+    ("VAR", 10, 3, 8, _p("split_window")), ("VAR", 11, 3, 8, _p("set_window")),
+    ("VAR", 12, 4, 8, _s("call_vs2")), ("VAR", 13, 4, 8, _p("erase_window")),
+    ("VAR", 14, 4, 8, _p("erase_line")), ("VAR", 15, 4, 8, _p("set_cursor")),
+    ("VAR", 16, 4, 8, _p("get_cursor")), ("VAR", 17, 4, 8, _p("set_text_style")),
+    ("VAR", 18, 4, 8, _p("buffer_mode")), ("VAR", 19, 3, 8, _p("output_stream")),
+    ("VAR", 20, 3, 8, _p("input_stream")), ("VAR", 21, 3, 8, _p("sound_effect")),
+    ("VAR", 22, 4, 8, _s("read_char")),
+    ("VAR", 23, 4, 8, OpSpec("scan_table", store=True, branch=True)),
+    ("VAR", 24, 5, 8, _s("not")), ("VAR", 25, 5, 8, _p("call_vn")),
+    ("VAR", 26, 5, 8, _p("call_vn2")), ("VAR", 27, 5, 8, _p("tokenise")),
+    ("VAR", 28, 5, 8, _p("encode_text")), ("VAR", 29, 5, 8, _p("copy_table")),
+    ("VAR", 30, 5, 8, _p("print_table")), ("VAR", 31, 5, 8, _b("check_arg_count")),
+
+    ("EXT", 0, 5, 8, _s("save")), ("EXT", 1, 5, 8, _s("restore")),
+    ("EXT", 2, 5, 8, _s("log_shift")), ("EXT", 3, 5, 8, _s("art_shift")),
+    ("EXT", 4, 5, 8, _s("set_font")), ("EXT", 9, 5, 8, _s("save_undo")),
+    ("EXT", 10, 5, 8, _s("restore_undo")), ("EXT", 11, 5, 8, _p("print_unicode")),
+    ("EXT", 12, 5, 8, _s("check_unicode")), ("EXT", 13, 5, 8, _p("set_true_colour")),
+]
+
+
+def table(version: int) -> dict[tuple[str, int], OpSpec]:
+    """The opcodes of one version (§14)."""
+    return {(kind, num): spec for kind, num, lo, hi, spec in _TABLE if lo <= version <= hi}

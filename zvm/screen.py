@@ -1,0 +1,167 @@
+"""The screen model (§8): windows, the upper window's cells, cursor,
+style, colours and font, kept as state for any frontend to draw.
+
+Text for the lower window goes straight to the frontend with its style;
+text for the upper window lands in ``cells`` here, and the frontend is told
+the upper window changed. Versions 1-3 get the status line (§8.2).
+"""
+
+from __future__ import annotations
+
+from .frontend import PLAIN, Frontend, Style
+
+# §8.3.7: the true colours of the standard colour numbers 2-12.
+TRUE_COLOURS = {2: 0x0000, 3: 0x001D, 4: 0x0340, 5: 0x03BD, 6: 0x59A0,
+                7: 0x7C1F, 8: 0x77A0, 9: 0x7FFF, 10: 0x5AD6, 11: 0x4631, 12: 0x2D6B}
+
+
+def colour_number(true: int) -> int:
+    """The colour number of a 15-bit true colour (§8.3.7), 1 for default."""
+    if true < 0:
+        return 1
+    for num, t in TRUE_COLOURS.items():
+        if t == true:
+            return num
+    return 1
+
+
+class Screen:
+    def __init__(self, version: int, frontend: Frontend):
+        self.version = version
+        self.frontend = frontend
+        f = frontend.features
+        self.width = f.width or 80
+        self.height = f.height or 24
+        self.reset()
+
+    def reset(self) -> None:
+        """The state at start and restart (§8.4, §8.5)."""
+        self.window = 0
+        self.upper_height = 0
+        self.cells: list[list[tuple[str, Style]]] = []
+        self.cursor = [1, 1]             # upper window: row, column (1-based)
+        self.style = PLAIN
+        self.buffering = True
+
+    # -- output ------------------------------------------------------------
+    def print(self, text: str) -> None:
+        if self.window == 0:
+            self.frontend.write(text, self.style)
+            return
+        row, col = self.cursor
+        style = self.style
+        for ch in text:
+            if ch == "\n":
+                row += 1
+                col = 1
+                continue
+            if 1 <= row <= self.upper_height and 1 <= col <= self.width:
+                self.cells[row - 1][col - 1] = (ch, style)
+            col += 1
+        self.cursor = [row, col]
+        self.frontend.upper_changed()
+
+    @property
+    def upper_rows(self) -> list[str]:
+        """The upper window's text, one string of ``width`` chars per row."""
+        return ["".join(c for c, _ in row) for row in self.cells]
+
+    # -- windows (§8.6, §8.7) -------------------------------------------
+    def _blank_row(self) -> list[tuple[str, Style]]:
+        blank = (" ", Style(0, self.style.fg, self.style.bg, 1))
+        return [blank] * self.width
+
+    def split(self, lines: int) -> None:
+        lines = max(0, min(lines, self.height))
+        old = self.upper_height
+        self.upper_height = lines
+        if lines > old:
+            self.cells.extend(self._blank_row() for _ in range(lines - old))
+        else:
+            del self.cells[lines:]
+        if self.version == 3:                       # §8.6.1.1.2
+            self.cells = [self._blank_row() for _ in range(lines)]
+        if self.cursor[0] > lines:
+            self.cursor = [1, 1]
+        self.frontend.upper_changed()
+
+    def set_window(self, window: int) -> None:
+        self.window = 1 if window == 1 else 0
+        if self.window == 1:
+            self.cursor = [1, 1]                    # §8.7.2
+
+    def erase_window(self, window: int) -> None:
+        """§8.7.3.3: -1 unsplits and clears all, -2 clears all."""
+        if window in (-1, 0xFFFF):
+            self.split(0)
+            self.window = 0
+            self.frontend.erase_lower()
+        elif window in (-2, 0xFFFE):
+            self.cells = [self._blank_row() for _ in range(self.upper_height)]
+            self.frontend.upper_changed()
+            self.frontend.erase_lower()
+        elif window == 0:
+            self.frontend.erase_lower()
+        elif window == 1:
+            self.cells = [self._blank_row() for _ in range(self.upper_height)]
+            self.cursor = [1, 1]
+            self.frontend.upper_changed()
+
+    def erase_line(self, value: int) -> None:
+        if value != 1 or self.window != 1:
+            return
+        row, col = self.cursor
+        if 1 <= row <= self.upper_height:
+            blank = self._blank_row()
+            r = self.cells[row - 1]
+            r[col - 1:] = blank[col - 1:]
+            self.frontend.upper_changed()
+
+    def set_cursor(self, line: int, column: int) -> None:
+        if self.window != 1:
+            return                                   # §8.7.2.3: lower cursor is the frontend's
+        self.cursor = [max(1, line), max(1, column)]
+
+    def get_cursor(self) -> tuple[int, int]:
+        if self.window == 1:
+            return self.cursor[0], self.cursor[1]
+        return self.height, 1
+
+    # -- style (§8.7.1), colours (§8.3), fonts (§8.1) ------------------------
+    def set_text_style(self, bits: int) -> None:
+        s = self.style
+        self.style = Style(0 if bits == 0 else (s.bits | bits), s.fg, s.bg, s.font)
+
+    def set_colour(self, fg: int, bg: int) -> None:
+        s = self.style
+        new_fg = s.fg if fg == 0 else (-1 if fg == 1 else TRUE_COLOURS.get(fg, s.fg))
+        new_bg = s.bg if bg == 0 else (-1 if bg == 1 else TRUE_COLOURS.get(bg, s.bg))
+        self.style = Style(s.bits, new_fg, new_bg, s.font)
+
+    def set_true_colour(self, fg: int, bg: int) -> None:
+        """§8.3.7 / set_true_colour: -1 default, -2 current, else 15-bit."""
+        s = self.style
+
+        def pick(value: int, current: int) -> int:
+            value = value - 0x10000 if value & 0x8000 else value
+            if value == -2:
+                return current
+            if value < 0:
+                return -1
+            return value & 0x7FFF
+
+        self.style = Style(s.bits, pick(fg, s.fg), pick(bg, s.bg), s.font)
+
+    def set_font(self, font: int) -> int:
+        """The previous font, or 0 when font is unavailable (§8.1.2)."""
+        previous = self.style.font
+        if font == 0:
+            return previous
+        if font not in (1, 4):
+            return 0
+        s = self.style
+        self.style = Style(s.bits, s.fg, s.bg, font)
+        return previous
+
+    def status_line(self, left: str, right: str) -> None:
+        self.frontend.status_line(left, right)
