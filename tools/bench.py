@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Benchmark zvm on fixed CPU-bound workloads (stdlib only).
+
+Each workload runs zvm as a subprocess, ``python -m zvm --headless --stats
+[--seed N] STORY`` with the workload's commands on standard input, and reads
+the line zvm's ``--stats`` prints to standard error at exit:
+
+    zvm: stats: N instructions in S.SSS s
+
+where S is the time zvm spent in its run loop. Reported per workload (best of
+--repeat runs): instructions, zvm's whole-process wall time, instructions per
+second (N / S), and, when dfrotz is installed, dfrotz's wall time on the same
+input measured in the same run and the ratio zvm wall / dfrotz wall.
+
+    python tools/bench.py                   # all workloads, best of 3
+    python tools/bench.py --only zork1 --repeat 1
+    python tools/bench.py --zvm "./dist/zvm"  # benchmark another zvm command
+    python tools/bench.py --startup         # time to first prompt only
+
+Workloads whose story (under ../shared) is absent are skipped with a message.
+A zvm run that fails is reported with the last line of its standard error and
+the benchmark goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+STATS = re.compile(r"^zvm: stats: (\d+) instructions in (\d+(?:\.\d+)?) s\s*$", re.M)
+
+# Praxix test groups that are pure computation (no undo, no streams to files).
+# Praxix's "quit" ends the story at once ("Goodbye."), with no confirmation.
+PRAXIX_GROUPS = "operand comarith bitwise inc incchk indirect streamop specfixes".split()
+PRAXIX_REPEAT = 25
+
+
+@dataclass
+class Workload:
+    name: str
+    story: Path
+    commands: Path | None = None      # a file of commands, or
+    text: str | None = None           # the commands themselves
+    seed: int | None = None
+    about: str = ""
+
+    def missing(self) -> Path | None:
+        for path in (self.story, self.commands):
+            if path is not None and not path.is_file():
+                return path
+        return None
+
+    def input(self) -> str:
+        if self.commands is not None:
+            return self.commands.read_text()
+        return self.text or ""
+
+
+def workloads(shared: Path) -> list[Workload]:
+    praxix_input = "".join(f"{g}\n" * PRAXIX_REPEAT for g in PRAXIX_GROUPS) + "quit\n"
+    return [
+        Workload("praxix", shared / "stories" / "praxix.z5", text=praxix_input,
+                 about=f"{len(PRAXIX_GROUPS)} Praxix groups x {PRAXIX_REPEAT}, then quit"),
+        Workload("zork1", shared / "stories" / "zork1.z3",
+                 commands=shared / "transcripts" / "zork1.cmd", seed=12,
+                 about="Zork I walkthrough (zork1.cmd), seed 12"),
+    ]
+
+
+@dataclass
+class Result:
+    walls: list[float] = field(default_factory=list)
+    loops: list[float] = field(default_factory=list)
+    instructions: int | None = None
+    error: str | None = None
+    stdout: str | None = None
+
+    @property
+    def wall(self) -> float | None:
+        return min(self.walls) if self.walls else None
+
+    @property
+    def loop(self) -> float | None:
+        return min(self.loops) if self.loops else None
+
+
+def find_dfrotz(given: str | None) -> str | None:
+    if given:
+        return given if given != "none" else None
+    found = shutil.which("dfrotz")
+    if found:
+        return found
+    if os.access("/usr/games/dfrotz", os.X_OK):
+        return "/usr/games/dfrotz"
+    return None
+
+
+def run(cmd: list[str], stdin: str, timeout: float) -> tuple[float, subprocess.CompletedProcess]:
+    env = dict(os.environ, BLESSED_QUERY_TIMEOUT_SECONDS="0.1")
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True,
+                          encoding="utf-8", errors="replace", cwd=ROOT, env=env,
+                          timeout=timeout)
+    return time.perf_counter() - start, proc
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "(no output on stderr)"
+
+
+def bench_zvm(zvm: list[str], w: Workload, repeat: int, timeout: float,
+              stats: bool = True) -> Result:
+    cmd = [*zvm, "--headless"]
+    if stats:
+        cmd.append("--stats")
+    if w.seed is not None:
+        cmd += ["--seed", str(w.seed)]
+    cmd.append(str(w.story))
+    stdin = w.input() if stats else ""
+    res = Result()
+    for _ in range(repeat):
+        try:
+            wall, proc = run(cmd, stdin, timeout)
+        except subprocess.TimeoutExpired:
+            res.error = f"timed out after {timeout:g} s"
+            return res
+        except OSError as exc:
+            res.error = f"cannot run {shlex.join(cmd)}: {exc}"
+            return res
+        if proc.returncode != 0:
+            res.error = f"exit {proc.returncode}: {last_line(proc.stderr)}"
+            return res
+        res.walls.append(wall)
+        res.stdout = proc.stdout
+        if stats:
+            found = STATS.findall(proc.stderr)
+            if not found:
+                res.error = f"no stats line: {last_line(proc.stderr)}"
+                return res
+            count, seconds = found[-1]
+            res.instructions = int(count)
+            res.loops.append(float(seconds))
+    return res
+
+
+def bench_dfrotz(dfrotz: str, w: Workload, repeat: int, timeout: float,
+                 stdin: str | None = None) -> Result:
+    cmd = [dfrotz, "-m", "-p", "-q", "-w", "80", "-h", "24", "-Z", "0"]
+    if w.seed is not None:
+        cmd += ["-s", str(w.seed)]
+    cmd.append(str(w.story))
+    res = Result()
+    for _ in range(repeat):
+        try:
+            wall, proc = run(cmd, w.input() if stdin is None else stdin, timeout)
+        except (subprocess.TimeoutExpired, OSError) as exc:
+            res.error = str(exc)
+            return res
+        if proc.returncode != 0:
+            res.error = f"exit {proc.returncode}: {last_line(proc.stderr)}"
+            return res
+        res.walls.append(wall)
+        res.stdout = proc.stdout
+    return res
+
+
+def fmt(value, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+    def line(cells):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths)))
+    out = [line(header), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Benchmark zvm against fixed workloads.")
+    ap.add_argument("--repeat", type=int, default=3, metavar="N",
+                    help="runs per measurement; the best is reported (default 3)")
+    ap.add_argument("--only", metavar="NAME", help="run only this workload (praxix, zork1)")
+    ap.add_argument("--zvm", metavar="CMD",
+                    help="zvm command to benchmark (default: this Python's -m zvm)")
+    ap.add_argument("--startup", action="store_true",
+                    help="measure only the time to the first prompt (empty input, headless)")
+    ap.add_argument("--dfrotz", metavar="PATH",
+                    help="dfrotz to compare with (default: found on PATH or /usr/games; 'none' to skip)")
+    ap.add_argument("--shared", metavar="DIR", type=Path, default=SHARED,
+                    help=f"where the stories and transcripts are (default {SHARED})")
+    ap.add_argument("--timeout", type=float, default=1800, metavar="S",
+                    help="give up on one run after S seconds (default 1800)")
+    args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
+
+    zvm = shlex.split(args.zvm) if args.zvm else [sys.executable, "-m", "zvm"]
+    dfrotz = find_dfrotz(args.dfrotz)
+    chosen = workloads(args.shared)
+    if args.only:
+        chosen = [w for w in chosen if w.name == args.only]
+        if not chosen:
+            ap.error(f"no workload named {args.only!r} "
+                     f"(have: {', '.join(w.name for w in workloads(args.shared))})")
+
+    print(f"zvm:    {shlex.join(zvm)}")
+    print(f"dfrotz: {dfrotz or 'not found (no comparison)'}")
+    print(f"best of {args.repeat}")
+    print()
+
+    ready = []
+    for w in chosen:
+        absent = w.missing()
+        if absent is not None:
+            print(f"skip {w.name}: {absent} is absent")
+        else:
+            ready.append(w)
+    if not ready:
+        print("nothing to run")
+        return 0
+
+    rows, notes = [], []
+    if args.startup:
+        for w in ready:
+            print(f"{w.name}: startup ...", flush=True)
+            z = bench_zvm(zvm, w, args.repeat, args.timeout, stats=False)
+            d = bench_dfrotz(dfrotz, w, args.repeat, args.timeout, stdin="") if dfrotz else None
+            if z.error:
+                notes.append(f"{w.name}: zvm failed: {z.error}")
+            if d is not None and d.error:
+                notes.append(f"{w.name}: dfrotz failed: {d.error}")
+            ratio = (z.wall / d.wall) if (d and z.wall and d.wall) else None
+            rows.append([w.name, fmt(z.wall, ".3f"), fmt(d.wall if d else None, ".3f"),
+                         fmt(ratio, ".1f")])
+        print()
+        print("Time to first prompt (empty input, headless), seconds")
+        print(table(["story", "zvm s", "dfrotz s", "zvm/dfrotz"], rows))
+    else:
+        for w in ready:
+            print(f"{w.name}: {w.about} ...", flush=True)
+            z = bench_zvm(zvm, w, args.repeat, args.timeout)
+            d = bench_dfrotz(dfrotz, w, args.repeat, args.timeout) if dfrotz else None
+            if z.error:
+                notes.append(f"{w.name}: zvm failed: {z.error}")
+            if d is not None and d.error:
+                notes.append(f"{w.name}: dfrotz failed: {d.error}")
+            ips = (z.instructions / z.loop) if (z.instructions and z.loop) else None
+            ratio = (z.wall / d.wall) if (d and z.wall and d.wall) else None
+            same = "-"
+            if d is not None and z.stdout is not None and d.stdout is not None:
+                same = "yes" if z.stdout == d.stdout else "no"
+            rows.append([w.name, fmt(z.instructions, ","), fmt(z.wall, ".3f"),
+                         fmt(z.loop, ".3f"), fmt(ips, ",.0f"),
+                         fmt(d.wall if d else None, ".3f"), fmt(ratio, ".1f"), same])
+        print()
+        print(table(["workload", "instructions", "zvm wall s", "zvm loop s", "instr/s",
+                     "dfrotz s", "zvm/dfrotz", "same text"], rows))
+        print()
+        print("instr/s = instructions / the run-loop seconds zvm reports; "
+              "zvm/dfrotz compares whole-process wall times;")
+        print("same text = zvm's standard output equals dfrotz's "
+              "(dfrotz 2.54 drops bold/italic text, so styled stories may differ)")
+    if notes:
+        print()
+        for note in notes:
+            print(note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
