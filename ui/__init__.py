@@ -1,0 +1,1 @@
+"""Frontends that show a running story: ``headless`` (dfrotz-style text) and ``terminal``."""

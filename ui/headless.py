@@ -1,0 +1,616 @@
+"""Headless frontend: plain text on standard output, shaped like dfrotz.
+
+The reference is the dumb interface of Frotz 2.54 run as
+``dfrotz -m -p -q -w 80 -h 24``. That program does not print text as it
+arrives. It keeps a character grid of the whole screen (``height`` rows of
+``width`` cells) and remembers which cells changed; only when it waits for
+input (or when a MORE prompt would appear, or at exit) does it print the
+rows that gained new non-blank characters since the last time, followed by
+the part of the cursor's row before the cursor as the prompt. To give the
+same bytes, this module models the same things:
+
+* the interpreter core's word buffer and word wrapping (a word is sent to
+  the screen at a space, before the character after a hyphen, at a
+  newline and whenever the buffer is flushed; a word that does not fit on
+  the line goes to the next one and the space in front of it is dropped);
+* the lower window's cursor, scrolling and MORE-prompt line counter
+  (MORE prompts are turned off, but at the moment one would appear the
+  changed rows are printed followed by one empty line);
+* the screen grid with per-cell change marks and the "spans" way of
+  printing it (runs of unchanged rows between changed ones shrink to a
+  single empty line; trailing blanks of a row are never printed).
+
+Consequences that surprise: after the player's command nothing is printed
+at once; whatever changes next decides what follows the prompt. In a
+version 1-3 story the status line is a row of the grid whose text is never
+shown (dfrotz draws it in reverse fixed-width style, which its plain
+output drops), so each turn that changes it prints an empty line - that is
+the blank line seen after each ``>`` prompt in the Zork transcripts.
+Without a status line the game's reply follows the prompt on the same
+line, as in ``>All tests:`` of the Praxix transcript.
+
+Not modelled: dfrotz's backslash escapes and ``\\`` commands in the input,
+timed input (timeouts are ignored: piped input never times out in dfrotz
+either), version 6 windows, pictures and margins. dfrotz ignores ``-p``
+(a fault of 2.54: the option never reaches its output code), so characters
+beyond ASCII are written as they are, in the stream's encoding; give it a
+UTF-8 stream for byte-identical output.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from zvm.frontend import (
+    CharRequest,
+    Features,
+    Frontend,
+    InputEnded,
+    LineRequest,
+    LineResult,
+    Style,
+)
+
+# Codes inside the word buffer (the same values the core uses).
+_NEW_STYLE = 1          # followed by the style bits
+_SPACE = 0x20
+_HYPHEN = 0x2D
+
+_STYLE_PLAIN_SET = (0, 1, 8)   # styles dfrotz 2.54 prints (roman, reverse, fixed)
+_HIDDEN = 0x100                # cell style of the status line: never printed
+_FIXED = 8
+
+_MIN_PROMPT_SPACE = 10         # columns the core wants free before line input
+_CONTEXT_LINES = 0             # lines kept after a (suppressed) MORE prompt
+_BUFFER_LIMIT = 275            # the core's word buffer size
+
+# Default Unicode translation of ZSCII 155-223 (Standard 1.1, 3.8.5.3),
+# used to turn a typed non-ASCII character into ZSCII for read_char.
+_ZSCII_EXTRA = (
+    "\u00e4\u00f6\u00fc\u00c4\u00d6\u00dc\u00df\u00bb\u00ab\u00eb\u00ef\u00ff"
+    "\u00cb\u00cf\u00e1\u00e9\u00ed\u00f3\u00fa\u00fd\u00c1\u00c9\u00cd\u00d3"
+    "\u00da\u00dd\u00e0\u00e8\u00ec\u00f2\u00f9\u00c0\u00c8\u00cc\u00d2\u00d9"
+    "\u00e2\u00ea\u00ee\u00f4\u00fb\u00c2\u00ca\u00ce\u00d4\u00db\u00e5\u00c5"
+    "\u00f8\u00d8\u00e3\u00f1\u00f5\u00c3\u00d1\u00d5\u00e6\u00c6\u00e7\u00c7"
+    "\u00fe\u00f0\u00de\u00d0\u00a3\u0153\u0152\u00a1\u00bf"
+)
+_UNICODE_TO_ZSCII = {ch: 155 + i for i, ch in enumerate(_ZSCII_EXTRA)}
+
+
+class HeadlessFrontend(Frontend):
+    """Writes the story's text to ``stdout`` exactly as dfrotz 2.54 does
+    (``-m -p -q -w WIDTH -h HEIGHT``) and reads commands, one per line,
+    from ``stdin``.
+
+    ``width`` 0 means lines are never wrapped. ``echo`` writes each command
+    and a newline after its prompt (the output then no longer matches
+    dfrotz, which never echoes). ``version`` is the story's version; by
+    default it is taken from ``screen.version`` at ``attach`` (3 if the
+    screen has none). ``drop_styled`` copies a fault of dfrotz 2.54: text
+    in any style other than roman, reverse or fixed (bold, italic and
+    combinations) is not printed at all.
+
+    Calls beyond the ``Frontend`` base that the machine may use:
+    ``erase_lower(which)`` with the erase_window argument (0, -1 or -2),
+    the attribute ``buffering`` (the buffer_mode opcode) and
+    ``close()`` at a normal end of the story (prints what is pending, as
+    dfrotz does when the story quits).
+    """
+
+    def __init__(self, stdin=None, stdout=None, width: int = 80,
+                 height: int = 24, echo: bool = False, *,
+                 version: int | None = None, drop_styled: bool = False):
+        self.stdin = sys.stdin if stdin is None else stdin
+        self.stdout = sys.stdout if stdout is None else stdout
+        self.width = max(0, int(width))
+        self.height = max(1, int(height))
+        self.echo = echo
+        self.drop_styled = drop_styled
+        self.buffering = True
+        self.last_status: tuple[str, str] | None = None
+        self.screen = None
+        self.features = Features(
+            width=self.width if self.width else 255,
+            height=self.height,
+            colour=False, bold=False, italic=False, fixed=False,
+            timed_input=True, pictures=False, sound=False)
+        self._ended = False
+        self._version = version
+        self._setup(version if version is not None else 3)
+
+    # -- set-up -----------------------------------------------------------
+    def attach(self, screen) -> None:
+        self.screen = screen
+        if self._version is None:
+            version = getattr(screen, "version", None)
+            self._setup(int(version) if version else 3)
+
+    def _setup(self, version: int) -> None:
+        """The screen as the core leaves it at the start of a story: all
+        blank, no upper window, lower cursor at the bottom (versions 1-4)
+        or the top (5+)."""
+        self.version = version
+        self._status_rows = 1 if version <= 3 else 0
+        rows, cols = self.height, self.width
+        self._ch = [[" "] * cols for _ in range(rows)]
+        self._st = [[0] * cols for _ in range(rows)]
+        self._chg = [[False] * cols for _ in range(rows)]
+        self._crow = 0                 # the grid's own cursor (0-based)
+        self._ccol = 0
+        self._dstyle = 0               # style of the cells being drawn
+        self._buf: list[int] = []      # the core's word buffer
+        self._prev = 0
+        self._style_flag = False
+        self._style = 0                # style of the text being written
+        self._need_newline = False
+        self._key_buffer: list[int] = []
+        self._upper_height = 0
+        self._upper_shadow: list[list[tuple[str, int]]] = []
+        self._lower_top = 1 + self._status_rows     # 1-based screen row
+        self._lower_rows = rows - self._status_rows
+        self._line_count = 0
+        self._x = 1                    # lower window cursor, 1-based
+        self._y = self._home_row()
+        self._update_cursor()
+
+    def _home_row(self) -> int:
+        return self._lower_rows if self.version <= 4 else 1
+
+    # -- the grid ---------------------------------------------------------
+    def _fit(self, row: int, col: int) -> bool:
+        """Make sure the cell exists (rows grow when width is 0)."""
+        if not 0 <= row < self.height or col < 0:
+            return False
+        if self.width:
+            return col < self.width
+        line = self._ch[row]
+        if col >= len(line):
+            extra = col + 1 - len(line)
+            line.extend(" " * extra)
+            self._st[row].extend([0] * extra)
+            self._chg[row].extend([False] * extra)
+        return True
+
+    def _set_cell(self, row: int, col: int, ch: str, style: int) -> None:
+        if not self._fit(row, col):
+            return
+        self._chg[row][col] = (self._ch[row][col] != ch
+                               or self._st[row][col] != style)
+        self._ch[row][col] = ch
+        self._st[row][col] = style
+
+    def _erase_rows(self, top: int, bottom: int) -> None:
+        """Blank 0-based rows top..bottom (inclusive) in the drawing style."""
+        for row in range(max(top, 0), min(bottom, self.height - 1) + 1):
+            for col in range(len(self._ch[row])):
+                self._set_cell(row, col, " ", self._dstyle)
+
+    def _scroll_lower(self) -> None:
+        """Move the lower window's rows up one, change marks included; the
+        bottom row is then blanked cell by cell, so cells that held text
+        count as changed (to blank), as in dfrotz."""
+        top = self._lower_top - 1
+        bottom = top + self._lower_rows - 1
+        for row in range(top, bottom):
+            self._ch[row] = list(self._ch[row + 1])
+            self._st[row] = list(self._st[row + 1])
+            self._chg[row] = list(self._chg[row + 1])
+        self._erase_rows(bottom, bottom)
+
+    def _draw_char(self, ch: str) -> None:
+        """Put one character at the grid cursor and advance it; at the
+        right edge the grid cursor moves to the next row by itself (the
+        core's cursor does not know, which matters for over-long words)."""
+        self._set_cell(self._crow, self._ccol, ch, self._dstyle)
+        self._ccol += 1
+        if self.width and self._ccol == self.width:
+            if self._crow == self.height - 1:
+                self._ccol -= 1
+            else:
+                self._crow += 1
+                self._ccol = 0
+
+    def _display(self, code: int) -> None:
+        if code >= 0xA0 or 32 <= code <= 126:
+            self._draw_char(chr(code))
+
+    def _display_string(self, codes: list[int]) -> None:
+        i = 0
+        while i < len(codes):
+            code = codes[i]
+            if code == _NEW_STYLE:
+                i += 1
+                if i < len(codes):
+                    self._dstyle = codes[i]
+            else:
+                self._display(code)
+            i += 1
+
+    # -- printing the grid --------------------------------------------------
+    def _cell_text(self, ch: str, style: int) -> str:
+        if style & _HIDDEN:
+            return ""
+        if self.drop_styled and style not in _STYLE_PLAIN_SET:
+            return ""
+        return ch
+
+    def _row_text(self, row: int, upto: int | None = None) -> str:
+        chars, styles = self._ch[row], self._st[row]
+        if upto is None:
+            upto = len(chars)
+            while upto > 0 and chars[upto - 1] == " ":
+                upto -= 1
+        upto = min(upto, len(chars))
+        return "".join(self._cell_text(chars[c], styles[c]) for c in range(upto))
+
+    def _show_row(self, row: int) -> None:
+        self.stdout.write(("" if row < 0 else self._row_text(row)) + "\n")
+
+    def _row_changed(self, row: int) -> bool:
+        chars, changed = self._ch[row], self._chg[row]
+        return any(changed[c] and chars[c] != " " for c in range(len(chars)))
+
+    def _show_screen(self, show_cursor: bool) -> None:
+        changed = [self._row_changed(r) for r in range(self.height)]
+        changed.append(False)
+        rows = [r for r in range(self.height) if changed[r]]
+        if not rows:
+            return
+        first, last = rows[0], rows[-1]
+        if show_cursor and self._crow == last:
+            tail = self._ch[last][self._ccol:]
+            if all(ch == " " for ch in tail):
+                last -= 1
+        r = first
+        while r <= last:
+            if changed[r] or changed[r + 1]:
+                self._show_row(r)
+            else:
+                while not changed[r + 1]:
+                    r += 1
+                self._show_row(-1)
+            r += 1
+        if show_cursor and self._crow > last + 1:
+            self._show_row(last + 1 if self._crow == last + 2 else -1)
+        for marks in self._chg:
+            for c in range(len(marks)):
+                marks[c] = False
+
+    def _show_prompt(self) -> None:
+        self.stdout.write(self._row_text(self._crow, self._ccol))
+
+    # -- the core's lower window --------------------------------------------
+    def _units_left(self) -> int:
+        if not self.width:
+            return 1 << 30
+        return self.width - self._x + 1
+
+    def _update_cursor(self) -> None:
+        self._crow = min(self._lower_top + self._y - 2, self.height - 1)
+        self._ccol = self._x - 1
+
+    def _screen_new_line(self) -> None:
+        self._x = 1
+        if self._y + 1 > self._lower_rows:
+            if self._lower_rows > 0:
+                self._scroll_lower()
+        else:
+            self._y += 1
+        self._update_cursor()
+        above = self._y - 1
+        below = self._lower_rows - self._y + 1
+        self._line_count += 1
+        if self._line_count >= above + below - 1:
+            # A MORE prompt with MORE prompts off: show, then a blank line.
+            self._show_screen(False)
+            self._show_row(-1)
+            self._line_count = _CONTEXT_LINES
+
+    @staticmethod
+    def _width_of(codes: list[int], start: int = 0) -> int:
+        width, i = 0, start
+        while i < len(codes):
+            if codes[i] == _NEW_STYLE:
+                i += 2
+                continue
+            width += 1
+            i += 1
+        return width
+
+    def _screen_word(self, codes: list[int]) -> None:
+        width = self._width_of(codes)
+        start = 0
+        if self._units_left() < width:
+            last_is_space = width >= 1 and codes[width - 1] == _SPACE
+            if codes and codes[0] == _SPACE:
+                start = 1
+                width = self._width_of(codes, 1)
+            if not last_is_space:
+                self._screen_new_line()
+        self._display_string(codes[start:])
+        self._x += width
+
+    def _screen_char(self, code: int) -> None:
+        if self._units_left() < 1:
+            self._screen_new_line()
+        self._display(code)
+        self._x += 1
+
+    def _flush_buffer(self) -> None:
+        if not self._buf:
+            return
+        word, self._buf = self._buf, []
+        self._prev = 0
+        self._screen_word(word)
+
+    def _new_line(self) -> None:
+        self._flush_buffer()
+        self._screen_new_line()
+        self._need_newline = False
+
+    def _print_code(self, code: int) -> None:
+        """The core's character output: buffer words, break them at a
+        space and after a hyphen that is not followed by another one."""
+        self._need_newline = True
+        if not self.buffering:
+            if code == 13:
+                self._new_line()
+            elif code == _NEW_STYLE:
+                pass
+            else:
+                self._screen_char(code)
+            return
+        if not self._style_flag:
+            if code == 13:
+                self._new_line()
+                return
+            if code == 0:
+                return
+            if code == _SPACE or (self._prev == _HYPHEN and code != _HYPHEN):
+                self._flush_buffer()
+            if code == _NEW_STYLE:
+                self._style_flag = True
+            self._prev = code
+        else:
+            self._style_flag = False
+        self._buf.append(code)
+        if len(self._buf) >= _BUFFER_LIMIT:
+            self._flush_buffer()
+
+    def _set_style(self, bits: int) -> None:
+        if bits == self._style:
+            return
+        self._style = bits
+        if self.buffering:
+            self._print_code(_NEW_STYLE)
+            self._print_code(bits)
+        else:
+            self._dstyle = bits
+
+    # -- output -------------------------------------------------------------
+    def write(self, text: str, style: Style = Style()) -> None:
+        if not text:
+            return
+        self._set_style(style.bits & 0xF)
+        for ch in text:
+            if ch == "\n":
+                self._print_code(13)
+            elif ch == "\t":
+                self._print_code(_SPACE)
+            else:
+                self._print_code(ord(ch))
+
+    def flush(self) -> None:
+        """Send the word buffer to the grid (the core's flush_buffer: the
+        machine calls this where Frotz flushes, e.g. set_window,
+        set_cursor, buffer_mode). Nothing is printed until input."""
+        self._flush_buffer()
+
+    def status_line(self, left: str, right: str) -> None:
+        """Draw the version 1-3 status line into the grid's top row. dfrotz
+        never prints its text, but a changed status line makes its row
+        print as an empty line at the next input."""
+        self._flush_buffer()
+        self.last_status = (left, right)
+        if not self._status_rows:
+            return
+        for col, ch in enumerate(self._status_text(left, right)):
+            self._set_cell(0, col, ch, _HIDDEN | 9)
+        self._update_cursor()
+
+    def _status_text(self, left: str, right: str) -> str:
+        """The status row as Frotz lays it out: the location after one
+        space, the score at column width-30 and the moves at width-14
+        (or the time at width-20)."""
+        cols = self.width or 80
+        text = " " + left
+
+        def pad(column: int) -> None:
+            nonlocal text
+            if len(text) < cols - column:
+                text += " " * (cols - column - len(text))
+
+        words = right.split()
+        if len(words) == 4 and words[0] == "Score:" and words[2] == "Moves:":
+            pad(30)
+            text += "Score: " + words[1]
+            pad(14)
+            text += "Moves: " + words[3]
+        elif words[:1] == ["Time:"]:
+            pad(20)
+            text += "Time: " + " ".join(words[1:])
+        elif right:
+            pad(len(right) + 1)
+            text += right
+        pad(0)
+        return text[:cols]
+
+    def upper_changed(self) -> None:
+        """Copy the upper window into the grid. Only cells that differ
+        (character or style) from the previous call are written, so call
+        this after each operation on the upper window (split, erase, each
+        print): dfrotz marks a cell changed whenever a write differs from
+        what the cell held just before, so erasing and redrawing the same
+        text counts as a change. Styles come from ``screen.upper_styles``
+        (rows of style bits, one per cell) when the screen has them;
+        otherwise all upper text is taken as roman."""
+        self._flush_buffer()
+        screen = self.screen
+        height = int(getattr(screen, "upper_height", 0) or 0)
+        rows = list(getattr(screen, "upper_rows", None) or [])
+        styles = list(getattr(screen, "upper_styles", None) or [])
+        if height != self._upper_height:
+            self._split(height)
+        top = self._status_rows
+        shadow = []
+        for i in range(min(height, self.height - top)):
+            text = rows[i] if i < len(rows) else ""
+            bits = list(styles[i]) if i < len(styles) else []
+            new = [(ch, (bits[c] if c < len(bits) else 0) & 0xF | _FIXED)
+                   for c, ch in enumerate(text)]
+            old = self._upper_shadow[i] if i < len(self._upper_shadow) else []
+            for col in range(max(len(new), len(old))):
+                a = new[col] if col < len(new) else (" ", _FIXED)
+                b = old[col] if col < len(old) else (" ", _FIXED)
+                if a != b:
+                    self._set_cell(top + i, col, a[0], a[1])
+            shadow.append(new)
+        self._upper_shadow = shadow
+        self._update_cursor()
+
+    def _split(self, height: int) -> None:
+        height = max(0, min(height, self.height - self._status_rows))
+        old_top = self._lower_top
+        self._upper_height = height
+        self._lower_top = 1 + self._status_rows + height
+        self._lower_rows = self.height - self._status_rows - height
+        self._y += old_top - self._lower_top
+        if self._y < 1:
+            self._y = self._home_row()
+            self._x = 1
+        if self.version == 3 and height:
+            top = self._status_rows
+            self._erase_rows(top, top + height - 1)
+            self._upper_shadow = []
+        del self._upper_shadow[height:]
+
+    def erase_lower(self, which: int = 0) -> None:
+        """erase_window 0 (the lower window; cursor to its home row),
+        -1 (whole screen, unsplit, cursor home) or -2 (whole screen; the
+        cursor stays). dfrotz does not flush the word buffer first."""
+        if which in (-1, -2):
+            self._erase_rows(0, self.height - 1)
+            self._upper_shadow = []
+            if which == -1:
+                # Frotz unsplits (which flushes the word buffer at the old
+                # cursor position) and then homes the cursor.
+                self._flush_buffer()
+                self._split(0)
+                self._y, self._x = self._home_row(), 1
+                self._update_cursor()
+        else:
+            top = self._lower_top - 1
+            self._erase_rows(top, top + self._lower_rows - 1)
+            self._y, self._x = self._home_row(), 1
+            self._update_cursor()
+        self._line_count = 0
+
+    def sound_effect(self, number: int) -> None:
+        """Bleeps 1 and 2: dfrotz writes its visual bell straight away,
+        ahead of any rows it has not shown yet."""
+        if number in (1, 2):
+            pitch = "HIGH" if number == 1 else "LOW"
+            self.stdout.write(f"[{pitch}-PITCHED BEEP]\n")
+
+    def message(self, text: str) -> None:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    # -- input --------------------------------------------------------------
+    def _read_raw_line(self) -> str:
+        line = self.stdin.readline()
+        if not line:
+            self._ended = True
+            try:
+                self.stdout.flush()
+            except (OSError, ValueError):
+                pass
+            raise InputEnded()
+        if line.endswith("\n"):
+            line = line[:-1]
+        if line.endswith("\r"):
+            line = line[:-1]
+        return line
+
+    def read_line(self, request: LineRequest) -> LineResult:
+        """Show what changed and the prompt, then read one line. The typed
+        text extends ``request.preloaded``. Timeouts are ignored."""
+        self._key_buffer = []
+        self._flush_buffer()
+        preloaded = request.preloaded or ""
+        if self._units_left() + len(preloaded) < _MIN_PROMPT_SPACE:
+            self._screen_new_line()
+        self._show_screen(True)
+        self._show_prompt()
+        self.stdout.flush()
+        typed = self._read_raw_line()
+        if self.echo:
+            self.stdout.write(typed + "\n")
+        self._put_input(typed)
+        text = (preloaded + typed)[:max(0, request.max_len)]
+        self._x += len(typed)
+        self._line_count = 0
+        self._screen_new_line()
+        self._need_newline = False
+        return LineResult(text, 13)
+
+    def _put_input(self, typed: str) -> None:
+        """The typed text goes into the grid after the cursor without being
+        marked as changed (dfrotz never prints it)."""
+        row, col = self._crow, self._ccol
+        for ch in typed:
+            if self.width and col >= self.width:
+                row, col = row + 1, 0
+            if not self._fit(row, col):
+                break
+            self._ch[row][col] = ch
+            self._st[row][col] = 0
+            col += 1
+        self._crow, self._ccol = row, col
+
+    def read_char(self, request: CharRequest) -> int:
+        """One key: dfrotz reads a whole line and hands out its characters
+        one per request; an empty line is Enter (13). Only when the line is
+        used up is the screen shown and the next line read."""
+        self._flush_buffer()
+        if not self._key_buffer:
+            self._show_screen(True)
+            self._show_prompt()
+            self.stdout.flush()
+            line = self._read_raw_line()
+            if self.echo:
+                self.stdout.write(line + "\n")
+            self._key_buffer = [ord(c) for c in line] if line else [13]
+        code = self._key_buffer.pop(0)
+        self._line_count = 0
+        if code == 10:
+            return 13
+        if 32 <= code <= 126 or code == 13:
+            return code
+        return _UNICODE_TO_ZSCII.get(chr(code), ord("?"))
+
+    # -- lifecycle ----------------------------------------------------------
+    def close(self) -> None:
+        """At a normal end of the story: finish the pending line and print
+        what has changed (dfrotz at quit). After the input ran out dfrotz
+        prints nothing more, and neither does this."""
+        if self._ended:
+            return
+        self._ended = True
+        if self._need_newline:
+            self._new_line()
+        self._show_screen(False)
+        try:
+            self.stdout.flush()
+        except (OSError, ValueError):
+            pass
