@@ -123,14 +123,17 @@ class Frontend:
     def upper_changed(self) -> None:
         """The upper window's cells or size changed (§8.6, §8.7)."""
 
-    def erase_lower(self) -> None:
-        """The lower window was erased (erase_window 0, -1 or -2)."""
+    def erase_lower(self, which: int = 0) -> None:
+        """erase_window's argument: 0 the lower window; -1 the whole screen,
+        unsplit (also at restart); -2 the whole screen, split kept (§8.7.3.3)."""
 
     def status_line(self, left: str, right: str) -> None:
         """Versions 1-3: show the status line (§8.2)."""
 
     def flush(self) -> None:
-        """Output so far should become visible (before input, at exit)."""
+        """A word boundary forced by the game: the machine calls this where
+        text buffering must break (window, cursor, colour, stream and buffer
+        mode changes), as Frotz's core does."""
 
     def sound_effect(self, number: int) -> None:
         """Bleeps 1 and 2 (§9.2); other sounds need sound resources."""

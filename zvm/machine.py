@@ -75,7 +75,8 @@ class Machine(Opcodes):
     # -- start and restart (§6.1.3, §11.1) -----------------------------------
     def reset(self) -> None:
         keep = 0
-        if hasattr(self, "frames"):
+        restart = hasattr(self, "frames")
+        if restart:
             keep = ((self.mem[0x10] << 8) | self.mem[0x11]) & 0x0003   # transcript, fixed pitch
         self.mem[:self.dyn_end] = self.original_dynamic
         self.mem[0x11] |= keep
@@ -88,7 +89,7 @@ class Machine(Opcodes):
         self.transcript_on = bool(keep & 1)
         self._transcript = None
         self.record_on = False
-        self.screen.reset()
+        self.screen.reset(restart)
         self.rng.reset()
         self.set_header()
         self.pc = self.header.initial_pc

@@ -83,6 +83,7 @@ class Opcodes:
         return os.path.splitext(os.path.basename(self.story.path))[0]
 
     def op_output_stream(self, ins, number, table=0, width=0):
+        self.frontend.flush()
         n = signed(number)
         if n == 0:
             return ins.next
@@ -108,6 +109,7 @@ class Opcodes:
 
     def op_input_stream(self, ins, number):
         # §10.2: stream 1 (a file of commands) is offered by the frontend's replay.
+        self.frontend.flush()
         return ins.next
 
     # -- text ---------------------------------------------------------------
@@ -143,6 +145,7 @@ class Opcodes:
         return self._store(ins, 0)
 
     def op_print_table(self, ins, table, width, height=1, skip=0):
+        self.frontend.flush()
         mem = self.mem
         for row in range(height):
             a = table + row * (width + skip)
@@ -211,7 +214,7 @@ class Opcodes:
         return ins.next
 
     def op_buffer_mode(self, ins, flag):
-        self.screen.buffering = bool(flag)
+        self.screen.set_buffering(bool(flag))
         return ins.next
 
     def op_set_colour(self, ins, fg, bg, window=0):

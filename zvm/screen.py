@@ -34,14 +34,22 @@ class Screen:
         self.height = f.height or 24
         self.reset()
 
-    def reset(self) -> None:
+    def reset(self, restart: bool = False) -> None:
         """The state at start and restart (§8.4, §8.5)."""
+        if restart:
+            self.frontend.erase_lower(-1)
         self.window = 0
         self.upper_height = 0
         self.cells: list[list[tuple[str, Style]]] = []
         self.cursor = [1, 1]             # upper window: row, column (1-based)
         self.style = PLAIN
-        self.buffering = True
+        self.set_buffering(True)
+
+    def set_buffering(self, on: bool) -> None:
+        """buffer_mode (§8.7.2.2): word-wrap the lower window or not."""
+        self.frontend.flush()
+        self.buffering = on
+        self.frontend.buffering = on
 
     # -- output ------------------------------------------------------------
     def print(self, text: str) -> None:
@@ -66,6 +74,11 @@ class Screen:
         """The upper window's text, one string of ``width`` chars per row."""
         return ["".join(c for c, _ in row) for row in self.cells]
 
+    @property
+    def upper_styles(self) -> list[list[int]]:
+        """The style bits (§8.7.1) of each upper window cell."""
+        return [[st.bits for _, st in row] for row in self.cells]
+
     # -- windows (§8.6, §8.7) -------------------------------------------
     def _blank_row(self) -> list[tuple[str, Style]]:
         blank = (" ", Style(0, self.style.fg, self.style.bg, 1))
@@ -86,28 +99,31 @@ class Screen:
         self.frontend.upper_changed()
 
     def set_window(self, window: int) -> None:
+        self.frontend.flush()
         self.window = 1 if window == 1 else 0
         if self.window == 1:
             self.cursor = [1, 1]                    # §8.7.2
 
     def erase_window(self, window: int) -> None:
         """§8.7.3.3: -1 unsplits and clears all, -2 clears all."""
-        if window in (-1, 0xFFFF):
-            self.split(0)
+        if window == -1:
+            self.upper_height = 0
+            self.cells = []
+            self.cursor = [1, 1]
             self.window = 0
-            self.frontend.erase_lower()
-        elif window in (-2, 0xFFFE):
+            self.frontend.erase_lower(-1)
+        elif window == -2:
             self.cells = [self._blank_row() for _ in range(self.upper_height)]
-            self.frontend.upper_changed()
-            self.frontend.erase_lower()
+            self.frontend.erase_lower(-2)
         elif window == 0:
-            self.frontend.erase_lower()
+            self.frontend.erase_lower(0)
         elif window == 1:
             self.cells = [self._blank_row() for _ in range(self.upper_height)]
             self.cursor = [1, 1]
             self.frontend.upper_changed()
 
     def erase_line(self, value: int) -> None:
+        self.frontend.flush()
         if value != 1 or self.window != 1:
             return
         row, col = self.cursor
@@ -118,11 +134,13 @@ class Screen:
             self.frontend.upper_changed()
 
     def set_cursor(self, line: int, column: int) -> None:
+        self.frontend.flush()
         if self.window != 1:
             return                                   # §8.7.2.3: lower cursor is the frontend's
         self.cursor = [max(1, line), max(1, column)]
 
     def get_cursor(self) -> tuple[int, int]:
+        self.frontend.flush()
         if self.window == 1:
             return self.cursor[0], self.cursor[1]
         return self.height, 1
@@ -133,6 +151,7 @@ class Screen:
         self.style = Style(0 if bits == 0 else (s.bits | bits), s.fg, s.bg, s.font)
 
     def set_colour(self, fg: int, bg: int) -> None:
+        self.frontend.flush()
         s = self.style
         new_fg = s.fg if fg == 0 else (-1 if fg == 1 else TRUE_COLOURS.get(fg, s.fg))
         new_bg = s.bg if bg == 0 else (-1 if bg == 1 else TRUE_COLOURS.get(bg, s.bg))
@@ -140,6 +159,7 @@ class Screen:
 
     def set_true_colour(self, fg: int, bg: int) -> None:
         """§8.3.7 / set_true_colour: -1 default, -2 current, else 15-bit."""
+        self.frontend.flush()
         s = self.style
 
         def pick(value: int, current: int) -> int:
