@@ -30,7 +30,7 @@ from .compiler import Compiler
 
 INTERP_NUMBER = 6          # §11.1.3: IBM PC, the usual choice for modern interpreters
 INTERP_VERSION = ord("Z")
-MAX_FRAMES = 4096          # deeper recursion than any story needs; stops runaway loops
+MAX_FRAMES = 16384         # at 4+ words a frame, a stack of well over 64K words (§6.3)
 
 
 class _InterruptDone(Exception):
@@ -61,6 +61,7 @@ class Machine(Opcodes):
         self.objects = ObjectTable(self.mem, v, h.objects, self.warn)
         self.dictionaries = Dictionaries(self.mem, v, self.codec, h.static_base, h.dictionary)
         self.compiler = Compiler(self)
+        self._routines: dict[int, tuple[int, tuple]] = {}
         # The cache has one more slot than memory: the return address of
         # interrupt routines, whose closure ends a nested run.
         self.cache: list = [None] * len(self.mem) + [self._interrupt_return]
@@ -268,10 +269,32 @@ class Machine(Opcodes):
 
     # -- calls and returns (§6.4, §6.5) -------------------------------------
     def call(self, packed: int, args: tuple, store: int, return_pc: int) -> int:
-        if packed == 0:                          # §6.4.3: calling 0 returns false
-            if store >= 0:
-                self.set_var(store, 0)
-            return return_pc
+        """§6.4: start a routine; returns the address of its first instruction."""
+        routine = self._routines.get(packed)
+        if routine is None:
+            if packed == 0:                      # §6.4.3: calling 0 returns false
+                if store >= 0:
+                    self.set_var(store, 0)
+                return return_pc
+            routine = self._routine(packed)
+        start, initial = routine
+        if len(self.frames) >= MAX_FRAMES:
+            raise ZMachineError("call stack overflow")
+        new_locals = list(initial)
+        if args:
+            k = len(initial)
+            if len(args) < k:
+                k = len(args)
+            new_locals[:k] = args[:k]
+        self.frames.append((return_pc, store, self.locals, self.stack, self.argc))
+        self.locals = new_locals
+        self.stack = []
+        self.argc = len(args)
+        return start
+
+    def _routine(self, packed: int) -> tuple[int, tuple]:
+        """A routine's first instruction and initial locals (§5.2); kept when
+        the routine lies outside dynamic memory, where it cannot change."""
         addr = self.header.routine_address(packed)
         mem = self.mem
         if addr >= len(mem):
@@ -279,24 +302,16 @@ class Machine(Opcodes):
         n = mem[addr]
         if n > 15:
             raise ZMachineError(f"call to ${addr:x}, which is not a routine ({n} locals)")
-        if len(self.frames) >= MAX_FRAMES:
-            raise ZMachineError("call stack overflow")
         if self.version <= 4:
             a = addr + 1
-            new_locals = [(mem[a + 2 * i] << 8) | mem[a + 2 * i + 1] for i in range(n)]
+            initial = tuple((mem[a + 2 * i] << 8) | mem[a + 2 * i + 1] for i in range(n))
             start = addr + 1 + 2 * n
         else:
-            new_locals = [0] * n
+            initial = (0,) * n
             start = addr + 1
-        argc = len(args)
-        if argc:
-            k = min(argc, n)
-            new_locals[:k] = args[:k]
-        self.frames.append((return_pc, store, self.locals, self.stack, self.argc))
-        self.locals = new_locals
-        self.stack = []
-        self.argc = argc
-        return start
+        if addr >= self.dyn_end:
+            self._routines[packed] = (start, initial)
+        return start, initial
 
     def ret(self, value: int) -> int:
         try:
