@@ -40,11 +40,13 @@ OPCODE_STORIES = {
     "opcodes.z8": 363,
 }
 
-# Fatal-error stories and the text each prints before failing.
+# Fatal-error stories: the text each prints before failing, and what the
+# error message must name.
 FATAL_STORIES = {
-    "fatal_div0.z5": "before",
-    "fatal_underflow.z5": "before",
-    "fatal_jump.z5": "before",
+    "fatal_div0.z5": ("before", "division by zero"),
+    "fatal_underflow.z5": ("before", "stack underflow"),
+    "fatal_jump.z5": ("before", "outside memory"),
+    "fatal_illegal.z3": ("before", "call_vn"),
 }
 
 SUMMARY_RE = re.compile(r"^(\d+) passed, 0 failed$")
@@ -91,8 +93,9 @@ def test_opcode_story(name, expected):
         f"{name}: {match.group(1)} checks passed, expected {expected}\n{context}")
 
 
-@pytest.mark.parametrize("name,before", sorted(FATAL_STORIES.items()))
-def test_fatal_story(name, before):
+@pytest.mark.parametrize("name,expected", sorted(FATAL_STORIES.items()))
+def test_fatal_story(name, expected):
+    before, what = expected
     story = story_path(name)
     proc = run_zvm(story)
     context = (f"--- stdout ---\n{tail(proc.stdout)}\n"
@@ -106,6 +109,7 @@ def test_fatal_story(name, before):
     assert FATAL_RE.match(err_lines[0]), (
         f"{name}: stderr line {err_lines[0]!r} does not match "
         f"'zvm: fatal: <message> (PC = $xxxx)'\n{context}")
+    assert what in err_lines[0], f"{name}: the error should name {what!r}"
     assert before in proc.stdout, (
         f"{name}: text printed before the error ({before!r}) missing from "
         f"stdout\n{context}")

@@ -8,7 +8,7 @@ into Python code, and the disassembler reads Instructions too. Operand types
 from __future__ import annotations
 
 from .errors import ZMachineError
-from .opcodes import OpSpec
+from .opcodes import OpSpec, known_name
 
 LARGE, SMALL, VARIABLE, OMITTED = 0, 1, 2, 3
 
@@ -83,8 +83,9 @@ def decode(mem, addr: int, ops: dict[tuple[str, int], OpSpec], version: int,
         types.append(VARIABLE if b & 0x20 else SMALL)
     spec = ops.get((kind, number))
     if spec is None:
-        raise ZMachineError(
-            f"illegal opcode {kind}:{number} (byte ${b:02x}) in version {version}", addr)
+        known = known_name(kind, number)
+        what = f"{kind}:{number} (byte ${b:02x})" + (f", which is {known}," if known else "")
+        raise ZMachineError(f"illegal opcode {what} in version {version}", addr)
     operands = []
     for t in types:
         if t == OMITTED:

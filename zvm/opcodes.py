@@ -102,3 +102,11 @@ _TABLE = [
 def table(version: int) -> dict[tuple[str, int], OpSpec]:
     """The opcodes of one version (§14)."""
     return {(kind, num): spec for kind, num, lo, hi, spec in _TABLE if lo <= version <= hi}
+
+
+def known_name(kind: str, number: int) -> str | None:
+    """The opcode's name in whichever versions have it, for error messages."""
+    for k, num, lo, hi, spec in _TABLE:
+        if k == kind and num == number:
+            return f"{spec.name} (versions {lo}-{hi})" if lo != hi else f"{spec.name} (version {lo})"
+    return None
