@@ -69,7 +69,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from .frontend import load_frontend
     headless = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
-    frontend_class = load_frontend("headless" if headless else "terminal")
+    if not headless:
+        try:
+            frontend_class = load_frontend("terminal")
+        except (LookupError, ImportError):
+            sys.stderr.write("zvm: the terminal UI is not available here; playing headless\n")
+            headless = True
+    if headless:
+        frontend_class = load_frontend("headless")
     if headless:
         frontend = frontend_class(stdin=sys.stdin, stdout=sys.stdout,
                                   width=args.width, height=args.height, echo=args.echo)
