@@ -37,10 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="screen height in lines (headless; default 24)")
     p.add_argument("--echo", action="store_true",
                    help="print each command after its prompt, as a transcript shows it")
-    p.add_argument("--warnings", nargs="?", const="once", default="off",
-                   choices=["off", "once", "always", "fatal"],
-                   help="report survivable Z-machine errors on standard error "
-                        "(once per kind by default; 'always'; 'fatal' stops the game)")
+    p.add_argument("--warnings", dest="warnings", action="store_const", const="once",
+                   default="off",
+                   help="report survivable Z-machine errors on standard error, once per "
+                        "kind; --warnings=always reports each, --warnings=fatal stops the game")
+    # "--warnings=MODE" arrives here (see main): a flag that takes no value
+    # cannot swallow the story name that follows it.
+    p.add_argument("--warnings-mode", dest="warnings", choices=WARNING_MODES,
+                   help=argparse.SUPPRESS)
     p.add_argument("--stats", action="store_true",
                    help="at exit, print the instructions executed and the time to standard error")
     p.add_argument("--version", action="version", version=f"zvm {__version__}")
@@ -54,7 +58,13 @@ def fail(message: str, status: int) -> None:
     sys.exit(status)
 
 
+WARNING_MODES = ["off", "once", "always", "fatal"]
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = [a.replace("--warnings=", "--warnings-mode=", 1) if a.startswith("--warnings=") else a
+            for a in argv]
     args = build_parser().parse_args(argv)
     if args.story is None:
         fail("no story named (zvm STORY)", 2)
