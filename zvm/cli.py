@@ -88,38 +88,62 @@ def main(argv: list[str] | None = None) -> int:
     if headless:
         frontend_class = load_frontend("headless")
     if headless:
+        # dfrotz writes UTF-8 whatever the locale; undecodable input bytes
+        # become U+FFFD rather than an exception.
+        for stream in (sys.stdin, sys.stdout):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(encoding="utf-8", errors="replace")
         frontend = frontend_class(stdin=sys.stdin, stdout=sys.stdout,
                                   width=args.width, height=args.height, echo=args.echo)
     else:
         frontend = frontend_class()
 
     from .machine import Machine
-    status = 0
+    status, error, machine = 0, None, None
     start = time.perf_counter()
-    machine = None
     try:
         machine = Machine(story, frontend, seed=args.seed, warnings=args.warnings)
         machine.run()
     except ZMachineError as e:
-        frontend.flush()
-        frontend.close()
-        fail(f"fatal: {e}", 1)
+        status, error = 1, f"fatal: {e}"
     except KeyboardInterrupt:
         status = 130
     except BrokenPipeError:
-        # The reader went away: nothing more can be shown.
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        status = 0
+        status = _reader_gone()
+    except Exception as e:                  # a fault of zvm's own: report, don't dump
+        status, error = 1, f"internal error: {type(e).__name__}: {e} ({_crash_report(story.path)})"
     finally:
         try:
-            frontend.flush()
             frontend.close()
         except BrokenPipeError:
-            pass
+            status = _reader_gone()
+    if error:
+        fail(error, status)
     if args.stats and machine is not None:
         elapsed = time.perf_counter() - start
         sys.stderr.write(f"zvm: stats: {machine.instructions} instructions in {elapsed:.3f} s\n")
     return status
+
+
+def _reader_gone() -> int:
+    """Standard output's reader went away: nothing more can be shown."""
+    try:
+        sys.stdout = open(os.devnull, "w")
+    except OSError:
+        pass
+    return 0
+
+
+def _crash_report(story_path: str) -> str:
+    """Write the traceback of the exception being handled to a file and
+    say where it is."""
+    import tempfile
+    import traceback
+    try:
+        fd, path = tempfile.mkstemp(prefix="zvm-crash-", suffix=".txt")
+        with os.fdopen(fd, "w") as f:
+            f.write(f"zvm {__version__}, story {story_path}\n\n")
+            traceback.print_exc(file=f)
+        return f"details in {path}"
+    except OSError:
+        return "no crash report could be written"

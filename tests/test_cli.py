@@ -1,0 +1,54 @@
+"""The command line's handling of failures that are not the story's fault."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+
+from helpers import ROOT
+
+import zvm.cli
+from zvm.machine import Machine
+
+STORY = str(ROOT / "tests" / "stories" / "warn_object0.z5")
+
+
+def run_main(monkeypatch, capsys, args):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    with pytest.raises(SystemExit) as exit_info:
+        zvm.cli.main(args)
+    return exit_info.value.code, capsys.readouterr()
+
+
+def test_a_fault_of_zvm_gives_one_line_and_a_crash_report(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+
+    def broken(self):
+        raise RuntimeError("something inside zvm broke")
+
+    monkeypatch.setattr(Machine, "run", broken)
+    status, out = run_main(monkeypatch, capsys, ["--headless", STORY])
+    assert status == 1
+    lines = out.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("zvm: internal error: RuntimeError: something inside zvm broke")
+    assert "Traceback" not in out.err
+    reports = list(tmp_path.glob("zvm-crash-*.txt"))
+    assert len(reports) == 1 and str(reports[0]) in lines[0]
+    assert "Traceback" in reports[0].read_text()
+
+
+def test_undecodable_and_overlong_input_is_not_an_error():
+    import subprocess
+    from helpers import shared_story
+    story = shared_story("zork1.z3")
+    commands = b"\xff\xfe\x80 look\n" + b"x" * 100_000 + b"\nlook\n"
+    result = subprocess.run([sys.executable, "-m", "zvm", "--headless", str(story)],
+                            input=commands, capture_output=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0
+    assert result.stderr == b""
+    assert result.stdout.count(b"West of House") >= 2      # the last "look" was played
