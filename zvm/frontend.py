@@ -84,8 +84,9 @@ class LineRequest:
 
 @dataclass
 class LineResult:
-    """What the player typed (without the terminator) and the ZSCII code
-    that ended it: 13 for Enter, another terminator, or 0 for a timeout."""
+    """The whole input line (without the terminator), the request's
+    preloaded text included as the player left it, and the ZSCII code that
+    ended it: 13 for Enter, another terminator, or 0 for a timeout."""
 
     text: str
     terminator: int = 13

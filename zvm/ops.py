@@ -272,8 +272,7 @@ class Opcodes:
                               on_timeout=self._timeout_handler(routine),
                               terminators=self.terminators())
         result = self.frontend.read_line(request)
-        typed = result.text
-        line = (preloaded + typed) if v >= 5 else typed
+        line = result.text                  # preloaded text included (LineResult)
         zs = [self.codec.unicode_to_zscii(ch) for ch in line.lower()][:max_len]
         if v <= 4:
             mem[text + 1:text + 1 + len(zs)] = bytes(zs)
@@ -282,10 +281,10 @@ class Opcodes:
             mem[text + 1] = len(zs)
             mem[text + 2:text + 2 + len(zs)] = bytes(zs)
         if self.transcript_on:
-            self._transcript_write(typed + "\n")
+            self._transcript_write(line + "\n")
         if self.record_on and self.record_path:
             with open(self.record_path, "a", encoding="utf-8") as f:
-                f.write(typed + "\n")
+                f.write(line + "\n")
         return result.terminator
 
     def op_sread(self, ins, text, parse=0, time=0, routine=0):
