@@ -52,3 +52,19 @@ def test_undecodable_and_overlong_input_is_not_an_error():
     assert result.returncode == 0
     assert result.stderr == b""
     assert result.stdout.count(b"West of House") >= 2      # the last "look" was played
+
+
+def test_list_names_the_bundled_story():
+    from helpers import run_zvm
+    result = run_zvm(["--list"])
+    assert result.returncode == 0
+    assert "hollinbrook.z5" in result.stdout
+    assert "Hollin Brook Signal" in result.stdout
+
+
+def test_no_story_named_plays_the_bundled_story():
+    from helpers import run_zvm
+    result = run_zvm(["--headless"], input="look\n")
+    assert result.returncode == 0, result.stderr
+    assert "THE HOLLIN BROOK SIGNAL" in result.stdout
+    assert result.stdout.count("Hollin Brook Platform") >= 2   # banner room, then look

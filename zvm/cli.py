@@ -26,7 +26,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="zvm", description="A Z-machine interpreter: play interactive fiction.")
-    p.add_argument("story", nargs="?", help="the story file (.z1-.z8)")
+    p.add_argument("story", nargs="?",
+                   help="the story file (.z1-.z8); without one, the bundled story")
+    p.add_argument("--list", action="store_true", help="list the bundled stories and exit")
     p.add_argument("--headless", action="store_true",
                    help="read commands from standard input and write plain text, like dfrotz")
     p.add_argument("--seed", type=int, metavar="N",
@@ -66,8 +68,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = [a.replace("--warnings=", "--warnings-mode=", 1) if a.startswith("--warnings=") else a
             for a in argv]
     args = build_parser().parse_args(argv)
+    if args.list:
+        for path, description in bundled_stories():
+            print(f"{path}\n    {description}")
+        return 0
     if args.story is None:
-        fail("no story named (zvm STORY)", 2)
+        stories = bundled_stories()
+        if not stories:
+            fail("no story named, and no bundled story found (zvm STORY)", 2)
+        args.story = stories[0][0]
     if args.width < 0 or args.height < 0:
         fail("--width and --height take numbers of 0 or more", 2)
 
@@ -123,6 +132,18 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - start
         sys.stderr.write(f"zvm: stats: {machine.instructions} instructions in {elapsed:.3f} s\n")
     return status
+
+
+def bundled_stories() -> list[tuple[str, str]]:
+    """(path, description) of each story shipped in the ``stories`` package."""
+    try:
+        from importlib.resources import files
+        import stories
+        folder = files(stories)
+        return [(str(folder / name), text) for name, text in stories.CATALOGUE.items()
+                if (folder / name).is_file()]
+    except ImportError:
+        return []
 
 
 def _reader_gone() -> int:
