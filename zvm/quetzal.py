@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from construct import (Array, Bytes, Const, GreedyBytes, GreedyRange, If, Int8ub,
                        Int16ub, Int24ub, Int32ub, Padding, Prefixed, Struct, StreamError,
-                       ConstructError, this)
+                       ConstructError, Terminated, this)
 
 
 class SaveError(Exception):
@@ -28,7 +28,8 @@ Chunk = Struct(
 
 Form = Struct(
     Const(b"FORM"),
-    "body" / Prefixed(Int32ub, Struct(Const(b"IFZS"), "chunks" / GreedyRange(Chunk))),
+    "body" / Prefixed(Int32ub, Struct(Const(b"IFZS"), "chunks" / GreedyRange(Chunk),
+                                      Terminated)),
 )
 
 IFhd = Struct(
@@ -48,7 +49,9 @@ Frame = Struct(
     "stack" / Array(this.nstack, Int16ub),
 )
 
-Stks = GreedyRange(Frame)
+# Every byte of the chunk must belong to a frame: a frame cut short is an
+# error, not the end of the list.
+Stks = Struct("frames" / GreedyRange(Frame), Terminated)
 
 
 @dataclass
@@ -124,7 +127,7 @@ def encode(state: SavedState, original: bytes) -> bytes:
         dict(id=b"IFhd", data=IFhd.build(dict(release=state.release, serial=state.serial,
                                              checksum=state.checksum, pc=state.pc))),
         dict(id=b"CMem", data=_compress(state.memory, original)),
-        dict(id=b"Stks", data=Stks.build(frames)),
+        dict(id=b"Stks", data=Stks.build(dict(frames=frames))),
     ]
     return Form.build(dict(body=dict(chunks=chunks)))
 
@@ -144,7 +147,7 @@ def decode(data: bytes, original: bytes) -> SavedState:
         raise SaveError("save file lacks its IFhd or Stks chunk")
     try:
         hd = IFhd.parse(chunks[b"IFhd"])
-        frames_raw = Stks.parse(chunks[b"Stks"])
+        frames_raw = Stks.parse(chunks[b"Stks"]).frames
     except (ConstructError, StreamError):
         raise SaveError("corrupt save file (IFhd or Stks)") from None
     if b"CMem" in chunks:

@@ -176,21 +176,32 @@ class TextCodec:
         9 in 4+, padded with 5s, end bit on the last word (§3.7)."""
         v = self.version
         n = 6 if v <= 3 else 9
-        zs: list[int] = []
+        # Each character as (alphabet, z-chars); a character outside the
+        # alphabets is A2's escape followed by its 10-bit ZSCII code (§3.4).
+        chars = []
         for ch in text:
             hit = self._encode_map.get(ch)
             if hit is None:
                 z = self.unicode_to_zscii(ch)
-                zs.extend((5 if v >= 3 else 3, 6, z >> 5, z & 31))
+                chars.append((2, (6, z >> 5, z & 31)))
             else:
-                row, zc = hit
-                if row == 1:
-                    zs.append(4 if v >= 3 else 2)
-                elif row == 2:
-                    zs.append(5 if v >= 3 else 3)
-                zs.append(zc)
+                chars.append((hit[0], (hit[1],)))
+        zs: list[int] = []
+        locked = 0
+        for i, (row, codes) in enumerate(chars):
             if len(zs) >= n:
                 break
+            if row != locked:
+                if v >= 3:
+                    zs.append(3 + row)                  # §3.2.3: 4 = A1, 5 = A2
+                else:
+                    up = (locked + 1) % 3 == row        # §3.2.2: relative shifts
+                    if i + 1 < len(chars) and chars[i + 1][0] == row:
+                        zs.append(4 if up else 5)       # §3.7.1: a run locks
+                        locked = row
+                    else:
+                        zs.append(2 if up else 3)
+            zs.extend(codes)
         zs = (zs + [5] * n)[:n]
         out = bytearray()
         for i in range(0, n, 3):
