@@ -1,0 +1,661 @@
+"""The full-screen terminal UI, drawn with blessed (§8 screen model, §10 input).
+
+What the player sees, top to bottom:
+
+* versions 1-3: the status line (§8.2) in reverse video across the top;
+* the upper window (§8.6, §8.7), drawn cell for cell from the machine's
+  ``zvm.screen.Screen`` (in version 3 below the status line);
+* the lower window: the game's text, word-wrapped at the terminal's width
+  (§8.7.2.1), scrolling upwards, with ``[MORE]`` (§8.4.1) before text the
+  player has not had a chance to read would scroll off the screen.
+
+The lower window is kept as a scrollback of *logical lines* (the game's own
+lines, as runs of styled text) and re-cut into display lines for the
+current width whenever it is drawn, so a resize (SIGWINCH) reflows it.
+Nothing is drawn while the story runs: the whole screen is composed and
+drawn (only the rows that changed) when the story waits for input, when a
+``[MORE]`` is due and when a timed input's interrupt routine printed.
+
+The modules beside this one do the tty-free work: ``ui.wrap`` (widths,
+word-wrap), ``ui.render`` (styles, colours, rows, frames) and ``ui.keys``
+(keys to ZSCII, §10.5).
+
+blessed is imported inside the constructor, so importing ``zvm`` never
+needs it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import time
+from contextlib import ExitStack
+
+from zvm.frontend import (
+    PLAIN,
+    REVERSE,
+    CharRequest,
+    Features,
+    Frontend,
+    InputEnded,
+    LineRequest,
+    LineResult,
+    Style,
+)
+
+from .keys import KEYPAD_TEXT, key_zscii
+from .render import TRUECOLOUR, FrameWriter, Painter, status_row, upper_rows
+from .wrap import flow_chars, runs_width, text_width, wrap_runs
+
+INPUT_STYLE = PLAIN
+MORE_TEXT = "[MORE]"
+QUIT_TEXT = "Quit the game? (y/n) "
+_POLL = 0.1          # seconds between checks for a resize while waiting for a key
+_RESIZE = object()   # _next_key: the screen was resized (redraw)
+_REDRAW = object()   # _next_key: redraw and carry on (after a refused quit)
+
+
+def overlay(runs, cells) -> list:
+    """A display line with the non-blank cells of a left-behind upper
+    window row drawn over it (blank cells, unless reversed, let the
+    text show through)."""
+    grid = []
+    for text, style in runs:
+        for ch in text:
+            grid.append((ch, style))
+            grid.extend([("", style)] * (max(1, text_width(ch)) - 1))
+    for col, (ch, style) in enumerate(cells):
+        if ch == " " and not style.bits & REVERSE:
+            continue
+        while len(grid) <= col:
+            grid.append((" ", PLAIN))
+        grid[col] = (ch, style)
+    out: list = []
+    for ch, style in grid:
+        if out and out[-1][1] == style:
+            out[-1] = (out[-1][0] + ch, style)
+        else:
+            out.append((ch, style))
+    return out
+
+
+class _Timer:
+    """Real-time interval for timed input (§15 read, read_char): fires every
+    ``tenths`` tenths of a second, 0 for never."""
+
+    def __init__(self, tenths: int):
+        self.period = tenths / 10 if tenths and tenths > 0 else 0.0
+        self.deadline = time.monotonic() + self.period if self.period else None
+
+    def remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return self.deadline - time.monotonic()
+
+    def restart(self) -> None:
+        self.deadline = time.monotonic() + self.period
+
+
+class TerminalFrontend(Frontend):
+    """Plays a story full-screen in a terminal.
+
+    Keyword arguments (all optional; ``zvm.cli`` passes none):
+
+    ``no_colour``: draw no colours, only text styles (§8.3 colours are
+    then also not offered to the game: Flags 1 bit 0 clear).
+    ``term``: a ready ``blessed.Terminal`` (tests pass one writing to a
+    StringIO); ``enter``: enter the full screen, cbreak and keypad modes
+    and install the signal handlers (False for drawing tests);
+    ``size``: a fixed ``(width, height)`` instead of the terminal's;
+    ``colours``: the colour depth to draw for (default: the terminal's);
+    ``scrollback``: how many logical lines to keep for reflowing.
+
+    After a resize ``size_changed`` is True (clear it when handled) and
+    ``features`` holds the new width and height; ``on_resize(width,
+    height)``, when set, is called at once (the machine's hook for the
+    header fields of §8.4 and the upper window's size).
+    ``char_to_zscii``, when set, turns a typed non-ASCII character into
+    ZSCII for read_char (the story's own Unicode table, §3.8.5.2); the
+    default table of §3.8.5.3 is used otherwise.
+    """
+
+    def __init__(self, *, no_colour: bool = False, term=None, enter: bool = True,
+                 size: tuple[int, int] | None = None, colours: int | None = None,
+                 scrollback: int = 2000):
+        if term is None:
+            import blessed
+            term = blessed.Terminal()
+        self.term = term
+        self.no_colour = no_colour
+        self._fixed_size = size
+        self.painter = Painter(term, no_colour=no_colour, colours=colours)
+        self.writer = FrameWriter(term, self.painter)
+        width, height = self._size()
+        depth = self.painter.colours
+        self.features = Features(
+            width=width, height=height,
+            colour=depth >= 8, true_colour=depth >= TRUECOLOUR,
+            bold=bool(term.bold), italic=bool(term.italic or term.underline),
+            fixed=True, timed_input=True, status_line=True, split=True)
+        self.buffering = True
+        self.screen = None
+        self.version = 5
+        self.scrollback = max(50, scrollback)
+        self.lines: list[list] = [[]]           # logical lines of (text, Style) runs
+        self._wrapped: list[list | None] = [None]
+        self._wrap_width = width
+        self.erase_mark = 0                     # first logical line of the lower window
+        self.seen = 0                           # display lines (from erase_mark) read
+        self.status: tuple[str, str] | None = None
+        self.history: list[str] = []
+        self.size_changed = False
+        self.on_resize = None
+        self.ghosts: dict[int, list] = {}       # display-line index -> upper cells left behind
+        self._upper_known = 0
+        self._upper_snapshot: list = []
+        self.char_to_zscii = None               # the machine's §3.8 table, when it sets one
+        self._resized = False
+        self._closed = False
+        self._stack: ExitStack | None = None
+        self._old_signals: dict = {}
+        if enter:
+            self._enter()
+
+    # -- terminal set-up and restore -----------------------------------------
+    def _enter(self) -> None:
+        """Full screen, cbreak and keypad modes, undone by ``close``."""
+        t = self.term
+        stack = ExitStack()
+        stack.enter_context(t.fullscreen())
+        stack.enter_context(t.cbreak())
+        stack.enter_context(t.keypad())
+        self._stack = stack
+        for sig, handler in ((getattr(signal, "SIGWINCH", None), self._on_sigwinch),
+                             (signal.SIGTERM, self._on_sigterm)):
+            if sig is None:
+                continue
+            try:
+                self._old_signals[sig] = signal.signal(sig, handler)
+            except (ValueError, OSError):      # not the main thread
+                pass
+        self.writer.invalidate()
+
+    def _on_sigwinch(self, signum, frame) -> None:
+        self._resized = True
+
+    def _on_sigterm(self, signum, frame) -> None:
+        # zvm.cli's ``finally`` calls close(), which restores the terminal.
+        raise SystemExit(128 + signum)
+
+    def close(self) -> None:
+        """Leave the full screen and restore the terminal's modes and the
+        signal handlers. Text the player has not seen yet (the game's last
+        words before it quit) is printed on the normal screen."""
+        if self._closed:
+            return
+        self._closed = True
+        leftover = []
+        if self._stack is not None:
+            leftover = [("".join(t for t, _ in row)).rstrip()
+                        for row in self._region()[self.seen:]]
+            while leftover and not leftover[-1]:
+                leftover.pop()
+            while leftover and not leftover[0]:
+                leftover.pop(0)
+        stream = self.term.stream
+        try:
+            if self._stack is not None:
+                stream.write(self.term.normal + self.term.normal_cursor)
+                stream.flush()
+                self._stack.close()
+        finally:
+            for sig, old in self._old_signals.items():
+                try:
+                    signal.signal(sig, old)
+                except (ValueError, OSError, TypeError):
+                    pass
+            self._old_signals = {}
+        if leftover:
+            stream.write("\n".join(leftover) + "\n")
+            stream.flush()
+
+    def attach(self, screen) -> None:
+        self.screen = screen
+        self.version = int(getattr(screen, "version", 5) or 5)
+
+    # -- sizes ---------------------------------------------------------------
+    def _size(self) -> tuple[int, int]:
+        if self._fixed_size:
+            return self._fixed_size
+        t = self.term
+        return max(1, t.width or 80), max(2, t.height or 24)
+
+    def resize(self, size: tuple[int, int] | None = None) -> None:
+        """Take up a new screen size: the terminal's (after SIGWINCH) or
+        ``size``. Updates ``features`` and sets ``size_changed``."""
+        self._resized = False
+        if size is not None:
+            self._fixed_size = size
+        width, height = self._size()
+        f = self.features
+        if (width, height) != (f.width, f.height):
+            self.features = dataclasses.replace(f, width=width, height=height)
+            self.size_changed = True
+            if self.on_resize is not None:
+                self.on_resize(width, height)
+        self.writer.invalidate()
+        self.ghosts = {}
+        region = self._region()
+        self.seen = max(0, len(region) - self._layout()[4])
+
+    def _layout(self):
+        """(width, height, status rows, upper rows, lower rows)."""
+        width, height = self._size()
+        status = 1 if self.version <= 3 else 0
+        upper = 0
+        if self.screen is not None:
+            upper = max(0, min(self.screen.upper_height, height - status - 1))
+        lower = max(1, height - status - upper)
+        return width, height, status, upper, lower
+
+    # -- output --------------------------------------------------------------
+    def write(self, text: str, style: Style = PLAIN) -> None:
+        """Append lower-window text; a newline starts a new logical line."""
+        if not text:
+            return
+        if "\t" in text or "\r" in text:
+            text = text.replace("\t", " ").replace("\r", "")
+        parts = text.split("\n")
+        lines = self.lines
+        for i, part in enumerate(parts):
+            if i:
+                lines.append([])
+                self._wrapped.append(None)
+            if part:
+                line = lines[-1]
+                if line and line[-1][1] == style:
+                    line[-1] = (line[-1][0] + part, style)
+                else:
+                    line.append((part, style))
+                self._wrapped[-1] = None
+
+    def status_line(self, left: str, right: str) -> None:
+        """Versions 1-3 (§8.2): remembered and drawn with the next screen."""
+        self.status = (left, right)
+
+    def erase_lower(self, which: int = 0) -> None:
+        """erase_window (§8.7.3.2, §8.7.3.3): the lower window starts
+        afresh after what was written so far (kept for scrollback)."""
+        if self.lines[-1]:
+            self.lines.append([])
+            self._wrapped.append(None)
+        self.erase_mark = len(self.lines) - 1
+        self.seen = 0
+        self.ghosts = {}
+        if which in (-1, -2):
+            self._upper_snapshot = []
+            self._upper_known = 0
+
+    def upper_changed(self) -> None:
+        """The upper window is drawn from the screen model with the next
+        screen. When it shrinks, the rows it gives up stay on the screen
+        as they were (§8.6.1, §8.7.2.1: resizing a window does not change
+        the screen's appearance) - that is how quote boxes stay visible
+        after the game has split the window back to one line. Those rows
+        become *ghosts*: overlays on the lower window's display lines that
+        were under them, scrolling away with them."""
+        scr = self.screen
+        if scr is None:
+            return
+        height = scr.upper_height
+        if height < self._upper_known and self._upper_snapshot:
+            self._capture_ghosts(height)
+        self._upper_known = height
+        self._upper_snapshot = [list(r) for r in scr.cells]
+
+    def _capture_ghosts(self, new_height: int) -> None:
+        width, _, status, _, lower = self._layout()
+        old = self._upper_snapshot
+        n = len(self._region())
+        for r in range(new_height, min(self._upper_known, len(old))):
+            j = r - new_height                    # row of the lower window it now covers
+            if j >= lower:
+                break
+            index = j if (self.version >= 5 and n < lower) else n - lower + j
+            cells = [(ch, st) for ch, st in old[r][:width]]
+            if any(ch != " " or st.bits & REVERSE for ch, st in cells):
+                self.ghosts[index] = cells
+
+    def flush(self) -> None:
+        """Nothing to do: text is drawn when input is wanted."""
+
+    def sound_effect(self, number: int) -> None:
+        """Bleeps 1 and 2 (§9.2) as the terminal's bell."""
+        try:
+            self.term.stream.write("\a")
+            self.term.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    def message(self, text: str) -> None:
+        """The interpreter's own message, on a line of its own."""
+        if self.lines[-1]:
+            self.write("\n", PLAIN)
+        self.write(text + "\n", PLAIN)
+
+    # -- composing the screen -------------------------------------------------
+    def _region(self) -> list[list]:
+        """The lower window's display lines: the logical lines since the
+        last erase, wrapped at the current width."""
+        width = self._size()[0]
+        if width != self._wrap_width:
+            self._wrap_width = width
+            self._wrapped = [None] * len(self.lines)
+        out: list[list] = []
+        wrapped = self._wrapped
+        for i in range(self.erase_mark, len(self.lines)):
+            w = wrapped[i]
+            if w is None:
+                w = wrapped[i] = wrap_runs(self.lines[i], width)
+            out.extend(w)
+        return out
+
+    def _view(self, lines, end: int, rows: int):
+        """The ``rows`` display lines ending before ``end``, padded with
+        blank rows (below them in versions 5+, where an erased window's
+        cursor is at the top; above them in versions 1-4, where it is at
+        the bottom, §8.7.3.2.1 and §8.5.2). Returns (rows, offset of the
+        first line)."""
+        start = max(0, end - rows)
+        view = [list(r) for r in lines[start:end]]
+        pad = rows - len(view)
+        offset = 0
+        if pad > 0:
+            blank = [[] for _ in range(pad)]
+            if self.version >= 5:
+                view = view + blank
+            else:
+                view = blank + view
+                offset = pad
+        if self.ghosts:
+            first = 0 if (pad > 0 and self.version >= 5) else end - rows
+            for k in range(len(view)):
+                cells = self.ghosts.get(first + k)
+                if cells is not None:
+                    view[k] = overlay(view[k], cells)
+        return view, offset
+
+    def compose(self, lower_rows: list) -> list:
+        """The whole screen, top to bottom, with ``lower_rows`` as the
+        lower window."""
+        width, height, status, upper, lower = self._layout()
+        rows: list = []
+        if status:
+            rows.append(status_row(*self.status, width) if self.status else [])
+        if upper:
+            rows.extend(upper_rows(self.screen.cells, upper, width))
+        rows.extend(lower_rows[:lower])
+        while len(rows) < height:
+            rows.append([])
+        return rows[:height]
+
+    def render(self, typed: str = "", pos: int | None = None) -> str:
+        """Draw the screen with the lower window scrolled to its end and
+        ``typed`` (the line being edited) after the last line, the cursor
+        at ``pos`` in it (default: its end). Returns what was written."""
+        width, height, status, upper, lower = self._layout()
+        lines = self._region()
+        last = lines[-1] if lines else []
+        pieces, where = flow_chars(typed, runs_width(last), width)
+        if typed:
+            ext = lines[:-1] + [last + [(pieces[0], INPUT_STYLE)]] \
+                + [[(p, INPUT_STYLE)] if p else [] for p in pieces[1:]]
+        else:
+            ext = lines[:-1] + [last] + [[] for _ in pieces[1:]]
+        cy, cx = where[len(typed) if pos is None else pos]
+        cline = len(lines) - 1 + cy
+        end = len(ext)
+        view, offset = self._view(ext, end, lower)
+        y = status + upper + offset + (cline - max(0, end - lower))
+        return self.writer.draw(self.compose(view), width, (min(y, height - 1), min(cx, width - 1)))
+
+    def render_more(self, end: int) -> str:
+        """Draw the lower window's display lines up to ``end`` with
+        ``[MORE]`` on its last row (§8.4.1)."""
+        width, height, status, upper, lower = self._layout()
+        lines = self._region()
+        view, offset = self._view(lines, end, max(0, lower - 1))
+        view.append([(MORE_TEXT, PLAIN)])
+        y = status + upper + len(view) - 1
+        return self.writer.draw(self.compose(view), width, (y, min(len(MORE_TEXT), width - 1)))
+
+    def pending_pages(self) -> int | None:
+        """Where the next ``[MORE]`` page ends (a display-line index), or
+        None when all unread text fits on the screen."""
+        lower = self._layout()[4]
+        n = len(self._region())
+        if n - self.seen > lower:
+            return self.seen + max(1, lower - 1)
+        return None
+
+    def _present(self) -> None:
+        """Show the text written since the player last read the screen,
+        a page at a time with ``[MORE]`` while it does not fit."""
+        while True:
+            if self._resized:
+                self.resize()
+            end = self.pending_pages()
+            if end is None:
+                # Everything is on the screen now: read, but for the last
+                # line, which the game may go on writing.
+                self.seen = max(self.seen, len(self._region()) - 1)
+                return
+            self.render_more(end)
+            key = self._next_key(None)
+            if key is _RESIZE:
+                continue
+            self.seen = end
+
+    def _mark_seen(self) -> None:
+        """All of the lower window has been read (at the end of input);
+        old scrollback beyond the limit is dropped here."""
+        excess = len(self.lines) - self.scrollback
+        if excess > 0:
+            cut = excess + self.scrollback // 4
+            del self.lines[:cut]
+            del self._wrapped[:cut]
+            self.erase_mark = max(0, self.erase_mark - cut)
+            self.ghosts = {}
+        self.seen = max(0, len(self._region()) - 1)
+
+    # -- keys ------------------------------------------------------------------
+    def _next_key(self, timer: _Timer | None):
+        """The next key; None when ``timer`` expires (it is restarted),
+        ``_RESIZE`` after a resize, ``_REDRAW`` after a refused quit."""
+        while True:
+            if self._resized:
+                self.resize()
+                return _RESIZE
+            wait = _POLL
+            if timer is not None:
+                left = timer.remaining()
+                if left is not None:
+                    if left <= 0:
+                        timer.restart()
+                        return None
+                    wait = min(wait, left)
+            try:
+                key = self.term.inkey(timeout=wait)
+            except KeyboardInterrupt:
+                self._confirm_quit()
+                return _REDRAW
+            if key:
+                return key
+
+    def _confirm_quit(self) -> None:
+        """Ctrl-C: ask before quitting; 'y' ends the game (InputEnded)."""
+        width, height, status, upper, lower = self._layout()
+        view, _ = self._view(self._region(), len(self._region()), max(0, lower - 1))
+        view.append([(QUIT_TEXT, PLAIN)])
+        self.writer.draw(self.compose(view), width,
+                         (height - 1, min(len(QUIT_TEXT), width - 1)))
+        while True:
+            try:
+                key = self.term.inkey(timeout=_POLL)
+            except KeyboardInterrupt:
+                key = "y"
+            if self._resized:
+                self.resize()
+            if not key:
+                continue
+            if str(key) in ("y", "Y"):
+                self.seen = len(self._region())
+                raise InputEnded("quit at Ctrl-C")
+            self.writer.invalidate()
+            return
+
+    # -- input -------------------------------------------------------------------
+    def _timed_out(self, request) -> bool:
+        """Run the game's interrupt routine (§15 read, read_char); True
+        when it asks input to stop. Text it printed is paged in."""
+        if request.on_timeout is None:
+            return False
+        count = (len(self.lines), len(self.lines[-1]), runs_width(self.lines[-1]))
+        stop = bool(request.on_timeout())
+        if (len(self.lines), len(self.lines[-1]), runs_width(self.lines[-1])) != count:
+            self._present()
+        return stop
+
+    def read_line(self, request: LineRequest) -> LineResult:
+        """Read a line with editing (§10.5, §15 read).
+
+        Left, right, Home (Ctrl-A), End (Ctrl-E), Backspace, Delete,
+        Ctrl-U (erase to the start), Ctrl-K (erase to the end), Ctrl-W
+        (erase a word); up and down recall earlier lines, unless the game
+        made them terminating characters (§10.5.2.1). ``preloaded`` text
+        is already on screen (the game printed it) and counts as typed;
+        what is typed extends it. A timed read calls ``on_timeout`` every
+        ``timeout`` tenths of a second; when it returns True the line ends
+        with terminator 0 and the text typed so far. Ctrl-D on an empty
+        line ends the game; Ctrl-C asks whether to quit."""
+        self._present()
+        prefix = request.preloaded or ""
+        room = max(0, request.max_len - len(prefix))
+        buf: list[str] = []
+        pos = 0
+        hist = len(self.history)
+        draft = ""
+        timer = _Timer(request.timeout) if request.on_timeout else None
+        terminators = request.terminators or frozenset()
+        while True:
+            self.render("".join(buf), pos)
+            key = self._next_key(timer)
+            if key is None:
+                if self._timed_out(request):
+                    return self._finish_line(prefix, buf, 0)
+                continue
+            if key is _RESIZE or key is _REDRAW:
+                continue
+            text = str(key)
+            name = getattr(key, "name", None) if getattr(key, "is_sequence", False) else None
+            code = key_zscii(key)
+            if code is not None and code in terminators and code not in (8, 13, 27):
+                return self._finish_line(prefix, buf, code)
+            if text in ("\r", "\n") or name in ("KEY_ENTER", "KEY_KP_ENTER"):
+                return self._finish_line(prefix, buf, 13)
+            if text in ("\x7f", "\x08") or name == "KEY_BACKSPACE":
+                if pos > 0:
+                    del buf[pos - 1]
+                    pos -= 1
+            elif name in ("KEY_DELETE", "KEY_KP_DELETE"):
+                if pos < len(buf):
+                    del buf[pos]
+            elif text == "\x04":
+                if not buf:
+                    self.seen = len(self._region())
+                    raise InputEnded("Ctrl-D")
+                if pos < len(buf):
+                    del buf[pos]
+            elif name in ("KEY_LEFT", "KEY_KP_LEFT") or text == "\x02":
+                pos = max(0, pos - 1)
+            elif name in ("KEY_RIGHT", "KEY_KP_RIGHT") or text == "\x06":
+                pos = min(len(buf), pos + 1)
+            elif name in ("KEY_HOME", "KEY_KP_HOME") or text == "\x01":
+                pos = 0
+            elif name in ("KEY_END", "KEY_KP_END") or text == "\x05":
+                pos = len(buf)
+            elif text == "\x15":
+                del buf[:pos]
+                pos = 0
+            elif text == "\x0b":
+                del buf[pos:]
+            elif text == "\x17":
+                start = pos
+                while start > 0 and buf[start - 1] == " ":
+                    start -= 1
+                while start > 0 and buf[start - 1] != " ":
+                    start -= 1
+                del buf[start:pos]
+                pos = start
+            elif text == "\x0c":
+                self.writer.invalidate()
+            elif name in ("KEY_UP", "KEY_KP_UP", "KEY_DOWN", "KEY_KP_DOWN"):
+                up = name.endswith("UP")
+                if up and hist > 0:
+                    if hist == len(self.history):
+                        draft = "".join(buf)
+                    hist -= 1
+                    buf = list(self.history[hist][:room])
+                elif not up and hist < len(self.history):
+                    hist += 1
+                    buf = list((self.history[hist] if hist < len(self.history) else draft)[:room])
+                pos = len(buf)
+            else:
+                insert = KEYPAD_TEXT.get(name) if name else None
+                if insert is None and not name and len(text) == 1 and ord(text) >= 32 \
+                        and text != "\x7f":
+                    insert = text
+                if insert is not None and len(buf) < room:
+                    buf.insert(pos, insert)
+                    pos += 1
+
+    def _finish_line(self, prefix: str, buf: list[str], terminator: int) -> LineResult:
+        """The typed text goes into the scrollback (with a newline only for
+        Enter, §15 read) and the history; the result is the whole line,
+        preloaded text included (LineResult)."""
+        text = "".join(buf)
+        self.write(text + ("\n" if terminator == 13 else ""), INPUT_STYLE)
+        if terminator == 13 and text.strip() and (not self.history or self.history[-1] != text):
+            self.history.append(text)
+            del self.history[:-200]
+        self._mark_seen()
+        self.render()
+        return LineResult(prefix + text, terminator)
+
+    def read_char(self, request: CharRequest) -> int:
+        """One key as ZSCII (§10.7): arrows 129-132, function keys
+        133-144, keypad 145-154, Escape 27, Enter 13, Backspace/Delete 8,
+        other characters by §3.8. Timed as ``read_line``; a timeout that
+        stops input returns 0."""
+        self._present()
+        timer = _Timer(request.timeout) if request.on_timeout else None
+        while True:
+            self.render()
+            key = self._next_key(timer)
+            if key is None:
+                if self._timed_out(request):
+                    self._mark_seen()
+                    return 0
+                continue
+            if key is _RESIZE or key is _REDRAW:
+                continue
+            if str(key) == "\x0c":
+                self.writer.invalidate()
+                continue
+            code = key_zscii(key)
+            text = str(key)
+            if code == 63 and self.char_to_zscii is not None and len(text) == 1:
+                code = self.char_to_zscii(text)
+            if code is not None:
+                self._mark_seen()
+                return code
