@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wrap text at N columns (headless; 0 = no wrapping; default 80)")
     p.add_argument("--height", type=int, default=24, metavar="N",
                    help="screen height in lines (headless; default 24)")
+    p.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true",
+                   help="terminal UI: show no colours")
     p.add_argument("--echo", action="store_true",
                    help="print each command after its prompt, as a transcript shows it")
     p.add_argument("--warnings", dest="warnings", action="store_const", const="once",
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         frontend = frontend_class(stdin=sys.stdin, stdout=sys.stdout,
                                   width=args.width, height=args.height, echo=args.echo)
     else:
-        frontend = frontend_class()
+        frontend = frontend_class(no_colour=args.no_colour)
 
     from .machine import Machine
     status, error, machine = 0, None, None

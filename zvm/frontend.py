@@ -110,6 +110,11 @@ class Frontend:
     """Base of every frontend. Subclasses override what they show."""
 
     features = Features()
+    # Set by the machine at start: a callable turning a typed character
+    # into ZSCII with the story's own Unicode table (§3.8.5), and the
+    # callback to run when the display changes size (§8.4).
+    char_to_zscii: Callable[[str], int] | None = None
+    on_resize: Callable[[int, int], None] | None = None
 
     def attach(self, screen) -> None:
         """Called once with the machine's ``zvm.screen.Screen`` before the

@@ -58,6 +58,8 @@ class Machine(Opcodes):
         unicode_table = ((self.mem[ext] << 8) | self.mem[ext + 1]) if ext else 0
         self.codec = TextCodec(self.mem, v, h.abbreviations,
                                h.alphabet_table if v >= 5 else 0, unicode_table, h.static_base)
+        frontend.char_to_zscii = self.codec.unicode_to_zscii
+        frontend.on_resize = self.resize
         self.objects = ObjectTable(self.mem, v, h.objects, self.warn)
         self.dictionaries = Dictionaries(self.mem, v, self.codec, h.static_base, h.dictionary)
         self.compiler = Compiler(self)
@@ -151,6 +153,12 @@ class Machine(Opcodes):
             a = self._ext_word_addr(word)
             if a:
                 mem[a], mem[a + 1] = value >> 8, value & 255
+
+    def resize(self, width: int, height: int) -> None:
+        """The display changed size: the screen model and the header's
+        screen fields follow (§8.4); the game may redraw when it next looks."""
+        self.screen.resize(width, height)
+        self.set_header()
 
     def _ext_word_addr(self, word: int) -> int:
         """Address of header extension word n, or 0 if absent (§11.1.7)."""

@@ -137,7 +137,20 @@ class Screen:
         self.frontend.flush()
         if self.window != 1:
             return                                   # §8.7.2.3: lower cursor is the frontend's
+        if line > self.upper_height and self.version >= 4:
+            # A cursor below the upper window grows it, as quote boxes
+            # drawn without a large enough split_window expect.
+            self.split(min(line, self.height))
         self.cursor = [max(1, line), max(1, column)]
+
+    def resize(self, width: int, height: int) -> None:
+        """The display is now width x height: the upper window's rows are
+        padded or cut to the new width and it keeps within the height."""
+        self.width, self.height = max(1, width), max(1, height)
+        blank = self._blank_row()
+        self.cells = [(row + blank)[:self.width] for row in self.cells[:self.height]]
+        self.upper_height = len(self.cells)
+        self.frontend.upper_changed()
 
     def get_cursor(self) -> tuple[int, int]:
         self.frontend.flush()
