@@ -364,3 +364,39 @@ def test_message_goes_to_stderr(capsys):
     f.message("Warning: something")
     assert capsys.readouterr().err == "Warning: something\n"
     assert out.getvalue() == ""
+
+
+# -- whole texts and single characters give the same screen -----------------
+
+_PIECES = [
+    "a well-known fact, p--qqqq and ppp-qqqq ",
+    "w" * 81, " tail ", "q" * 300, " x-" * 40, "\n\n", "tab\there ",
+    "caf\u00e9 \u00e4\u00f6 ", "trailing spaces      \n",
+    "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm "
+    "nnnn oooo pppp qqqq rrrr ssss\n",
+    "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm "
+    "nnnn oooo ppp-qqqq rrrr\n", "some-very-long-hyphenated-words-here ",
+]
+
+
+@pytest.mark.parametrize("version,width", [(3, 80), (5, 80), (5, 17), (5, 0)])
+def test_text_in_one_piece_or_char_by_char_gives_the_same_output(version, width):
+    # write() handles whole words and runs of words at once; the result
+    # must be what the core's character-at-a-time buffering gives, across
+    # wraps, hyphens, over-long words, the 275-code buffer limit, scrolling
+    # and suppressed MORE prompts, with style changes in between.
+    outputs = []
+    for chunked in (False, True):
+        f, out = make("look\nagain\n", version=version, width=width)
+        for turn in range(2):
+            for i, piece in enumerate(_PIECES * 2):
+                style = Style(BOLD if i % 5 == 3 else 0)
+                if chunked:
+                    for ch in piece:
+                        f.write(ch, style)
+                else:
+                    f.write(piece, style)
+            f.read_line(LineRequest(max_len=20))
+        outputs.append(finish(f, out))
+    assert outputs[0] == outputs[1]
+    assert "well-known" in outputs[0]

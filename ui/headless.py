@@ -39,7 +39,9 @@ UTF-8 stream for byte-identical output.
 
 from __future__ import annotations
 
+import re
 import sys
+from itertools import compress
 
 from zvm.frontend import (
     CharRequest,
@@ -56,13 +58,26 @@ _NEW_STYLE = 1          # followed by the style bits
 _SPACE = 0x20
 _HYPHEN = 0x2D
 
-_STYLE_PLAIN_SET = (0, 1, 8)   # styles dfrotz 2.54 prints (roman, reverse, fixed)
+_STYLE_MARK = chr(_NEW_STYLE)  # the same code in a buffered word (a str)
+
+_STYLE_PLAIN_SET = frozenset((0, 1, 8))   # styles dfrotz 2.54 prints
 _HIDDEN = 0x100                # cell style of the status line: never printed
 _FIXED = 8
 
 _MIN_PROMPT_SPACE = 10         # columns the core wants free before line input
 _CONTEXT_LINES = 0             # lines kept after a (suppressed) MORE prompt
 _BUFFER_LIMIT = 275            # the core's word buffer size
+
+# A word as the core's buffer flushes it: an optional space (a space always
+# flushes), then anything up to the next space or the end of a run of
+# hyphens (the character after a hyphen flushes, unless it is a hyphen).
+_WORD = re.compile(r" ?[^ -]*-*")
+# Codes that ``_print_code`` treats specially (skipped, style change,
+# newline), so text holding them takes the code-by-code path; and the tab,
+# which prints as a space.
+_SPECIAL = re.compile("[\x00\x01\r\t]")
+# Characters dfrotz does not show (controls and 0x7F-0x9F).
+_UNPRINTABLE = re.compile("[^\x20-\x7e\xa0-\U0010ffff]")
 
 # Default Unicode translation of ZSCII 155-223 (Standard 1.1, 3.8.5.3),
 # used to turn a typed non-ASCII character into ZSCII for read_char.
@@ -135,10 +150,12 @@ class HeadlessFrontend(Frontend):
         self._ch = [[" "] * cols for _ in range(rows)]
         self._st = [[0] * cols for _ in range(rows)]
         self._chg = [[False] * cols for _ in range(rows)]
+        self._dirty = [False] * rows
         self._crow = 0                 # the grid's own cursor (0-based)
         self._ccol = 0
         self._dstyle = 0               # style of the cells being drawn
-        self._buf: list[int] = []      # the core's word buffer
+        self._buf: list[str] = []      # the core's word buffer, in pieces
+        self._buf_len = 0              # ... and its length in codes
         self._prev = 0
         self._style_flag = False
         self._style = 0                # style of the text being written
@@ -157,6 +174,15 @@ class HeadlessFrontend(Frontend):
         return self._lower_rows if self.version <= 4 else 1
 
     # -- the grid ---------------------------------------------------------
+    # Each row is three parallel lists: its characters, their style bits
+    # and their change marks. A cell's mark says whether the last write to
+    # it changed it (character or style), as in dfrotz. Rows are separate
+    # list objects, so scrolling moves rows instead of copying cells;
+    # blanking a row replaces its three lists, writing text into a row
+    # changes them in place, a slice at a time. ``_dirty`` says per row
+    # whether it may hold a change mark, so that showing the screen looks
+    # only at the rows written since the marks were last cleared.
+
     def _fit(self, row: int, col: int) -> bool:
         """Make sure the cell exists (rows grow when width is 0)."""
         if not 0 <= row < self.height or col < 0:
@@ -172,59 +198,142 @@ class HeadlessFrontend(Frontend):
         return True
 
     def _set_cell(self, row: int, col: int, ch: str, style: int) -> None:
+        """Write one cell (the rare, cell-by-cell paths use this)."""
         if not self._fit(row, col):
             return
         self._chg[row][col] = (self._ch[row][col] != ch
                                or self._st[row][col] != style)
+        self._dirty[row] = True
         self._ch[row][col] = ch
         self._st[row][col] = style
+
+    def _put(self, row: int, col: int, text: str, style: int) -> None:
+        """Write ``text`` into one row from ``col`` on, all in ``style``,
+        marking each cell the write changed. Cells past the right edge are
+        dropped (with width 0 the row grows instead)."""
+        if not text or not 0 <= row < self.height or col < 0:
+            return
+        chars = self._ch[row]
+        end = col + len(text)
+        if self.width:
+            if end > self.width:
+                end = self.width
+                text = text[:end - col]
+                if not text:
+                    return
+        elif end > len(chars):
+            extra = end - len(chars)
+            chars.extend(" " * extra)
+            self._st[row].extend([0] * extra)
+            self._chg[row].extend([False] * extra)
+        styles = self._st[row]
+        old = chars[col:end]
+        old_styles = styles[col:end]
+        count = end - col
+        if old_styles.count(style) != count:
+            marks = [a != b or s != style
+                     for a, b, s in zip(old, text, old_styles)]
+        elif old.count(" ") == count:          # onto blank cells
+            if " " in text:
+                marks = [c != " " for c in text]
+            else:
+                marks = [True] * count
+        elif "".join(old) == text:             # the same text again
+            marks = [False] * count
+        else:
+            marks = [a != b for a, b in zip(old, text)]
+        chars[col:end] = text
+        styles[col:end] = [style] * count
+        self._chg[row][col:end] = marks
+        self._dirty[row] = True
+
+    def _blank_row(self, row: int) -> None:
+        """Blank one row in the drawing style; cells that held anything
+        else count as changed."""
+        chars, styles = self._ch[row], self._st[row]
+        style, count = self._dstyle, len(chars)
+        if styles.count(style) != count:
+            marks = [c != " " or s != style for c, s in zip(chars, styles)]
+            self._dirty[row] = True
+        else:
+            used = len("".join(chars).rstrip(" "))
+            marks = [c != " " for c in chars[:used]]
+            marks += [False] * (count - used)
+            self._dirty[row] = used > 0
+        self._ch[row] = [" "] * count
+        self._st[row] = [style] * count
+        self._chg[row] = marks
 
     def _erase_rows(self, top: int, bottom: int) -> None:
         """Blank 0-based rows top..bottom (inclusive) in the drawing style."""
         for row in range(max(top, 0), min(bottom, self.height - 1) + 1):
-            for col in range(len(self._ch[row])):
-                self._set_cell(row, col, " ", self._dstyle)
+            self._blank_row(row)
 
     def _scroll_lower(self) -> None:
         """Move the lower window's rows up one, change marks included; the
-        bottom row is then blanked cell by cell, so cells that held text
+        new bottom row is the old one blanked, so cells that held text
         count as changed (to blank), as in dfrotz."""
         top = self._lower_top - 1
         bottom = top + self._lower_rows - 1
-        for row in range(top, bottom):
-            self._ch[row] = list(self._ch[row + 1])
-            self._st[row] = list(self._st[row + 1])
-            self._chg[row] = list(self._chg[row + 1])
-        self._erase_rows(bottom, bottom)
+        for grid in (self._ch, self._st, self._chg, self._dirty):
+            grid.insert(bottom + 1, grid[bottom])
+            del grid[top]
+        # Rows bottom-1 and bottom now share lists; blanking replaces them.
+        self._blank_row(bottom)
 
-    def _draw_char(self, ch: str) -> None:
-        """Put one character at the grid cursor and advance it; at the
-        right edge the grid cursor moves to the next row by itself (the
-        core's cursor does not know, which matters for over-long words)."""
-        self._set_cell(self._crow, self._ccol, ch, self._dstyle)
-        self._ccol += 1
-        if self.width and self._ccol == self.width:
+    def _draw(self, text: str) -> None:
+        """Put printable text at the grid cursor in the drawing style and
+        advance the cursor. At the right edge the grid cursor moves to the
+        next row by itself (the core's cursor does not know, which matters
+        for over-long words); on the bottom row it stays in the last cell,
+        which every further character overwrites."""
+        if not text:
+            return
+        width = self.width
+        if not width:
+            self._put(self._crow, self._ccol, text, self._dstyle)
+            self._ccol += len(text)
+            return
+        while text:
+            col = self._ccol
+            if col >= width:
+                # Past the edge (after typed input filled the row): nothing
+                # lands, and the cursor never meets the edge again.
+                self._ccol += len(text)
+                return
+            room = width - col
+            self._put(self._crow, col, text[:room], self._dstyle)
+            if len(text) < room:
+                self._ccol = col + len(text)
+                return
+            text = text[room:]
             if self._crow == self.height - 1:
-                self._ccol -= 1
-            else:
-                self._crow += 1
-                self._ccol = 0
+                self._ccol = width - 1
+                for ch in text:
+                    self._set_cell(self._crow, width - 1, ch, self._dstyle)
+                return
+            self._crow += 1
+            self._ccol = 0
 
     def _display(self, code: int) -> None:
         if code >= 0xA0 or 32 <= code <= 126:
-            self._draw_char(chr(code))
+            self._draw(chr(code))
 
-    def _display_string(self, codes: list[int]) -> None:
-        i = 0
-        while i < len(codes):
-            code = codes[i]
-            if code == _NEW_STYLE:
-                i += 1
-                if i < len(codes):
-                    self._dstyle = codes[i]
-            else:
-                self._display(code)
-            i += 1
+    def _display_string(self, word: str) -> None:
+        """Draw a word from the buffer: its printable characters, with the
+        style changes (``_NEW_STYLE`` and the bits) inside it."""
+        if _STYLE_MARK not in word:
+            self._draw(_UNPRINTABLE.sub("", word))
+            return
+        pos, end = 0, len(word)
+        while pos < end:
+            mark = word.find(_STYLE_MARK, pos)
+            if mark < 0:
+                mark = end
+            self._draw(_UNPRINTABLE.sub("", word[pos:mark]))
+            if mark + 1 < end:
+                self._dstyle = ord(word[mark + 1])
+            pos = mark + 2
 
     # -- printing the grid --------------------------------------------------
     def _cell_text(self, ch: str, style: int) -> str:
@@ -235,31 +344,45 @@ class HeadlessFrontend(Frontend):
         return ch
 
     def _row_text(self, row: int, upto: int | None = None) -> str:
+        """The row's text up to column ``upto`` (default: without its
+        trailing blanks), leaving out the cells that are not printed."""
         chars, styles = self._ch[row], self._st[row]
         if upto is None:
-            upto = len(chars)
-            while upto > 0 and chars[upto - 1] == " ":
-                upto -= 1
-        upto = min(upto, len(chars))
-        return "".join(self._cell_text(chars[c], styles[c]) for c in range(upto))
+            text = "".join(chars).rstrip(" ")
+            upto = len(text)
+        else:
+            upto = min(upto, len(chars))
+            text = "".join(chars[:upto])
+        kinds = set(styles[:upto])
+        if len(kinds) == 1:            # one style: all shown or none
+            return text if self._cell_text("x", kinds.pop()) else ""
+        shown = [self._cell_text("x", style) != "" for style in kinds]
+        if False not in shown:
+            return text
+        if True not in shown:
+            return ""
+        return "".join(self._cell_text(chars[c], styles[c])
+                       for c in range(upto))
 
     def _show_row(self, row: int) -> None:
         self.stdout.write(("" if row < 0 else self._row_text(row)) + "\n")
 
-    def _row_changed(self, row: int) -> bool:
-        chars, changed = self._ch[row], self._chg[row]
-        return any(changed[c] and chars[c] != " " for c in range(len(chars)))
-
     def _show_screen(self, show_cursor: bool) -> None:
-        changed = [self._row_changed(r) for r in range(self.height)]
+        """Print the rows with changed non-blank cells, dfrotz's way (see
+        the module docstring), and clear the change marks."""
+        # A row counts as changed when it has a changed cell not blank.
+        changed = [dirty and True in marks
+                   and "".join(compress(chars, marks)).lstrip(" ") != ""
+                   for chars, marks, dirty
+                   in zip(self._ch, self._chg, self._dirty)]
         changed.append(False)
-        rows = [r for r in range(self.height) if changed[r]]
-        if not rows:
+        if True not in changed:
             return
-        first, last = rows[0], rows[-1]
+        first = changed.index(True)
+        last = self.height - 1 - changed[-2::-1].index(True)
         if show_cursor and self._crow == last:
             tail = self._ch[last][self._ccol:]
-            if all(ch == " " for ch in tail):
+            if tail.count(" ") == len(tail):
                 last -= 1
         r = first
         while r <= last:
@@ -272,9 +395,10 @@ class HeadlessFrontend(Frontend):
             r += 1
         if show_cursor and self._crow > last + 1:
             self._show_row(last + 1 if self._crow == last + 2 else -1)
-        for marks in self._chg:
-            for c in range(len(marks)):
-                marks[c] = False
+        for row, dirty in enumerate(self._dirty):
+            if dirty:
+                self._chg[row] = [False] * len(self._chg[row])
+                self._dirty[row] = False
 
     def _show_prompt(self) -> None:
         self.stdout.write(self._row_text(self._crow, self._ccol))
@@ -307,27 +431,33 @@ class HeadlessFrontend(Frontend):
             self._line_count = _CONTEXT_LINES
 
     @staticmethod
-    def _width_of(codes: list[int], start: int = 0) -> int:
+    def _width_of(word: str, start: int = 0) -> int:
+        """Columns the word takes: style changes (two codes) take none."""
+        if _STYLE_MARK not in word:
+            return max(0, len(word) - start)
         width, i = 0, start
-        while i < len(codes):
-            if codes[i] == _NEW_STYLE:
+        while i < len(word):
+            if word[i] == _STYLE_MARK:
                 i += 2
                 continue
             width += 1
             i += 1
         return width
 
-    def _screen_word(self, codes: list[int]) -> None:
-        width = self._width_of(codes)
+    def _screen_word(self, word: str) -> None:
+        """Send one buffered word to the lower window: if it does not fit
+        in the columns left, drop its leading space and start a new line
+        first."""
+        width = self._width_of(word)
         start = 0
         if self._units_left() < width:
-            last_is_space = width >= 1 and codes[width - 1] == _SPACE
-            if codes and codes[0] == _SPACE:
+            last_is_space = width >= 1 and word[width - 1] == " "
+            if word and word[0] == " ":
                 start = 1
-                width = self._width_of(codes, 1)
+                width = self._width_of(word, 1)
             if not last_is_space:
                 self._screen_new_line()
-        self._display_string(codes[start:])
+        self._display_string(word[start:] if start else word)
         self._x += width
 
     def _screen_char(self, code: int) -> None:
@@ -339,7 +469,9 @@ class HeadlessFrontend(Frontend):
     def _flush_buffer(self) -> None:
         if not self._buf:
             return
-        word, self._buf = self._buf, []
+        word = "".join(self._buf)
+        self._buf = []
+        self._buf_len = 0
         self._prev = 0
         self._screen_word(word)
 
@@ -349,8 +481,10 @@ class HeadlessFrontend(Frontend):
         self._need_newline = False
 
     def _print_code(self, code: int) -> None:
-        """The core's character output: buffer words, break them at a
-        space and after a hyphen that is not followed by another one."""
+        """The core's character output, one code at a time: buffer words,
+        break them at a space and after a hyphen that is not followed by
+        another one. ``write`` does the same a word at a time; this is the
+        path for unbuffered output and unusual characters."""
         self._need_newline = True
         if not self.buffering:
             if code == 13:
@@ -373,9 +507,75 @@ class HeadlessFrontend(Frontend):
             self._prev = code
         else:
             self._style_flag = False
-        self._buf.append(code)
-        if len(self._buf) >= _BUFFER_LIMIT:
+        self._buf.append(chr(code))
+        self._buf_len += 1
+        if self._buf_len >= _BUFFER_LIMIT:
             self._flush_buffer()
+
+    def _buffer_words(self, line: str, ended: bool = False) -> None:
+        """Buffered output of text without newlines or special codes, with
+        the same breaks as ``_print_code`` but a word at a time: each piece
+        ``_WORD`` finds starts where the core would flush, except perhaps
+        the first, which may continue the word in the buffer. All words but
+        the last go to the screen and the last stays in the buffer - unless
+        a newline ``ended`` the line, which flushes that one too."""
+        if " " in line or "-" in line:
+            words = _WORD.findall(line)
+            words.pop()                # the empty match at the end
+        else:
+            words = [line]             # one word (a common case)
+        if self._buf_len + max(map(len, words)) >= _BUFFER_LIMIT:
+            # The buffer may fill up inside a word: code by code.
+            for ch in line:
+                self._print_code(ord(ch))
+            if ended:
+                self._flush_buffer()
+            return
+        first = words[0][0]
+        if first == " " or (self._prev == _HYPHEN and first != "-"):
+            self._flush_buffer()
+        if self._buf:
+            # The first word completes the one in the buffer.
+            self._buf.append(words[0])
+            words[0] = "".join(self._buf)
+        if ended:
+            stop = len(words)
+            self._buf = []
+            self._buf_len = 0
+            self._prev = 0             # as flushing a non-empty buffer does
+        else:
+            stop = len(words) - 1
+            last = words[-1]
+            self._buf = [last]
+            self._buf_len = len(last)
+            self._prev = ord(last[-1])
+        if _STYLE_MARK in words[0] and stop:
+            self._screen_word(words[0])
+            self._screen_words(words, 1, stop)
+        else:
+            self._screen_words(words, 0, stop)
+
+    def _screen_words(self, words: list[str], start: int, stop: int) -> None:
+        """``_screen_word`` for ``words[start:stop]``, words without style
+        changes: the words that fit where they are drawn as one run."""
+        width = self.width
+        x = self._x
+        run_start = start
+        for i in range(start, stop):
+            word = words[i]
+            if width and width - x + 1 < len(word):
+                if run_start < i:
+                    self._x = x
+                    self._draw(_UNPRINTABLE.sub(
+                        "", "".join(words[run_start:i])))
+                self._screen_word(word)
+                x = self._x
+                run_start = i + 1
+            else:
+                x += len(word)
+        self._x = x
+        if run_start < stop:
+            self._draw(_UNPRINTABLE.sub("", "".join(words[run_start:stop])))
 
     def _set_style(self, bits: int) -> None:
         if bits == self._style:
@@ -389,16 +589,41 @@ class HeadlessFrontend(Frontend):
 
     # -- output -------------------------------------------------------------
     def write(self, text: str, style: Style = Style()) -> None:
+        """Lower window text, through the core's word buffer (or straight
+        to the screen with buffering off). Tabs print as spaces."""
         if not text:
             return
-        self._set_style(style.bits & 0xF)
-        for ch in text:
-            if ch == "\n":
-                self._print_code(13)
-            elif ch == "\t":
-                self._print_code(_SPACE)
+        bits = style.bits & 0xF
+        if bits != self._style:
+            self._set_style(bits)
+        if _SPECIAL.search(text) is not None:
+            text = text.replace("\t", " ")
+            if _SPECIAL.search(text) is not None:
+                self._print_codes(text)
+                return
+        if not self.buffering or self._style_flag:
+            self._print_codes(text)
+            return
+        if "\n" not in text:
+            self._buffer_words(text)
+            self._need_newline = True
+            return
+        lines = text.split("\n")
+        last = lines.pop()
+        for line in lines:
+            if line:
+                self._buffer_words(line, ended=True)
             else:
-                self._print_code(ord(ch))
+                self._flush_buffer()
+            self._screen_new_line()
+        if last:
+            self._buffer_words(last)
+        self._need_newline = last != ""
+
+    def _print_codes(self, text: str) -> None:
+        """``write`` code by code (the general, slow path)."""
+        for ch in text:
+            self._print_code(13 if ch == "\n" else ord(ch))
 
     def flush(self) -> None:
         """Send the word buffer to the grid (the core's flush_buffer: the
@@ -414,8 +639,7 @@ class HeadlessFrontend(Frontend):
         self.last_status = (left, right)
         if not self._status_rows:
             return
-        for col, ch in enumerate(self._status_text(left, right)):
-            self._set_cell(0, col, ch, _HIDDEN | 9)
+        self._put(0, 0, self._status_text(left, right), _HIDDEN | 9)
         self._update_cursor()
 
     def _status_text(self, left: str, right: str) -> str:
