@@ -681,6 +681,21 @@ class HeadlessFrontend(Frontend):
         self._flush_buffer()
         screen = self.screen
         height = int(getattr(screen, "upper_height", 0) or 0)
+        touched = getattr(screen, "touched", None)
+        if touched is not None:
+            # The machine says which cells its last operation wrote: write
+            # exactly those, so spaces and erasures cover what was there.
+            if height != self._upper_height:
+                self._split(height)
+            top = self._status_rows
+            limit = min(height, self.height - top)
+            cells = screen.cells
+            for r, c in touched:
+                if r < limit and c < self.width:
+                    ch, style = cells[r][c]
+                    self._set_cell(top + r, c, ch, (style.bits & 0xF) | _FIXED)
+            self._update_cursor()
+            return
         rows = list(getattr(screen, "upper_rows", None) or [])
         styles = list(getattr(screen, "upper_styles", None) or [])
         if height != self._upper_height:

@@ -41,6 +41,9 @@ class Screen:
         self.window = 0
         self.upper_height = 0
         self.cells: list[list[tuple[str, Style]]] = []
+        # The upper-window cells (row, column; 0-based) that the latest
+        # operation wrote, for frontends that track changes cell by cell.
+        self.touched: list[tuple[int, int]] = []
         self.cursor = [1, 1]             # upper window: row, column (1-based)
         self.style = PLAIN
         self.set_buffering(True)
@@ -58,6 +61,7 @@ class Screen:
             return
         row, col = self.cursor
         style = self.style
+        touched = self.touched = []
         for ch in text:
             if ch == "\n":
                 row += 1
@@ -65,9 +69,13 @@ class Screen:
                 continue
             if 1 <= row <= self.upper_height and 1 <= col <= self.width:
                 self.cells[row - 1][col - 1] = (ch, style)
+                touched.append((row - 1, col - 1))
             col += 1
         self.cursor = [row, col]
         self.frontend.upper_changed()
+
+    def _touch_all(self) -> None:
+        self.touched = [(r, c) for r in range(self.upper_height) for c in range(self.width)]
 
     @property
     def upper_rows(self) -> list[str]:
@@ -92,8 +100,10 @@ class Screen:
             self.cells.extend(self._blank_row() for _ in range(lines - old))
         else:
             del self.cells[lines:]
+        self.touched = []
         if self.version == 3:                       # §8.6.1.1.2
             self.cells = [self._blank_row() for _ in range(lines)]
+            self._touch_all()
         if self.cursor[0] > lines:
             self.cursor = [1, 1]
         self.frontend.upper_changed()
@@ -114,11 +124,13 @@ class Screen:
             self.frontend.erase_lower(-1)
         elif window == -2:
             self.cells = [self._blank_row() for _ in range(self.upper_height)]
+            self._touch_all()
             self.frontend.erase_lower(-2)
         elif window == 0:
             self.frontend.erase_lower(0)
         elif window == 1:
             self.cells = [self._blank_row() for _ in range(self.upper_height)]
+            self._touch_all()
             self.cursor = [1, 1]
             self.frontend.upper_changed()
 
@@ -131,6 +143,7 @@ class Screen:
             blank = self._blank_row()
             r = self.cells[row - 1]
             r[col - 1:] = blank[col - 1:]
+            self.touched = [(row - 1, c) for c in range(col - 1, self.width)]
             self.frontend.upper_changed()
 
     def set_cursor(self, line: int, column: int) -> None:
@@ -150,6 +163,7 @@ class Screen:
         blank = self._blank_row()
         self.cells = [(row + blank)[:self.width] for row in self.cells[:self.height]]
         self.upper_height = len(self.cells)
+        self.touched = []
         self.frontend.upper_changed()
 
     def get_cursor(self) -> tuple[int, int]:
