@@ -43,6 +43,7 @@ import re
 import sys
 from itertools import compress
 
+from ui.keys import UNICODE_TO_ZSCII
 from zvm.frontend import (
     CharRequest,
     Features,
@@ -79,17 +80,7 @@ _SPECIAL = re.compile("[\x00\x01\r\t]")
 # Characters dfrotz does not show (controls and 0x7F-0x9F).
 _UNPRINTABLE = re.compile("[^\x20-\x7e\xa0-\U0010ffff]")
 
-# Default Unicode translation of ZSCII 155-223 (Standard 1.1, 3.8.5.3),
-# used to turn a typed non-ASCII character into ZSCII for read_char.
-_ZSCII_EXTRA = (
-    "\u00e4\u00f6\u00fc\u00c4\u00d6\u00dc\u00df\u00bb\u00ab\u00eb\u00ef\u00ff"
-    "\u00cb\u00cf\u00e1\u00e9\u00ed\u00f3\u00fa\u00fd\u00c1\u00c9\u00cd\u00d3"
-    "\u00da\u00dd\u00e0\u00e8\u00ec\u00f2\u00f9\u00c0\u00c8\u00cc\u00d2\u00d9"
-    "\u00e2\u00ea\u00ee\u00f4\u00fb\u00c2\u00ca\u00ce\u00d4\u00db\u00e5\u00c5"
-    "\u00f8\u00d8\u00e3\u00f1\u00f5\u00c3\u00d1\u00d5\u00e6\u00c6\u00e7\u00c7"
-    "\u00fe\u00f0\u00de\u00d0\u00a3\u0153\u0152\u00a1\u00bf"
-)
-_UNICODE_TO_ZSCII = {ch: 155 + i for i, ch in enumerate(_ZSCII_EXTRA)}
+
 
 
 class HeadlessFrontend(Frontend):
@@ -836,7 +827,9 @@ class HeadlessFrontend(Frontend):
             return 13
         if 32 <= code <= 126 or code == 13:
             return code
-        return _UNICODE_TO_ZSCII.get(chr(code), ord("?"))
+        if self.char_to_zscii is not None:          # the story's own table (§3.8.5)
+            return self.char_to_zscii(chr(code))
+        return UNICODE_TO_ZSCII.get(chr(code), ord("?"))
 
     # -- lifecycle ----------------------------------------------------------
     def close(self) -> None:

@@ -95,24 +95,20 @@ class Header:
     def serial_text(self) -> str:
         return self.serial.decode("latin-1")
 
-    def routine_address(self, packed: int) -> int:
-        """§1.2.3: a packed routine address as a byte address."""
+    def _unpack(self, packed: int, offset: int) -> int:
+        """§1.2.3: packed address -> byte address; offset is the v6-7
+        routines or strings offset from the header."""
         v = self.version
         if v <= 3:
             return packed * 2
         if v <= 5:
             return packed * 4
         if v <= 7:
-            return packed * 4 + self.routines_offset * 8
+            return packed * 4 + offset * 8
         return packed * 8
 
+    def routine_address(self, packed: int) -> int:
+        return self._unpack(packed, self.routines_offset)
+
     def string_address(self, packed: int) -> int:
-        """§1.2.3: a packed string address as a byte address."""
-        v = self.version
-        if v <= 3:
-            return packed * 2
-        if v <= 5:
-            return packed * 4
-        if v <= 7:
-            return packed * 4 + self.strings_offset * 8
-        return packed * 8
+        return self._unpack(packed, self.strings_offset)
