@@ -151,6 +151,13 @@ class Frontend:
     def read_char(self, request: CharRequest) -> int:
         raise NotImplementedError(f"{type(self).__name__}.read_char")
 
+    def ask_filename(self, default: str, saving: bool) -> str:
+        """The file name the player wants for a save or restore (§15 save):
+        asked in the lower window as Frotz asks it; Enter takes the default."""
+        self.write(f"Please enter a filename [{default}]: ", PLAIN)
+        answer = self.read_line(LineRequest(max_len=255)).text.strip()
+        return answer or default
+
     # -- lifecycle ------------------------------------------------------
     def message(self, text: str) -> None:
         """A line from the interpreter itself (warnings, meta-commands)."""

@@ -396,7 +396,9 @@ class Machine(Opcodes):
     def state(self, pc: int) -> SavedState:
         """The machine as a SavedState that resumes at pc."""
         contexts = [(f[2], f[3], f[4]) for f in self.frames] + [(self.locals, self.stack, self.argc)]
-        frames = [StackFrame(0, list(contexts[0][0]), list(contexts[0][1]), None, 0)]
+        # Quetzal: the dummy frame below the main routine has every field 0
+        # (dfrotz refuses a save whose dummy frame says "discard result").
+        frames = [StackFrame(0, list(contexts[0][0]), list(contexts[0][1]), 0, 0)]
         for i, (return_pc, store, *_rest) in enumerate(self.frames):
             loc, stk, argc = contexts[i + 1]
             if store == -2:

@@ -13,6 +13,30 @@ from .errors import Quit, Restart, ZMachineError
 from .frontend import CharRequest, LineRequest
 
 
+def write_atomically(path: str, data: bytes) -> None:
+    """Write a file so that a crash leaves either the old file or the new
+    one whole: a temporary file beside it, flushed, then renamed over it."""
+    import os
+    import tempfile
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".zvm-", suffix=".tmp", dir=folder)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)            # as an ordinary new file
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def signed(v: int) -> int:
     return v - ((v & 0x8000) << 1)
 
@@ -357,18 +381,51 @@ class Opcodes:
     def op_restart(self, ins):
         raise Restart
 
-    def op_save(self, ins, table=0, nbytes=0, name=0):
-        """Saving to disk is not provided yet: the save fails (§15 save)."""
-        self.frontend.message("zvm: saving to a file is not supported yet")
+    def _save_result(self, ins, ok: bool) -> int:
+        """save/restore answer by branching (v1-3) or storing (v4+)."""
         if ins.branch is not None:
-            return self._branch(ins, False)
-        return self._store(ins, 0)
+            return self._branch(ins, ok)
+        return self._store(ins, 1 if ok else 0)
+
+    def op_save(self, ins, table=0, nbytes=0, name=0):
+        """§15 save: the whole state as a Quetzal file. The saved PC is the
+        branch data (v1-3) or the store byte (v4+), as Quetzal §5.8 asks."""
+        if table:
+            self.frontend.message("zvm: saving auxiliary tables is not supported yet")
+            return self._store(ins, 0)
+        pc = ins.branch_addr if ins.branch is not None else ins.store_addr
+        data = quetzal.encode(self.state(pc), self.original_dynamic)
+        path = self.frontend.ask_filename(self.story_stem() + ".qzl", saving=True)
+        try:
+            write_atomically(path, data)
+        except OSError as e:
+            self.frontend.message(f"zvm: cannot save to {path}: {e.strerror or e}")
+            return self._save_result(ins, False)
+        return self._save_result(ins, True)
 
     def op_restore(self, ins, table=0, nbytes=0, name=0):
-        self.frontend.message("zvm: restoring from a file is not supported yet")
-        if ins.branch is not None:
-            return self._branch(ins, False)
-        return self._store(ins, 0)
+        """§15 restore: on success execution continues after the save that
+        made the file, which now answers 2 (v4+) or branches (v1-3)."""
+        if table:
+            self.frontend.message("zvm: restoring auxiliary tables is not supported yet")
+            return self._store(ins, 0)
+        path = self.frontend.ask_filename(self.story_stem() + ".qzl", saving=False)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+            state = quetzal.decode(data, self.original_dynamic)
+        except OSError as e:
+            self.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
+            return self._save_result(ins, False)
+        except quetzal.SaveError as e:
+            self.frontend.message(f"zvm: cannot restore {path}: {e}")
+            return self._save_result(ins, False)
+        h = self.header
+        if (state.release, state.serial, state.checksum) != (h.release, h.serial, h.checksum):
+            self.frontend.message(f"zvm: cannot restore {path}: it was saved from another story")
+            return self._save_result(ins, False)
+        self.load_state(state)
+        return self.resume_after_save(state.pc, 2)
 
     def op_save_undo(self, ins):
         """§15 save_undo: keep a Quetzal snapshot whose PC is the store byte."""

@@ -1,0 +1,103 @@
+"""Saving and restoring to disk (§15 save/restore, Quetzal 1.4): a save
+restores in a new run, files interchange with dfrotz, bad files are refused
+and the game goes on."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from helpers import run_zvm, shared_story
+
+DFROTZ = shutil.which("dfrotz") or ("/usr/games/dfrotz" if shutil.os.path.exists("/usr/games/dfrotz") else None)
+
+
+def play(story, commands):
+    result = run_zvm(["--headless", "--seed", 1, story], input="".join(c + "\n" for c in commands))
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_save_then_restore_in_a_new_run(tmp_path):
+    story = shared_story("zork1.z3")
+    save = tmp_path / "game.qzl"
+    play(story, ["open mailbox", "take leaflet", "north", "save", str(save)])
+    assert save.read_bytes()[:4] == b"FORM"
+    after = play(story, ["restore", str(save), "inventory", "look"])
+    text = after.stdout.split("Please enter a filename", 1)[1]
+    assert "A leaflet" in text                 # the inventory came back
+    assert "North of House" in text            # and so did the location
+
+
+def test_a_bad_save_is_refused_and_the_game_goes_on(tmp_path):
+    story = shared_story("zork1.z3")
+    good = tmp_path / "good.qzl"
+    play(story, ["take leaflet", "save", str(good)])
+    data = good.read_bytes()
+    other = shared_story("czech.z3")
+    foreign = tmp_path / "foreign.qzl"
+    # A save whose IFhd names another story (CZECH's release and serial).
+    foreign.write_bytes(data[:20] + other.read_bytes()[0x12:0x18] + data[26:])
+    cases = {
+        "empty": b"",
+        "not IFZS": b"FORM\x00\x00\x00\x04AIFF",
+        "text": b"hello, this is not a save\n",
+        "truncated": data[: len(data) // 2],
+        "corrupt CMem": data[:60] + b"\xff" * 400,
+    }
+    for name, content in cases.items():
+        (tmp_path / f"{name}.qzl").write_bytes(content)
+    for path in [*(tmp_path / f"{n}.qzl" for n in cases), foreign, tmp_path / "missing.qzl"]:
+        result = play(story, ["restore", str(path), "look"])
+        complaints = [l for l in result.stderr.splitlines() if l.startswith("zvm: cannot restore")]
+        assert len(complaints) == 1, (path.name, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert "West of House" in result.stdout.split("Please enter a filename", 1)[1], path.name
+    assert good.read_bytes() == data           # nothing touched the good save
+
+
+def test_a_failed_write_leaves_the_previous_save_whole(tmp_path, monkeypatch):
+    import io
+    import os
+    from zvm import ops
+    from zvm.loader import load
+    from zvm.machine import Machine
+    from ui.headless import HeadlessFrontend
+
+    story = shared_story("zork1.z3")
+    save = tmp_path / "game.qzl"
+    play(story, ["take leaflet", "save", str(save)])
+    before = save.read_bytes()
+
+    def crash(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    frontend = HeadlessFrontend(stdin=io.StringIO(f"north\nsave\n{save}\n"), stdout=io.StringIO())
+    messages = []
+    frontend.message = messages.append
+    Machine(load(str(story)), frontend, seed=1).run()
+    assert save.read_bytes() == before
+    assert any("cannot save" in m for m in messages)
+    assert [p.name for p in tmp_path.iterdir()] == ["game.qzl"]   # no temporary left
+
+
+@pytest.mark.skipif(DFROTZ is None, reason="dfrotz is not installed")
+@pytest.mark.parametrize("saver", ["zvm", "dfrotz"])
+def test_saves_interchange_with_dfrotz(tmp_path, saver):
+    story = shared_story("zork1.z3")
+    save = tmp_path / "game.qzl"
+    first = "open mailbox\ntake leaflet\nsave\n" + f"{save}\n"
+    then = f"restore\n{save}\ninventory\n"
+    dfrotz = [DFROTZ, "-m", "-q", "-s", "1", str(story)]
+    zvm_cmd = ["--headless", "--seed", 1, story]
+    if saver == "zvm":
+        assert run_zvm(zvm_cmd, input=first).returncode == 0
+        out = subprocess.run(dfrotz, input=then, capture_output=True, text=True, timeout=60).stdout
+    else:
+        subprocess.run(dfrotz, input=first, capture_output=True, text=True, timeout=60)
+        out = run_zvm(zvm_cmd, input=then).stdout
+    assert save.exists()
+    assert "A leaflet" in out.split("enter a filename", 1)[1]
