@@ -308,10 +308,33 @@ class TerminalFrontend(Frontend):
         if scr is None:
             return
         height = scr.upper_height
-        if height < self._upper_known and self._upper_snapshot:
-            self._capture_ghosts(height)
+        if height < self._upper_known:
+            self._keep_lower_in_place(self._upper_known - height)
+            if self._upper_snapshot:
+                self._capture_ghosts(height)
         self._upper_known = height
         self._upper_snapshot = [list(r) for r in scr.cells]
+
+    def _keep_lower_in_place(self, rows: int) -> None:
+        """Versions 5+: the upper window gave up ``rows`` rows while the
+        lower window's text still fits below where it was (it starts at the
+        top of the lower window). The text stays on the rows it was on
+        (§8.7.2.1) - it does not jump up under the rows given up - so
+        ``rows`` blank lines go in before it, under the ghosts. (A quote
+        box is drawn with a tall split and then split back to one line
+        before the text after it is printed: that text goes below the box,
+        where the lower window's cursor was moved, §8.7.2.2.)"""
+        if self.version < 5 or rows <= 0:
+            return
+        lower_old = self._layout()[4] - rows
+        if len(self._region()) > lower_old:
+            return                                # scrolled: the text is at the bottom
+        at = self.erase_mark
+        self.lines[at:at] = [[] for _ in range(rows)]
+        self._wrapped[at:at] = [None] * rows
+        self.seen += rows
+        if self.ghosts:
+            self.ghosts = {k + rows: v for k, v in self.ghosts.items()}
 
     def _capture_ghosts(self, new_height: int) -> None:
         width, _, status, _, lower = self._layout()
