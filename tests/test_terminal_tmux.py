@@ -20,12 +20,9 @@ import time
 
 import pytest
 
-from helpers import ROOT, shared_story
+from helpers import ROOT, shared_story, shared_transcript
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is absent"),
-]
+pytestmark = pytest.mark.slow
 
 DEADLINE = 10.0
 _ids = itertools.count()
@@ -82,9 +79,10 @@ def compiled(tmp_path_factory):
 class Pane:
     """zvm in a detached tmux session of its own."""
 
-    def __init__(self, story, width=80, height=24):
+    def __init__(self, story, width=80, height=24, args=()):
         self.socket = f"zvmtest-{os.getpid()}-{next(_ids)}"
-        inner = (f"{shlex.quote(sys.executable)} -m zvm {shlex.quote(str(story))}; "
+        argv = shlex.join([*args, str(story)])
+        inner = (f"{shlex.quote(sys.executable)} -m zvm {argv}; "
                  "echo ZVM-EXITED $?; sleep 5")
         cmd = ("env TERM=xterm-256color BLESSED_QUERY_TIMEOUT_SECONDS=0.1 "
                f"bash -c {shlex.quote(inner)}")
@@ -103,6 +101,14 @@ class Pane:
     def capture(self, escapes=False) -> str:
         args = ["capture-pane", "-p"] + (["-e"] if escapes else [])
         return self.tmux(*args).stdout
+
+    def state(self) -> tuple[str, int, int]:
+        """The screen and the cursor's (x, y), from one tmux call."""
+        out = self.tmux("capture-pane", "-p", ";",
+                        "display-message", "-p", "#{cursor_x} #{cursor_y}").stdout
+        screen, _, cursor = out.rstrip("\n").rpartition("\n")
+        x, y = cursor.split()
+        return screen, int(x), int(y)
 
     def lines(self) -> list[str]:
         return self.capture().split("\n")
@@ -126,10 +132,12 @@ class Pane:
 
 @pytest.fixture
 def pane():
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is absent")
     panes = []
 
-    def start(story, width=80, height=24):
-        p = Pane(story, width, height)
+    def start(story, width=80, height=24, args=()):
+        p = Pane(story, width, height, args)
         panes.append(p)
         return p
 
@@ -248,3 +256,120 @@ def test_timed_input_calls_routine(pane, compiled):
     p.wait_text("ended with 13")
     p.keys("x")
     p.wait_text("ZVM-EXITED 0")
+
+
+# -- the bundled story's colours and bold -----------------------------------------
+
+BUNDLED = ROOT / "stories" / "hollinbrook.z5"
+
+
+def test_bundled_story_shows_bold_and_colours(pane):
+    """The Hollin Brook Signal uses bold and colours only when the header
+    says the interpreter has them (Flags 1 bits 0 and 2), so seeing them
+    also checks the terminal UI's ``features``. The opening's "dark" is
+    bold; ``about`` prints "colour" a letter at a time in red, green,
+    yellow, cyan; the walkthrough's ``pull red lever`` (in the signal box)
+    turns the signal "green" in green."""
+    p = pane(BUNDLED)
+    screen = p.wait_text("No driver will run past a dark signal", escapes=True)
+    assert "\x1b[1mdark" in screen
+    # The quote box stays where it was drawn and the text printed after it
+    # is below it, not under it.
+    lines = [line.rstrip() for line in p.capture().split("\n")]
+    box = [i for i, line in enumerate(lines) if "The levers wait in a row" in line]
+    text = [i for i, line in enumerate(lines) if line.startswith("The stationmaster has gone")]
+    assert box and text and box[0] < text[0], lines
+    p.type("about")
+    p.keys("Enter")
+    screen = p.wait_text("Copyright (c)", escapes=True)
+    assert "\x1b[1mThe Hollin Brook Signal" in screen
+    assert "\x1b[31mc\x1b[32mo\x1b[33ml\x1b[36mo\x1b[32mu\x1b[31mr" in screen
+    p.type("quit")
+    p.keys("Enter")
+    p.wait_text("Are you sure you want to quit?")
+    p.type("y")
+    p.keys("Enter")
+    p.wait_text("ZVM-EXITED 0")
+
+
+# -- Zork I from start to finish -------------------------------------------------------
+
+FINAL_SCORE = "Your score is 350 (total of 350 points), in 394 moves."
+PLAY_DEADLINE = 240.0         # the whole game; it takes ~20-40 s on an idle machine
+
+
+def _last_line(screen: str) -> tuple[int, str]:
+    """(row, text) of the screen's last non-empty line."""
+    lines = screen.split("\n")
+    for row in range(len(lines) - 1, -1, -1):
+        if lines[row].strip():
+            return row, lines[row].rstrip()
+    return -1, ""
+
+
+def _play(p: Pane, command: str, end: float) -> str:
+    """Type ``command``, see it echoed after the prompt, press Enter, and
+    wait for the next prompt (">" as the last line with the cursor after
+    it), answering [MORE] with Space. Returns the screen at the prompt."""
+    p.type(command)
+    typed = ">" + command
+    while True:
+        screen, x, y = p.state()
+        row, last = _last_line(screen)
+        if last == typed and (y, x) == (row, len(typed)):
+            break
+        if time.monotonic() > end:
+            raise AssertionError(f"{command!r} never echoed; screen:\n{screen}")
+        time.sleep(0.01)
+    p.keys("Enter")
+    spaced = None                       # the [MORE] screen we answered
+    while True:
+        screen, x, y = p.state()
+        row, last = _last_line(screen)
+        if last == ">" and (y, x) == (row, 1):
+            return screen
+        if "[MORE]" in last and screen != spaced:
+            p.keys("Space")
+            spaced = screen             # press again only once the page changed
+        if time.monotonic() > end:
+            raise AssertionError(f"no prompt after {command!r}; screen:\n{screen}")
+        time.sleep(0.01)
+
+
+def test_zork_plays_to_the_end(pane):
+    """All of zork1.cmd (seed 12), a command at a time, waiting for the
+    prompt each time: the final score of dfrotz's transcript is on screen."""
+    commands = shared_transcript("zork1.cmd").read_text().split("\n")
+    commands = [c for c in commands if c.strip()]
+    reference = shared_transcript("zork1.seed12.out").read_text()
+    assert FINAL_SCORE in reference
+    p = pane(_zork(), args=("--seed", "12"))
+    end = time.monotonic() + PLAY_DEADLINE
+    p.wait(lambda s: _last_line(s)[1] == ">", "the first prompt", timeout=60)
+    screen = ""
+    for command in commands:
+        screen = _play(p, command, end)
+    assert FINAL_SCORE in screen
+    assert "This gives you the rank of Master Adventurer." in screen
+    assert "(Type RESTART, RESTORE, or QUIT):" in screen
+    p.type("quit")
+    p.keys("Enter")
+    p.wait_text("ZVM-EXITED 0", timeout=60)
+
+
+# -- headless play never imports blessed ------------------------------------------------
+
+def test_headless_does_not_import_blessed():
+    """``zvm --headless`` (and zvm on a pipe) plays without loading blessed:
+    ``-X importtime`` lists every module imported."""
+    for extra in (["--headless"], []):
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "zvm", *extra, str(BUNDLED)],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "Hollin Brook Platform" in proc.stdout
+        imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+                    if line.startswith("import time:")]
+        assert "zvm.machine" in imported
+        assert not [m for m in imported if m.split(".")[0] == "blessed"], extra
+        assert "ui.terminal" not in imported and "ui.render" not in imported
