@@ -210,10 +210,6 @@ def t_stmt(*stmts):
     return t
 
 
-def t_store_expr(expr):
-    return t_arith(expr)
-
-
 def t_store_branch(expr):
     def t(g):
         g.operands()
@@ -330,13 +326,13 @@ TEMPLATES = {
     "clear_attr": t_stmt("O.clear_attr(a, b)"),
     "insert_obj": t_stmt("O.insert(a, b)"),
     "remove_obj": t_stmt("O.remove(a)"),
-    "get_parent": t_store_expr("O.parent(a)"),
+    "get_parent": t_arith("O.parent(a)"),
     "get_sibling": t_store_branch("O.sibling(a)"),
     "get_child": t_store_branch("O.child(a)"),
-    "get_prop": t_store_expr("O.get_prop(a, b)"),
-    "get_prop_addr": t_store_expr("O.get_prop_addr(a, b)"),
-    "get_next_prop": t_store_expr("O.get_next_prop(a, b)"),
-    "get_prop_len": t_store_expr("O.get_prop_len(a)"),
+    "get_prop": t_arith("O.get_prop(a, b)"),
+    "get_prop_addr": t_arith("O.get_prop_addr(a, b)"),
+    "get_next_prop": t_arith("O.get_next_prop(a, b)"),
+    "get_prop_len": t_arith("O.get_prop_len(a)"),
     "put_prop": t_stmt("O.put_prop(a, b, c)"),
     "inc": t_incdec("+ 1"),
     "dec": t_incdec("- 1"),
@@ -368,10 +364,10 @@ TEMPLATES = {
     "print_addr": t_stmt("m.print_addr(a)"),
     "print_paddr": t_stmt("m.print_paddr(a)"),
     "print_obj": t_stmt("m.print_obj(a)"),
-    "random": t_store_expr(f"m.rng.random({_signed('a')})"),
+    "random": t_arith(f"m.rng.random({_signed('a')})"),
     "nop": t_stmt(),
     "check_arg_count": t_cond("a <= m.argc"),
-    "catch": t_store_expr("len(m.frames)"),
+    "catch": t_arith("len(m.frames)"),
     "piracy": t_cond("True"),
     "verify": t_cond("m.verify()"),
     "log_shift": t_log_shift,
@@ -391,7 +387,6 @@ class Compiler:
     def __init__(self, machine):
         self.m = machine
         self._factories: dict[str, object] = {}
-        self.scope = {}
 
     def compile(self, ins: Instruction):
         m = self.m

@@ -169,18 +169,18 @@ class Opcodes:
         return self._store(ins, 0)
 
     def op_print_table(self, ins, table, width, height=1, skip=0):
+        """§15 print_table: rows of width characters; in the upper window
+        each row starts below the previous one at the same column."""
         self.frontend.flush()
         mem = self.mem
+        column = self.screen.cursor[1]
         for row in range(height):
             a = table + row * (width + skip)
             if row:
                 if self.screen.window == 1 and not self.mem_streams:
-                    r, c0 = self.screen.cursor
-                    self.screen.cursor = [r + 1, col0]
+                    self.screen.cursor = [self.screen.cursor[0] + 1, column]
                 else:
                     self.out("\n")
-            else:
-                col0 = self.screen.cursor[1]
             self.out("".join(self.codec.zscii_to_unicode(mem[a + i]) for i in range(width)))
         return ins.next
 
