@@ -394,3 +394,14 @@ def test_quote_box_stays_after_upper_window_shrinks(term):
     fe._mark_seen()
     fe.render()
     assert not any("A quote" in r for r in screen_text(fe))   # scrolled away
+
+
+def test_save_prompt_offers_the_story_name(term):
+    """Save and restore ask for a file name in the lower window, offering
+    STORY.qzl as Frotz does; Enter takes it, typing replaces it."""
+    fe = make(term)
+    keys(fe, "\r")
+    assert fe.ask_filename("zork1.qzl", saving=True) == "zork1.qzl"
+    assert "Please enter a filename [zork1.qzl]:" in screen_text(fe)
+    keys(fe, "mine.qzl", "\r")
+    assert fe.ask_filename("zork1.qzl", saving=False) == "mine.qzl"
