@@ -101,3 +101,30 @@ def test_saves_interchange_with_dfrotz(tmp_path, saver):
         out = run_zvm(zvm_cmd, input=then).stdout
     assert save.exists()
     assert "A leaflet" in out.split("enter a filename", 1)[1]
+
+
+def responses(text: str) -> list[str]:
+    """The game's reply to each command, blank lines folded (the screen
+    history dfrotz-style output reflects differs after a restore)."""
+    return [" ".join(part.split()) for part in text.split("\n>")]
+
+
+def test_a_restored_seeded_game_plays_on_as_the_uninterrupted_one(tmp_path):
+    """Save in the middle of Zork I, restore in a new run, play on: the
+    replies equal the uninterrupted run's, random events included (a seeded
+    game keeps its generator in the save)."""
+    from helpers import shared_transcript
+    story = shared_story("zork1.z3")
+    commands = shared_transcript("zork1.cmd").read_text().splitlines()
+    k = 150
+    save = tmp_path / "middle.qzl"
+    full = run_zvm(["--headless", "--seed", 12, story], input="\n".join(commands) + "\n")
+    first = run_zvm(["--headless", "--seed", 12, story],
+                    input="\n".join(commands[:k] + ["save", str(save)]) + "\n")
+    assert first.returncode == 0 and save.exists()
+    second = run_zvm(["--headless", "--seed", 12, story],
+                     input="\n".join(["restore", str(save)] + commands[k:]) + "\n")
+    assert second.returncode == 0, second.stderr
+    tail = len(commands) - k
+    assert responses(second.stdout)[-tail:] == responses(full.stdout)[-tail:]
+    assert "Your score is 350" in second.stdout

@@ -30,6 +30,7 @@ from .compiler import Compiler
 
 INTERP_NUMBER = 6          # §11.1.3: IBM PC, the usual choice for modern interpreters
 INTERP_VERSION = ord("Z")
+RNG_CHUNK = b"ZVMr"         # zvm's Quetzal chunk for a seeded generator's state
 MAX_FRAMES = 16384         # at 4+ words a frame, a stack of well over 64K words (§6.3)
 
 
@@ -393,8 +394,10 @@ class Machine(Opcodes):
         return self.story.checksum() == self.header.checksum
 
     # -- saved states (Quetzal) -----------------------------------------------
-    def state(self, pc: int) -> SavedState:
-        """The machine as a SavedState that resumes at pc."""
+    def state(self, pc: int, keep_rng: bool = True) -> SavedState:
+        """The machine as a SavedState that resumes at pc; keep_rng adds a
+        seeded generator's state (disk saves, not undo: Frotz's undo does not
+        rewind the generator, and seeded runs must play as dfrotz's do)."""
         contexts = [(f[2], f[3], f[4]) for f in self.frames] + [(self.locals, self.stack, self.argc)]
         # Quetzal: the dummy frame below the main routine has every field 0
         # (dfrotz refuses a save whose dummy frame says "discard result").
@@ -406,8 +409,12 @@ class Machine(Opcodes):
             frames.append(StackFrame(return_pc, list(loc), list(stk),
                                      None if store < 0 else store, argc))
         h = self.header
+        # A seeded game is meant to be reproducible, restores included: its
+        # generator travels in a chunk of zvm's own, which others skip.
+        extra = {RNG_CHUNK: self.rng.state()} if keep_rng and self.rng.seeded else {}
         return SavedState(release=h.release, serial=h.serial, checksum=h.checksum,
-                          pc=pc, memory=bytes(self.mem[:self.dyn_end]), frames=frames)
+                          pc=pc, memory=bytes(self.mem[:self.dyn_end]), frames=frames,
+                          extra=extra)
 
     def load_state(self, s: SavedState) -> None:
         """Put the machine into state s (the caller checked it is ours)."""
@@ -423,4 +430,6 @@ class Machine(Opcodes):
             self.frames.append((f.return_pc, -1 if f.store is None else f.store, loc, stk, argc))
             loc, stk, argc = list(f.locals), list(f.stack), f.argc
         self.locals, self.stack, self.argc = loc, stk, argc
+        if self.rng.seeded and RNG_CHUNK in s.extra:
+            self.rng.set_state(s.extra[RNG_CHUNK])
         self.set_header()

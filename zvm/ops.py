@@ -429,7 +429,7 @@ class Opcodes:
 
     def op_save_undo(self, ins):
         """§15 save_undo: keep a Quetzal snapshot whose PC is the store byte."""
-        data = quetzal.encode(self.state(ins.store_addr), self.original_dynamic)
+        data = quetzal.encode(self.state(ins.store_addr, keep_rng=False), self.original_dynamic)
         self.undo_states.append(data)
         if len(self.undo_states) > self.undo_limit:
             del self.undo_states[0]

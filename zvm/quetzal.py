@@ -74,6 +74,9 @@ class SavedState:
     pc: int
     memory: bytes                      # dynamic memory
     frames: list[StackFrame] = field(default_factory=list)
+    # Further chunks by id, kept as they are: other interpreters' chunks
+    # read from a file, and zvm's own (see ``zvm.machine``).
+    extra: dict[bytes, bytes] = field(default_factory=dict)
 
 
 def _compress(memory: bytes, original: bytes) -> bytes:
@@ -128,7 +131,7 @@ def encode(state: SavedState, original: bytes) -> bytes:
                                              checksum=state.checksum, pc=state.pc))),
         dict(id=b"CMem", data=_compress(state.memory, original)),
         dict(id=b"Stks", data=Stks.build(dict(frames=frames))),
-    ]
+    ] + [dict(id=cid, data=data) for cid, data in state.extra.items()]
     return Form.build(dict(body=dict(chunks=chunks)))
 
 
@@ -165,5 +168,7 @@ def decode(data: bytes, original: bytes) -> SavedState:
             argc += 1
         frames.append(StackFrame(return_pc=f.pc, locals=list(f.locals), stack=list(f.stack),
                                  store=None if f.flags & 0x10 else f.store, argc=argc))
+    extra = {cid: data for cid, data in chunks.items()
+             if cid not in (b"IFhd", b"CMem", b"UMem", b"Stks")}
     return SavedState(release=hd.release, serial=bytes(hd.serial), checksum=hd.checksum,
-                      pc=hd.pc, memory=bytes(memory), frames=frames)
+                      pc=hd.pc, memory=bytes(memory), frames=frames, extra=extra)

@@ -15,10 +15,20 @@ import time
 
 class FrotzRandom:
     def __init__(self, seed: int | None = None):
+        self.seeded = seed is not None
         if seed is None:
             seed = int(time.time() * 1000) & 0xFFFFFFFF
         self.seed = seed & 0xFFFFFFFF
         self.reset()
+
+    def state(self) -> bytes:
+        """The generator's state as 12 bytes (A, interval, counter)."""
+        return b"".join(x.to_bytes(4, "big") for x in (self.a, self.interval, self.counter))
+
+    def set_state(self, data: bytes) -> None:
+        if len(data) == 12:
+            self.a, self.interval, self.counter = (
+                int.from_bytes(data[i:i + 4], "big") for i in (0, 4, 8))
 
     def reset(self) -> None:
         """Back to the starting seed, as at start and at every restart."""
