@@ -14,8 +14,9 @@ from helpers import run_zvm, shared_story
 DFROTZ = shutil.which("dfrotz") or ("/usr/games/dfrotz" if shutil.os.path.exists("/usr/games/dfrotz") else None)
 
 
-def play(story, commands):
-    result = run_zvm(["--headless", "--seed", 1, story], input="".join(c + "\n" for c in commands))
+def play(story, commands, folder, *options):
+    result = run_zvm(["--headless", "--seed", 1, "--save-dir", folder, *options, story],
+                     input="".join(c + "\n" for c in commands))
     assert result.returncode == 0, result.stderr
     return result
 
@@ -23,9 +24,9 @@ def play(story, commands):
 def test_save_then_restore_in_a_new_run(tmp_path):
     story = shared_story("zork1.z3")
     save = tmp_path / "game.qzl"
-    play(story, ["open mailbox", "take leaflet", "north", "save", str(save)])
+    play(story, ["open mailbox", "take leaflet", "north", "save", save.name], tmp_path)
     assert save.read_bytes()[:4] == b"FORM"
-    after = play(story, ["restore", str(save), "inventory", "look"])
+    after = play(story, ["restore", save.name, "inventory", "look"], tmp_path)
     text = after.stdout.split("Please enter a filename", 1)[1]
     assert "A leaflet" in text                 # the inventory came back
     assert "North of House" in text            # and so did the location
@@ -34,7 +35,7 @@ def test_save_then_restore_in_a_new_run(tmp_path):
 def test_a_bad_save_is_refused_and_the_game_goes_on(tmp_path):
     story = shared_story("zork1.z3")
     good = tmp_path / "good.qzl"
-    play(story, ["take leaflet", "save", str(good)])
+    play(story, ["take leaflet", "save", good.name], tmp_path)
     data = good.read_bytes()
     other = shared_story("czech.z3")
     foreign = tmp_path / "foreign.qzl"
@@ -50,7 +51,7 @@ def test_a_bad_save_is_refused_and_the_game_goes_on(tmp_path):
     for name, content in cases.items():
         (tmp_path / f"{name}.qzl").write_bytes(content)
     for path in [*(tmp_path / f"{n}.qzl" for n in cases), foreign, tmp_path / "missing.qzl"]:
-        result = play(story, ["restore", str(path), "look"])
+        result = play(story, ["restore", path.name, "look"], tmp_path)
         complaints = [l for l in result.stderr.splitlines() if l.startswith("zvm: cannot restore")]
         assert len(complaints) == 1, (path.name, result.stderr)
         assert "Traceback" not in result.stderr
@@ -68,17 +69,18 @@ def test_a_failed_write_leaves_the_previous_save_whole(tmp_path, monkeypatch):
 
     story = shared_story("zork1.z3")
     save = tmp_path / "game.qzl"
-    play(story, ["take leaflet", "save", str(save)])
+    play(story, ["take leaflet", "save", save.name], tmp_path)
     before = save.read_bytes()
 
     def crash(src, dst):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    frontend = HeadlessFrontend(stdin=io.StringIO(f"north\nsave\n{save}\n"), stdout=io.StringIO())
+    frontend = HeadlessFrontend(stdin=io.StringIO(f"north\nsave\n{save.name}\n"),
+                                stdout=io.StringIO())
     messages = []
     frontend.message = messages.append
-    Machine(load(str(story)), frontend, seed=1).run()
+    Machine(load(str(story)), frontend, seed=1, save_dir=str(tmp_path), overwrite=True).run()
     assert save.read_bytes() == before
     assert any("cannot save" in m for m in messages)
     assert [p.name for p in tmp_path.iterdir()] == ["game.qzl"]   # no temporary left
@@ -91,8 +93,9 @@ def test_saves_interchange_with_dfrotz(tmp_path, saver):
     save = tmp_path / "game.qzl"
     first = "open mailbox\ntake leaflet\nsave\n" + f"{save}\n"
     then = f"restore\n{save}\ninventory\n"
+    # dfrotz takes the typed path as it is; zvm keeps files in --save-dir.
     dfrotz = [DFROTZ, "-m", "-q", "-s", "1", str(story)]
-    zvm_cmd = ["--headless", "--seed", 1, story]
+    zvm_cmd = ["--headless", "--seed", 1, "--save-dir", tmp_path, story]
     if saver == "zvm":
         assert run_zvm(zvm_cmd, input=first).returncode == 0
         out = subprocess.run(dfrotz, input=then, capture_output=True, text=True, timeout=60).stdout
@@ -119,11 +122,11 @@ def test_a_restored_seeded_game_plays_on_as_the_uninterrupted_one(tmp_path):
     k = 150
     save = tmp_path / "middle.qzl"
     full = run_zvm(["--headless", "--seed", 12, story], input="\n".join(commands) + "\n")
-    first = run_zvm(["--headless", "--seed", 12, story],
-                    input="\n".join(commands[:k] + ["save", str(save)]) + "\n")
+    first = run_zvm(["--headless", "--seed", 12, "--save-dir", tmp_path, story],
+                    input="\n".join(commands[:k] + ["save", save.name]) + "\n")
     assert first.returncode == 0 and save.exists()
-    second = run_zvm(["--headless", "--seed", 12, story],
-                     input="\n".join(["restore", str(save)] + commands[k:]) + "\n")
+    second = run_zvm(["--headless", "--seed", 12, "--save-dir", tmp_path, story],
+                     input="\n".join(["restore", save.name] + commands[k:]) + "\n")
     assert second.returncode == 0, second.stderr
     tail = len(commands) - k
     assert responses(second.stdout)[-tail:] == responses(full.stdout)[-tail:]

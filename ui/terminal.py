@@ -642,6 +642,12 @@ class TerminalFrontend(Frontend):
                     buf.insert(pos, insert)
                     pos += 1
 
+    def confirm(self, question: str, default: bool) -> bool:
+        """Ask a yes/no question in the lower window; Enter gives default."""
+        self.write(f"{question} ({'Y/n' if default else 'y/N'}) ", PLAIN)
+        answer = self.read_line(LineRequest(max_len=8)).text.strip().lower()
+        return default if not answer else answer.startswith("y")
+
     def _finish_line(self, prefix: str, buf: list[str], terminator: int) -> LineResult:
         """The typed text goes into the scrollback (with a newline only for
         Enter, §15 read) and the history; the result is the whole line,

@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("story", nargs="?",
                    help="the story file (.z1-.z8); without one, the bundled story")
     p.add_argument("--list", action="store_true", help="list the bundled stories and exit")
+    p.add_argument("--info", action="store_true",
+                   help="describe the story (header, IFID, title, Blorb resources) and exit")
     p.add_argument("--headless", action="store_true",
                    help="read commands from standard input and write plain text, like dfrotz")
     p.add_argument("--seed", type=int, metavar="N",
@@ -37,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wrap text at N columns (headless; 0 = no wrapping; default 80)")
     p.add_argument("--height", type=int, default=24, metavar="N",
                    help="screen height in lines (headless; default 24)")
+    p.add_argument("--save-dir", metavar="DIR", default=".",
+                   help="the folder for saves, transcripts and records (default: here); "
+                        "nothing is written outside it")
+    p.add_argument("--overwrite", action="store_true",
+                   help="headless: replace an existing save without asking")
     p.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true",
                    help="terminal UI: show no colours")
     p.add_argument("--echo", action="store_true",
@@ -81,12 +88,17 @@ def main(argv: list[str] | None = None) -> int:
         args.story = stories[0][0]
     if args.width < 0 or args.height < 0:
         fail("--width and --height take numbers of 0 or more", 2)
+    if not os.path.isdir(args.save_dir):
+        fail(f"--save-dir {args.save_dir}: no such folder", 2)
 
     from .loader import load
     try:
         story = load(args.story)
     except StoryError as e:
         fail(f"{args.story}: {e}", 2)
+    if args.info:
+        print("\n".join(describe(story)))
+        return 0
 
     from .frontend import load_frontend
     headless = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
@@ -113,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     status, error, machine = 0, None, None
     start = time.perf_counter()
     try:
-        machine = Machine(story, frontend, seed=args.seed, warnings=args.warnings)
+        machine = Machine(story, frontend, seed=args.seed, warnings=args.warnings,
+                          save_dir=args.save_dir, overwrite=args.overwrite)
         machine.run()
     except ZMachineError as e:
         status, error = 1, f"fatal: {e}"
@@ -134,6 +147,68 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - start
         sys.stderr.write(f"zvm: stats: {machine.instructions} instructions in {elapsed:.3f} s\n")
     return status
+
+
+def describe(story) -> list[str]:
+    """The lines ``zvm --info`` prints: the header (§11), the IFID, title
+    and author (Treaty of Babel) and a Blorb file's resources."""
+    from .babel import identify
+    h = story.header
+    size = len(story.data)
+    static_end = min(size, 0x10000)            # §1.1.2: static memory ends by $ffff
+    computed = story.checksum()
+    where = " (in a Blorb file)" if story.blorb is not None else ""
+    lines = [f"story: {story.path}",
+             f"format: Z-code version {h.version}{where}, {size} bytes",
+             f"release: {h.release}",
+             "serial: " + "".join(c if c.isprintable() else "?"
+                                  for c in h.serial.decode("latin-1"))]
+    if h.checksum == computed:
+        lines.append(f"checksum: ${h.checksum:04x} (verifies)")
+    else:
+        lines.append(f"checksum: ${h.checksum:04x} (does not verify: the bytes sum to "
+                     f"${computed:04x})")
+    lines += [
+        f"dynamic memory: $0000-${h.static_base - 1:04x} ({h.static_base} bytes)",
+        f"static memory: ${h.static_base:04x}-${static_end - 1:04x} "
+        f"({static_end - h.static_base} bytes)",
+        f"high memory: ${h.high_base:04x}-${size - 1:05x} ({size - h.high_base} bytes)",
+        f"initial PC: ${h.initial_pc:04x}",
+        f"dictionary: ${h.dictionary:04x}",
+        f"object table: ${h.objects:04x}",
+        f"global variables: ${h.globals:04x}",
+        f"abbreviations: ${h.abbreviations:04x}",
+    ]
+    if h.version >= 5 and h.alphabet_table:
+        lines.append(f"alphabet table: ${h.alphabet_table:04x}")
+    if h.version >= 5 and h.extension:
+        lines.append(f"header extension: ${h.extension:04x}")
+    if h.version == 7:
+        lines.append(f"routines offset: ${h.routines_offset * 8:x}, "
+                     f"strings offset: ${h.strings_offset * 8:x}")
+    who = identify(story)
+    lines.append(f"IFID: {who.ifid} (from the "
+                 + {"iFiction": "Blorb's iFiction metadata", "UUID": "UUID in the story",
+                    "header": "header"}[who.source] + ")")
+    if who.title:
+        lines.append(f"title: {who.title}")
+    if who.author:
+        lines.append(f"author: {who.author}")
+    if story.blorb is not None:
+        b = story.blorb
+        lines.append(f"Blorb resources: {len(b.resources)}")
+        for r in b.resources:
+            lines.append(f"  {r.usage:<4} {r.number:>4}  {r.chunk_type:<4}  {r.size} bytes")
+        others = [c for c in b.chunks if c.type != "RIdx"
+                  and c.offset not in {r.offset for r in b.resources}]
+        if others:
+            lines.append("Blorb chunks: " + ", ".join(f"{c.type.rstrip() or c.type!r} "
+                                                       f"({c.size} bytes)" for c in others))
+        if b.release is not None:
+            lines.append(f"Blorb release: {b.release}")
+        if b.frontispiece is not None:
+            lines.append(f"frontispiece: picture {b.frontispiece}")
+    return lines
 
 
 def bundled_stories() -> list[tuple[str, str]]:

@@ -158,6 +158,11 @@ class Frontend:
         answer = self.read_line(LineRequest(max_len=255)).text.strip()
         return answer or default
 
+    def confirm(self, question: str, default: bool) -> bool:
+        """A yes/no question from the interpreter (overwrite a file?). The
+        base answers with default; an interactive frontend asks."""
+        return default
+
     # -- lifecycle ------------------------------------------------------
     def message(self, text: str) -> None:
         """A line from the interpreter itself (warnings, meta-commands)."""

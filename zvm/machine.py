@@ -40,12 +40,14 @@ class _InterruptDone(Exception):
 
 class Machine(Opcodes):
     def __init__(self, story: Story, frontend: Frontend, seed: int | None = None,
-                 warnings: str = "off"):
+                 warnings: str = "off", save_dir: str = ".", overwrite: bool = False):
         self.story = story
         self.header = h = story.header
         self.version = v = h.version
         self.frontend = frontend
         self.warnings = warnings            # "off", "once", "always", "fatal"
+        self.save_dir = save_dir            # every file the game writes goes here
+        self.overwrite = overwrite          # replace existing files without asking
         self._warned: set[str] = set()
         self.mem = bytearray(story.data)
         self.dyn_end = h.static_base

@@ -8,33 +8,12 @@ streams (§7) and input (§10, §13) live here too.
 
 from __future__ import annotations
 
+import os
+
 from . import quetzal
+from .files import FileNameError, auxiliary_file, player_file, write_atomically
 from .errors import Quit, Restart, ZMachineError
 from .frontend import CharRequest, LineRequest
-
-
-def write_atomically(path: str, data: bytes) -> None:
-    """Write a file so that a crash leaves either the old file or the new
-    one whole: a temporary file beside it, flushed, then renamed over it."""
-    import os
-    import tempfile
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".zvm-", suffix=".tmp", dir=folder)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)            # as an ordinary new file
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def signed(v: int) -> int:
@@ -91,7 +70,7 @@ class Opcodes:
 
     def _transcript_write(self, text: str) -> None:
         if self._transcript is None:
-            path = self.transcript_path or (self.story_stem() + ".txt")
+            path = self.transcript_path or os.path.join(self.save_dir, self.story_stem() + ".txt")
             try:
                 self._transcript = open(path, "a", encoding="utf-8")
             except OSError as e:
@@ -103,7 +82,6 @@ class Opcodes:
         self._transcript.flush()
 
     def story_stem(self) -> str:
-        import os
         return os.path.splitext(os.path.basename(self.story.path))[0]
 
     def op_output_stream(self, ins, number, table=0, width=0):
@@ -387,15 +365,46 @@ class Opcodes:
             return self._branch(ins, ok)
         return self._store(ins, 1 if ok else 0)
 
-    def op_save(self, ins, table=0, nbytes=0, name=0):
-        """§15 save: the whole state as a Quetzal file. The saved PC is the
-        branch data (v1-3) or the store byte (v4+), as Quetzal §5.8 asks."""
+    def _file_for(self, name_addr: int, prompt: int | None, saving: bool) -> str | None:
+        """The path of a save (or, with a name from the game, auxiliary
+        file) inside the save folder; None when the player's name is unusable
+        or an existing file is not to be overwritten."""
+        default = self.story_stem() + ".qzl"
+        if name_addr:
+            given = "".join(chr(c) for c in self.mem[name_addr + 1:name_addr + 1 + self.mem[name_addr]])
+            default = os.path.basename(auxiliary_file(self.save_dir, given))
+        asked = prompt != 0 if name_addr else True
+        name = self.frontend.ask_filename(default, saving) if asked else default
+        try:
+            path = (auxiliary_file(self.save_dir, name) if name_addr and not asked
+                    else player_file(self.save_dir, name))
+        except FileNameError as e:
+            self.frontend.message(f"zvm: {e}")
+            return None
+        if saving and os.path.exists(path) and not self.frontend.confirm(
+                f"Overwrite the existing file {os.path.basename(path)}?", self.overwrite):
+            self.frontend.message(f"zvm: {os.path.basename(path)} exists; not overwritten")
+            return None
+        return path
+
+    def _save_result(self, ins, ok: bool) -> int:
+        """save/restore answer by branching (v1-3) or storing (v4+)."""
+        if ins.branch is not None:
+            return self._branch(ins, ok)
+        return self._store(ins, 1 if ok else 0)
+
+    def op_save(self, ins, table=0, nbytes=0, name=0, prompt=None):
+        """§15 save: the whole state as a Quetzal file (the saved PC is the
+        branch data in v1-3, the store byte in v4+, as Quetzal asks), or
+        with a table, those bytes as an auxiliary file (§7.6)."""
+        path = self._file_for(name if table else 0, prompt, saving=True)
+        if path is None:
+            return self._save_result(ins, False)
         if table:
-            self.frontend.message("zvm: saving auxiliary tables is not supported yet")
-            return self._store(ins, 0)
-        pc = ins.branch_addr if ins.branch is not None else ins.store_addr
-        data = quetzal.encode(self.state(pc), self.original_dynamic)
-        path = self.frontend.ask_filename(self.story_stem() + ".qzl", saving=True)
+            data = bytes(self.mem[table:table + nbytes])
+        else:
+            pc = ins.branch_addr if ins.branch is not None else ins.store_addr
+            data = quetzal.encode(self.state(pc), self.original_dynamic)
         try:
             write_atomically(path, data)
         except OSError as e:
@@ -403,27 +412,40 @@ class Opcodes:
             return self._save_result(ins, False)
         return self._save_result(ins, True)
 
-    def op_restore(self, ins, table=0, nbytes=0, name=0):
+    def op_restore(self, ins, table=0, nbytes=0, name=0, prompt=None):
         """§15 restore: on success execution continues after the save that
-        made the file, which now answers 2 (v4+) or branches (v1-3)."""
-        if table:
-            self.frontend.message("zvm: restoring auxiliary tables is not supported yet")
-            return self._store(ins, 0)
-        path = self.frontend.ask_filename(self.story_stem() + ".qzl", saving=False)
+        made the file, which now answers 2 (v4+) or branches (v1-3). With
+        a table, up to nbytes of an auxiliary file are read into it and the
+        count is the result."""
+        path = self._file_for(name if table else 0, prompt, saving=False)
+        if path is None:
+            return self._save_result(ins, False)
         try:
             with open(path, "rb") as f:
                 data = f.read()
-            state = quetzal.decode(data, self.original_dynamic)
         except OSError as e:
             self.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
             return self._save_result(ins, False)
+        if table:
+            data = data[:nbytes]
+            if table + len(data) > self.dyn_end:
+                raise ZMachineError("restore: the table runs past dynamic memory")
+            self.mem[table:table + len(data)] = data
+            return self._store(ins, len(data))
+        return self.restore_from(path, data, ins)
+
+    def restore_from(self, path: str, data: bytes, ins=None) -> int | None:
+        """Put the machine into the state saved in data (from path); the PC
+        to continue at, or (when it cannot) a message and the failed save
+        answer for ins, or None without ins."""
+        try:
+            state = quetzal.decode(data, self.original_dynamic)
+            h = self.header
+            if (state.release, state.serial, state.checksum) != (h.release, h.serial, h.checksum):
+                raise quetzal.SaveError("it was saved from another story")
         except quetzal.SaveError as e:
             self.frontend.message(f"zvm: cannot restore {path}: {e}")
-            return self._save_result(ins, False)
-        h = self.header
-        if (state.release, state.serial, state.checksum) != (h.release, h.serial, h.checksum):
-            self.frontend.message(f"zvm: cannot restore {path}: it was saved from another story")
-            return self._save_result(ins, False)
+            return None if ins is None else self._save_result(ins, False)
         self.load_state(state)
         return self.resume_after_save(state.pc, 2)
 
