@@ -131,3 +131,18 @@ def test_a_restored_seeded_game_plays_on_as_the_uninterrupted_one(tmp_path):
     tail = len(commands) - k
     assert responses(second.stdout)[-tail:] == responses(full.stdout)[-tail:]
     assert "Your score is 350" in second.stdout
+
+
+def test_restore_option_starts_from_a_save(tmp_path):
+    story = shared_story("zork1.z3")
+    save = tmp_path / "game.qzl"
+    play(story, ["open mailbox", "take leaflet", "north", "save", save.name], tmp_path)
+    result = run_zvm(["--headless", "--restore", save, story], input="inventory\n")
+    assert result.returncode == 0, result.stderr
+    assert "A leaflet" in result.stdout
+    assert "ZORK I" not in result.stdout          # no fresh start's banner
+    bad = tmp_path / "bad.qzl"
+    bad.write_bytes(b"FORM junk")
+    refused = run_zvm(["--headless", "--restore", bad, story], input="inventory\n")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("zvm: cannot restore") and refused.stderr.count("\n") == 1

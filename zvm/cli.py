@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-dir", metavar="DIR", default=".",
                    help="the folder for saves, transcripts and records (default: here); "
                         "nothing is written outside it")
+    p.add_argument("--restore", metavar="FILE",
+                   help="start from a saved game (a Quetzal file of this story)")
     p.add_argument("--overwrite", action="store_true",
                    help="headless: replace an existing save without asking")
     p.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true",
@@ -97,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     except StoryError as e:
         fail(f"{args.story}: {e}", 2)
     if args.info:
-        print("\n".join(describe(story)))
+        try:
+            print("\n".join(describe(story)), flush=True)
+        except BrokenPipeError:
+            return _reader_gone()
         return 0
 
     from .frontend import load_frontend
@@ -127,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         machine = Machine(story, frontend, seed=args.seed, warnings=args.warnings,
                           save_dir=args.save_dir, overwrite=args.overwrite)
-        machine.run()
+        if args.restore and not start_from_save(machine, args.restore):
+            status = 2
+        else:
+            machine.run()
     except ZMachineError as e:
         status, error = 1, f"fatal: {e}"
     except KeyboardInterrupt:
@@ -202,8 +210,8 @@ def describe(story) -> list[str]:
         others = [c for c in b.chunks if c.type != "RIdx"
                   and c.offset not in {r.offset for r in b.resources}]
         if others:
-            lines.append("Blorb chunks: " + ", ".join(f"{c.type.rstrip() or c.type!r} "
-                                                       f"({c.size} bytes)" for c in others))
+            lines.append("Blorb chunks: " + ", ".join(f"{c.type} ({c.size} bytes)"
+                                                       for c in others))
         if b.release is not None:
             lines.append(f"Blorb release: {b.release}")
         if b.frontispiece is not None:
@@ -221,6 +229,22 @@ def bundled_stories() -> list[tuple[str, str]]:
                 if (folder / name).is_file()]
     except ImportError:
         return []
+
+
+def start_from_save(machine, path: str) -> bool:
+    """--restore: the machine continues from the save at path; False (the
+    reason already said in one line) when it cannot."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        machine.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
+        return False
+    pc = machine.restore_from(path, data)
+    if pc is None:
+        return False
+    machine.pc = pc
+    return True
 
 
 def _reader_gone() -> int:
