@@ -783,9 +783,13 @@ class HeadlessFrontend(Frontend):
         self._show_screen(True)
         self._show_prompt()
         self.stdout.flush()
-        typed = self._read_raw_line()
-        if self.echo:
-            self.stdout.write(typed + "\n")
+        typed = self.next_scripted()
+        if typed is None:
+            typed = self._read_raw_line()
+            if self.echo:
+                self.stdout.write(typed + "\n")
+        else:
+            self.stdout.write(typed + "\n")      # replayed: shown as --echo shows it
         self._put_input(typed)
         text = (preloaded + typed)[:max(0, request.max_len)]
         self._x += len(typed)

@@ -563,6 +563,9 @@ class TerminalFrontend(Frontend):
         line ends the game; Ctrl-C asks whether to quit."""
         self._present()
         prefix = request.preloaded or ""
+        scripted = self.next_scripted()
+        if scripted is not None:                     # replay: shown as if typed
+            return self._finish_line(prefix, list(scripted), 13)
         room = max(0, request.max_len - len(prefix))
         buf: list[str] = []
         pos = 0

@@ -44,6 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "nothing is written outside it")
     p.add_argument("--restore", metavar="FILE",
                    help="start from a saved game (a Quetzal file of this story)")
+    p.add_argument("--transcript", metavar="FILE",
+                   help="copy the game's text to FILE (output stream 2, §7.3)")
+    p.add_argument("--record", metavar="FILE",
+                   help="record the commands typed to FILE (output stream 4)")
+    p.add_argument("--replay", metavar="FILE",
+                   help="play the commands in FILE first (input stream 1, §10.2)")
+    p.add_argument("--no-meta", action="store_true",
+                   help="pass lines starting with / to the game instead of treating "
+                        "them as meta-commands (/undo, /save, /help ...)")
     p.add_argument("--overwrite", action="store_true",
                    help="headless: replace an existing save without asking")
     p.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true",
@@ -131,8 +140,15 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         machine = Machine(story, frontend, seed=args.seed, warnings=args.warnings,
-                          save_dir=args.save_dir, overwrite=args.overwrite)
-        if args.restore and not start_from_save(machine, args.restore):
+                          save_dir=args.save_dir, overwrite=args.overwrite,
+                          meta=not args.no_meta)
+        if args.transcript:
+            machine.start_transcript(args.transcript)
+        if args.record:
+            machine.record_path, machine.record_on = args.record, True
+        if args.replay and machine.replay_file(args.replay) is None:
+            status = 2
+        elif args.restore and not start_from_save(machine, args.restore):
             status = 2
         else:
             machine.run()

@@ -116,6 +116,19 @@ class Frontend:
     char_to_zscii: Callable[[str], int] | None = None
     on_resize: Callable[[int, int], None] | None = None
 
+    def script(self, lines) -> None:
+        """Lines to take as the player's next commands before reading the
+        keyboard (replay, input stream 1); they are shown as typed."""
+        if not hasattr(self, "scripted"):
+            from collections import deque
+            self.scripted = deque()
+        self.scripted.extend(lines)
+
+    def next_scripted(self) -> str | None:
+        """The next scripted command, or None."""
+        queue = getattr(self, "scripted", None)
+        return queue.popleft() if queue else None
+
     def attach(self, screen) -> None:
         """Called once with the machine's ``zvm.screen.Screen`` before the
         story starts, so the frontend can read the upper window's cells."""

@@ -21,6 +21,7 @@ from .frontend import Frontend, InputEnded
 from .loader import Story
 from .objects import ObjectTable
 from .opcodes import table as opcode_table
+from .meta import MetaCommands, Resume
 from .ops import Opcodes
 from .quetzal import SavedState, StackFrame
 from .rng import FrotzRandom
@@ -38,9 +39,10 @@ class _InterruptDone(Exception):
     """An interrupt routine returned (see ``Machine.call_interrupt``)."""
 
 
-class Machine(Opcodes):
+class Machine(Opcodes, MetaCommands):
     def __init__(self, story: Story, frontend: Frontend, seed: int | None = None,
-                 warnings: str = "off", save_dir: str = ".", overwrite: bool = False):
+                 warnings: str = "off", save_dir: str = ".", overwrite: bool = False,
+                 meta: bool = True):
         self.story = story
         self.header = h = story.header
         self.version = v = h.version
@@ -74,6 +76,7 @@ class Machine(Opcodes):
         self.instructions = 0
         self.undo_states: list[bytes] = []
         self.undo_limit = 100
+        self.init_meta(meta)
         self.transcript_path: str | None = None
         self.record_path: str | None = None
         self.reset()
@@ -184,6 +187,8 @@ class Machine(Opcodes):
                 return
             except Restart:
                 self.reset()
+            except Resume as r:
+                self.pc = r.pc
             except (Quit, InputEnded):
                 return
 

@@ -14,6 +14,7 @@ from . import quetzal
 from .files import FileNameError, auxiliary_file, player_file, write_atomically
 from .errors import Quit, Restart, ZMachineError
 from .frontend import CharRequest, LineRequest
+from .meta import TURN_CHUNK
 
 
 def signed(v: int) -> int:
@@ -258,8 +259,9 @@ class Opcodes:
             return None
         return lambda: self.call_interrupt(routine) != 0
 
-    def read_line(self, text: int, time: int, routine: int) -> int:
-        """Read a command into the text buffer; returns the terminator."""
+    def read_line(self, text: int, time: int, routine: int, read_pc: int) -> int:
+        """Read a command into the text buffer; returns the terminator.
+        Meta-commands are handled here, before the game sees them."""
         mem = self.mem
         v = self.version
         if v <= 4:
@@ -273,8 +275,12 @@ class Opcodes:
                               timeout=time if routine else 0,
                               on_timeout=self._timeout_handler(routine),
                               terminators=self.terminators())
-        result = self.frontend.read_line(request)
-        line = result.text                  # preloaded text included (LineResult)
+        self.remember_turn(read_pc)
+        while True:
+            result = self.frontend.read_line(request)
+            line = result.text              # preloaded text included (LineResult)
+            if not self.meta_command(line):
+                break
         zs = [self.codec.unicode_to_zscii(ch) for ch in line.lower()][:max_len]
         if v <= 4:
             mem[text + 1:text + 1 + len(zs)] = bytes(zs)
@@ -292,13 +298,13 @@ class Opcodes:
     def op_sread(self, ins, text, parse=0, time=0, routine=0):
         if self.version <= 3:
             self.show_status()
-        self.read_line(text, time, routine)
+        self.read_line(text, time, routine, ins.addr)
         if parse:
             self.dictionaries.tokenise(text, parse)
         return ins.next
 
     def op_aread(self, ins, text, parse=0, time=0, routine=0):
-        term = self.read_line(text, time, routine)
+        term = self.read_line(text, time, routine, ins.addr)
         if parse:
             self.dictionaries.tokenise(text, parse)
         return self._store(ins, term)
@@ -447,12 +453,14 @@ class Opcodes:
             self.frontend.message(f"zvm: cannot restore {path}: {e}")
             return None if ins is None else self._save_result(ins, False)
         self.load_state(state)
+        if TURN_CHUNK in state.extra:                # a /save: run its read again
+            return state.pc
         return self.resume_after_save(state.pc, 2)
 
     def op_save_undo(self, ins):
-        """§15 save_undo: keep a Quetzal snapshot whose PC is the store byte."""
-        data = quetzal.encode(self.state(ins.store_addr, keep_rng=False), self.original_dynamic)
-        self.undo_states.append(data)
+        """§15 save_undo: keep a snapshot (a Quetzal SavedState, not encoded:
+        it never leaves memory) whose PC is the store byte."""
+        self.undo_states.append(self.state(ins.store_addr, keep_rng=False))
         if len(self.undo_states) > self.undo_limit:
             del self.undo_states[0]
         return self._store(ins, 1)
@@ -460,7 +468,7 @@ class Opcodes:
     def op_restore_undo(self, ins):
         if not self.undo_states:
             return self._store(ins, 0)
-        state = quetzal.decode(self.undo_states.pop(), self.original_dynamic)
+        state = self.undo_states.pop()
         self.load_state(state)
         return self.resume_after_save(state.pc, 2)
 
