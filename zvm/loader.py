@@ -1,12 +1,16 @@
 """Loading a story file (§1, §11): checks that it is a Z-machine story we
-can run, and gives its bytes and header. Every refusal is a ``StoryError``
-whose message is one line naming the reason."""
+can run, and gives its bytes and header. A Blorb file (FORM type IFRS,
+recognised by its content whatever its name) gives the Z-code of its
+'Exec' resource (see ``blorb``). Every refusal is a ``StoryError`` whose
+message is one line naming the reason."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 
+from . import blorb as blorb_file
+from .blorb import Blorb
 from .errors import StoryError
 from .header import HEADER_SIZE, MAX_SIZE, Header
 
@@ -16,8 +20,9 @@ SUPPORTED = (1, 2, 3, 4, 5, 7, 8)
 @dataclass(frozen=True)
 class Story:
     path: str
-    data: bytes            # the file as loaded (up to the header's length)
+    data: bytes            # the story as loaded (up to the header's length)
     header: Header
+    blorb: Blorb | None = None   # the Blorb file the story came from, if any
 
     @property
     def version(self) -> int:
@@ -32,10 +37,8 @@ def identify(data: bytes) -> str | None:
     """What a non-Z-code file is, for the refusal message."""
     if data[:4] == b"Glul":
         return "a Glulx story, not Z-code"
-    if data[:4] == b"FORM" and data[8:12] in (b"IFRS", b"IFZS"):
-        if data[8:12] == b"IFZS":
-            return "a Quetzal saved game, not a story"
-        return "a Blorb file; Blorb stories are not supported yet"
+    if data[:4] == b"FORM" and data[8:12] == b"IFZS":
+        return "a Quetzal saved game, not a story"
     return None
 
 
@@ -46,6 +49,8 @@ def load(path: str) -> Story:
             raise StoryError("is a directory")
         with open(path, "rb") as f:
             data = f.read(MAX_SIZE[8] + 1)
+            if blorb_file.is_blorb(data):
+                data += f.read()       # pictures and sounds may be large
     except FileNotFoundError:
         raise StoryError("no such file") from None
     except PermissionError:
@@ -58,6 +63,21 @@ def load(path: str) -> Story:
 def parse(path: str, data: bytes) -> Story:
     if not data:
         raise StoryError("empty file")
+    if blorb_file.is_blorb(data):
+        wrapper = blorb_file.parse(data)
+        try:
+            story = _parse_zcode(path, wrapper.zcode())
+        except StoryError as e:
+            raise StoryError(f"the Blorb file's Z-code story: {e}") from None
+        return Story(path=path, data=story.data, header=story.header, blorb=wrapper)
+    return _parse_zcode(path, data)
+
+
+def _parse_zcode(path: str, data: bytes) -> Story:
+    if not data:
+        raise StoryError("empty file")
+    if blorb_file.is_blorb(data):
+        raise StoryError("a Blorb file, where a Z-code story should be")
     what = identify(data)
     if what:
         raise StoryError(what)
