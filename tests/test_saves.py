@@ -146,3 +146,24 @@ def test_restore_option_starts_from_a_save(tmp_path):
     refused = run_zvm(["--headless", "--restore", bad, story], input="inventory\n")
     assert refused.returncode == 2
     assert refused.stderr.startswith("zvm: cannot restore") and refused.stderr.count("\n") == 1
+
+
+def test_autosave_continues_where_the_last_run_stopped(tmp_path):
+    story = shared_story("zork1.z3")
+    auto = tmp_path / "zork1.autosave.qzl"
+    play(story, ["open mailbox", "take leaflet"], tmp_path, "--autosave")
+    assert auto.exists()
+    again = play(story, ["inventory"], tmp_path, "--autosave")
+    assert "A leaflet" in again.stdout
+    assert "ZORK I" not in again.stdout          # continued, not started afresh
+    play(story, ["quit", "y"], tmp_path, "--autosave")
+    assert not auto.exists()                     # the game ended: next start is new
+    fresh = play(story, ["inventory"], tmp_path, "--autosave")
+    assert "ZORK I" in fresh.stdout and "A leaflet" not in fresh.stdout
+
+
+def test_praxix_undo_groups_pass():
+    story = shared_story("praxix.z5")
+    result = run_zvm(["--headless", story], input="undo\nmultiundo\n")
+    assert result.returncode == 0
+    assert result.stdout.count("Passed.") == 2 and "FAIL" not in result.stdout

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-meta", action="store_true",
                    help="pass lines starting with / to the game instead of treating "
                         "them as meta-commands (/undo, /save, /help ...)")
+    p.add_argument("--autosave", action="store_true",
+                   help="save at every turn to STORY.autosave.qzl in the save folder and "
+                        "offer to continue from it at the next start (kept until the game quits)")
     p.add_argument("--overwrite", action="store_true",
                    help="headless: replace an existing save without asking")
     p.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true",
@@ -147,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.record:
             machine.record_path, machine.record_on = args.record, True
         if args.replay and machine.replay_file(args.replay) is None:
+            status = 2
+        elif args.autosave and not start_autosave(machine):
             status = 2
         elif args.restore and not start_from_save(machine, args.restore):
             status = 2
@@ -260,6 +265,18 @@ def start_from_save(machine, path: str) -> bool:
     if pc is None:
         return False
     machine.pc = pc
+    return True
+
+
+def start_autosave(machine) -> bool:
+    """--autosave: continue from the story's autosave when there is one and
+    the player agrees (headless: yes), then keep it up to date each turn."""
+    path = os.path.join(machine.save_dir, machine.story_stem() + ".autosave.qzl")
+    if os.path.exists(path) and machine.frontend.confirm(
+            "Continue the game saved when you last stopped?", True):
+        if not start_from_save(machine, path):
+            return False
+    machine.autosave_path = path
     return True
 
 

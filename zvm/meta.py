@@ -46,6 +46,7 @@ class Resume(Exception):
 class MetaCommands:
     def init_meta(self, enabled: bool) -> None:
         self.meta_enabled = enabled
+        self.autosave_path: str | None = None        # --autosave: the turn's file
         self.turns: deque = deque(maxlen=TURNS_KEPT)
 
     def say(self, text: str) -> None:
@@ -57,6 +58,28 @@ class MetaCommands:
         if self.frames and self.frames[-1][1] == -2:
             return                                   # inside an interrupt routine
         self.turns.append(self.state(read_pc, keep_rng=False))
+        if self.autosave_path:
+            try:
+                write_atomically(self.autosave_path, self.turn_save_bytes(self.turns[-1]))
+            except OSError as e:
+                self.frontend.message(f"zvm: cannot autosave to {self.autosave_path}: "
+                                      f"{e.strerror or e}")
+                self.autosave_path = None
+
+    def turn_save_bytes(self, state) -> bytes:
+        """A turn snapshot as a save file: marked as resuming at its read,
+        with a seeded generator's state."""
+        extra = dict(state.extra)
+        extra[TURN_CHUNK] = b"\x01"
+        if self.rng.seeded:
+            extra[b"ZVMr"] = self.rng.state()
+        return quetzal.encode(quetzal.SavedState(**{**state.__dict__, "extra": extra}),
+                              self.original_dynamic)
+
+    def end_autosave(self) -> None:
+        """The story ended by itself (@quit): the next start is a new game."""
+        if self.autosave_path and os.path.exists(self.autosave_path):
+            os.unlink(self.autosave_path)
 
     def meta_command(self, line: str) -> bool:
         """Handle line if it is a meta-command; False when the game should
@@ -101,12 +124,8 @@ class MetaCommands:
                 f"Overwrite the existing file {os.path.basename(path)}?", self.overwrite):
             self.say(f"[{os.path.basename(path)} exists; not overwritten.]")
             return
-        state = self.turns[-1]
-        state.extra[TURN_CHUNK] = b"\x01"
-        if self.rng.seeded:
-            state.extra[b"ZVMr"] = self.rng.state()
         try:
-            write_atomically(path, quetzal.encode(state, self.original_dynamic))
+            write_atomically(path, self.turn_save_bytes(self.turns[-1]))
         except OSError as e:
             self.say(f"[Cannot save to {path}: {e.strerror or e}]")
             return

@@ -360,6 +360,7 @@ class Opcodes:
         return self.throw(value, frame)
 
     def op_quit(self, ins):
+        self.end_autosave()
         raise Quit
 
     def op_restart(self, ins):
