@@ -23,19 +23,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from construct import (Array, Bytes, Const, GreedyBytes, GreedyRange, If, Int32ub, Padding,
-                       Prefixed, Struct, this)
+from construct import Array, Bytes, Int32ub, Struct, this
 
-Chunk = Struct(
-    "id" / Bytes(4),
-    "data" / Prefixed(Int32ub, GreedyBytes),
-    If(lambda ctx: len(ctx.data) % 2 == 1, Padding(1)),
-)
+from zvm.iff import form
 
-Form = Struct(
-    Const(b"FORM"),
-    "body" / Prefixed(Int32ub, Struct(Const(b"IFRS"), "chunks" / GreedyRange(Chunk))),
-)
+Form = form(b"IFRS")
 
 RIdx = Struct(
     "count" / Int32ub,

@@ -394,12 +394,6 @@ class Opcodes:
             return None
         return path
 
-    def _save_result(self, ins, ok: bool) -> int:
-        """save/restore answer by branching (v1-3) or storing (v4+)."""
-        if ins.branch is not None:
-            return self._branch(ins, ok)
-        return self._store(ins, 1 if ok else 0)
-
     def op_save(self, ins, table=0, nbytes=0, name=0, prompt=None):
         """§15 save: the whole state as a Quetzal file (the saved PC is the
         branch data in v1-3, the store byte in v4+, as Quetzal asks), or

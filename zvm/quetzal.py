@@ -11,26 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from construct import (Array, Bytes, Const, GreedyBytes, GreedyRange, If, Int8ub,
-                       Int16ub, Int24ub, Int32ub, Padding, Prefixed, Struct, StreamError,
-                       ConstructError, Terminated, this)
+from construct import (Array, Bytes, ConstructError, GreedyRange, Int8ub, Int16ub, Int24ub,
+                       StreamError, Struct, Terminated, this)
+
+from .iff import form
 
 
 class SaveError(Exception):
     """A saved state that cannot be used: message says why."""
 
 
-Chunk = Struct(
-    "id" / Bytes(4),
-    "data" / Prefixed(Int32ub, GreedyBytes),
-    If(lambda ctx: len(ctx.data) % 2 == 1, Padding(1)),
-)
-
-Form = Struct(
-    Const(b"FORM"),
-    "body" / Prefixed(Int32ub, Struct(Const(b"IFZS"), "chunks" / GreedyRange(Chunk),
-                                      Terminated)),
-)
+Form = form(b"IFZS")
 
 IFhd = Struct(
     "release" / Int16ub,
