@@ -86,8 +86,35 @@ def fail(message: str, status: int) -> None:
 WARNING_MODES = ["off", "once", "always", "fatal"]
 
 
+def load_command(name: str):
+    """The main function of a subcommand (``zvm test``, ``zvm dis`` ...)
+    registered in the ``zvm.commands`` entry-point group, or None."""
+    from importlib import import_module
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="zvm.commands"):
+        if ep.name == name:
+            try:
+                return ep.load()
+            except ImportError:
+                return None
+    builtin = {"test": "tools.regtest:main", "record": "tools.record:main",
+               "dis": "tools.dis:main", "dump": "tools.dump:main"}
+    if name not in builtin:
+        return None
+    module, _, attr = builtin[name].partition(":")
+    try:
+        return getattr(import_module(module), attr)
+    except ImportError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and not argv[0].startswith("-") and not os.path.exists(argv[0]):
+        command = load_command(argv[0])
+        if command is not None:
+            return command(argv[1:])
     argv = [a.replace("--warnings=", "--warnings-mode=", 1) if a.startswith("--warnings=") else a
             for a in argv]
     args = build_parser().parse_args(argv)
