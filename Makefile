@@ -9,7 +9,7 @@ BENCH_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all test quick play bench clean
+.PHONY: all test quick play bench dist clean
 
 all: test
 
@@ -29,6 +29,10 @@ quick: $(STAMP)
 
 play: $(STAMP)
 	$(BIN)/zvm $(STORY)
+
+# One executable, dist/zvm, holding Python, zvm, blessed and the bundled stories.
+dist: $(STAMP)
+	$(BIN)/python tools/build_dist.py dist
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py $(BENCH_ARGS)

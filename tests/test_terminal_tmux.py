@@ -10,9 +10,7 @@ so the tests can see the terminal after the game ends.
 
 from __future__ import annotations
 
-import itertools
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -21,11 +19,10 @@ import time
 import pytest
 
 from helpers import ROOT, shared_story, shared_transcript
+from tmux import Pane
 
 pytestmark = pytest.mark.slow
 
-DEADLINE = 10.0
-_ids = itertools.count()
 
 LONG_INF = r"""
 Array buf -> 40;
@@ -74,60 +71,6 @@ def compiled(tmp_path_factory):
                        capture_output=True, cwd=out)
         stories[name] = dest
     return stories
-
-
-class Pane:
-    """zvm in a detached tmux session of its own."""
-
-    def __init__(self, story, width=80, height=24, args=()):
-        self.socket = f"zvmtest-{os.getpid()}-{next(_ids)}"
-        argv = shlex.join([*args, str(story)])
-        inner = (f"{shlex.quote(sys.executable)} -m zvm {argv}; "
-                 "echo ZVM-EXITED $?; sleep 5")
-        cmd = ("env TERM=xterm-256color BLESSED_QUERY_TIMEOUT_SECONDS=0.1 "
-               f"bash -c {shlex.quote(inner)}")
-        self.tmux("new-session", "-d", "-x", str(width), "-y", str(height), cmd)
-
-    def tmux(self, *args, check=True):
-        return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
-                              cwd=ROOT, capture_output=True, text=True, check=check)
-
-    def keys(self, *keys):
-        self.tmux("send-keys", *keys)
-
-    def type(self, text):
-        self.tmux("send-keys", "-l", text)
-
-    def capture(self, escapes=False) -> str:
-        args = ["capture-pane", "-p"] + (["-e"] if escapes else [])
-        return self.tmux(*args).stdout
-
-    def state(self) -> tuple[str, int, int]:
-        """The screen and the cursor's (x, y), from one tmux call."""
-        out = self.tmux("capture-pane", "-p", ";",
-                        "display-message", "-p", "#{cursor_x} #{cursor_y}").stdout
-        screen, _, cursor = out.rstrip("\n").rpartition("\n")
-        x, y = cursor.split()
-        return screen, int(x), int(y)
-
-    def lines(self) -> list[str]:
-        return self.capture().split("\n")
-
-    def wait(self, predicate, what="", escapes=False, timeout=DEADLINE) -> str:
-        end = time.monotonic() + timeout
-        while True:
-            screen = self.capture(escapes)
-            if predicate(screen):
-                return screen
-            if time.monotonic() > end:
-                raise AssertionError(f"timed out waiting for {what}; screen:\n{screen}")
-            time.sleep(0.05)
-
-    def wait_text(self, text, **kw) -> str:
-        return self.wait(lambda s: text in s, repr(text), **kw)
-
-    def kill(self):
-        self.tmux("kill-server", check=False)
 
 
 @pytest.fixture

@@ -120,13 +120,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list:
         for path, description in bundled_stories():
-            print(f"{path}\n    {description}")
+            print(f"{os.path.basename(path)}\n    {description}")
         return 0
     if args.story is None:
         stories = bundled_stories()
         if not stories:
             fail("no story named, and no bundled story found (zvm STORY)", 2)
         args.story = stories[0][0]
+    elif not os.path.exists(args.story):
+        # A bundled story may be named without its folder (zvm --list).
+        for path, _ in bundled_stories():
+            if os.path.basename(path) == args.story:
+                args.story = path
     if args.width < 0 or args.height < 0:
         fail("--width and --height take numbers of 0 or more", 2)
     if not os.path.isdir(args.save_dir):

@@ -1,0 +1,73 @@
+"""The one-file binary (PyInstaller): built here, copied to a folder of its
+own, and run with an empty environment."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from helpers import shared_story, shared_transcript
+from tmux import Pane
+
+pytestmark = pytest.mark.slow
+
+EMPTY_ENV = {"PATH": "/usr/bin:/bin"}
+
+
+@pytest.fixture(scope="module")
+def binary(tmp_path_factory):
+    pytest.importorskip("PyInstaller")
+    from tools.build_dist import build
+    built = build(tmp_path_factory.mktemp("dist"), tmp_path_factory.mktemp("build"))
+    assert built.stat().st_size < 15_000_000, "over the 15 MB budget"
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "zvm"
+    shutil.copy2(built, elsewhere)
+    return elsewhere
+
+
+def run(binary, args, input=""):
+    return subprocess.run([str(binary), *map(str, args)], input=input, capture_output=True,
+                          env=EMPTY_ENV, cwd=binary.parent, timeout=120)
+
+
+def test_zork_transcript_is_byte_identical(binary):
+    story = shared_story("zork1.z3")
+    commands = shared_transcript("zork1.cmd").read_bytes()
+    result = run(binary, ["--headless", "--seed", 12, story], input=commands)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == shared_transcript("zork1.seed12.out").read_bytes()
+
+
+def test_a_non_story_is_refused_in_one_line(binary, tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello\n")
+    result = run(binary, [junk])
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert result.stderr.decode().count("\n") == 1
+    assert result.stderr.startswith(b"zvm: ")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is absent")
+@pytest.mark.parametrize("term", ["screen-256color", "linux"])
+def test_bundled_story_plays_in_a_terminal(binary, term):
+    pane = Pane("hollinbrook.z5", program=["env", "-i", "PATH=/usr/bin:/bin", f"TERM={term}",
+                                           str(binary)], term=term, cwd=binary.parent)
+    try:
+        screen = pane.wait_text("Hollin Brook Platform", timeout=20)
+        top = screen.split("\n")[0]
+        assert "Hollin Brook Platform" in top and "Score: 0" in top   # the status line
+        pane.type("north")
+        pane.keys("Enter")
+        screen = pane.wait(lambda s: "Moves: 1" in s.split("\n")[0], "the status line after a move")
+        assert "Station Caf" in screen
+        pane.type("quit")
+        pane.keys("Enter")
+        pane.wait_text("?", timeout=10)
+        pane.type("y")
+        pane.keys("Enter")
+        pane.wait_text("ZVM-EXITED 0", timeout=10)
+    finally:
+        pane.kill()
