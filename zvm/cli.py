@@ -99,7 +99,7 @@ def load_command(name: str):
             except ImportError:
                 return None
     builtin = {"test": "tools.regtest:main", "record": "tools.record:main",
-               "dis": "tools.dis:main", "dump": "tools.dump:main"}
+               "dis": "tools.disassemble:main", "dump": "tools.dump:main"}
     if name not in builtin:
         return None
     module, _, attr = builtin[name].partition(":")
