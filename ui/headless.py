@@ -31,7 +31,8 @@ line, as in ``>All tests:`` of the Praxix transcript.
 
 Not modelled: dfrotz's backslash escapes and ``\\`` commands in the input,
 timed input (timeouts are ignored: piped input never times out in dfrotz
-either), version 6 windows, pictures and margins. dfrotz ignores ``-p``
+either; but see ``virtual_clock``), version 6 windows, pictures and
+margins. dfrotz ignores ``-p``
 (a fault of 2.54: the option never reaches its output code), so characters
 beyond ASCII are written as they are, in the stream's encoding; give it a
 UTF-8 stream for byte-identical output.
@@ -69,6 +70,8 @@ _MIN_PROMPT_SPACE = 10         # columns the core wants free before line input
 _CONTEXT_LINES = 0             # lines kept after a (suppressed) MORE prompt
 _BUFFER_LIMIT = 275            # the core's word buffer size
 
+TIMER_INPUT = "{timer}"        # with virtual_clock: one interval of a timed read passes
+
 # A word as the core's buffer flushes it: an optional space (a space always
 # flushes), then anything up to the next space or the end of a run of
 # hyphens (the character after a hyphen flushes, unless it is a hyphen).
@@ -101,17 +104,30 @@ class HeadlessFrontend(Frontend):
     the attribute ``buffering`` (the buffer_mode opcode) and
     ``close()`` at a normal end of the story (prints what is pending, as
     dfrotz does when the story quits).
+
+    ``virtual_clock``: timed input becomes deterministic. Time passes only
+    when an input line is exactly ``{timer}`` (regtest.py's timer event):
+    during a timed read (read, read_char with a routine, §15) that is one
+    interval of the read's timer, so the game's routine runs once; when it
+    returns true the read ends (terminator 0, or key 0 for read_char),
+    otherwise the screen is shown again and the same read goes on. During an
+    untimed read ``{timer}`` does nothing. ``clock`` counts the tenths of a
+    second that passed on the virtual clock. Without the option timeouts
+    are ignored, as in dfrotz, and ``{timer}`` is an ordinary line.
     """
 
     def __init__(self, stdin=None, stdout=None, width: int = 80,
                  height: int = 24, echo: bool = False, *,
-                 version: int | None = None, drop_styled: bool = False):
+                 version: int | None = None, drop_styled: bool = False,
+                 virtual_clock: bool = False):
         self.stdin = sys.stdin if stdin is None else stdin
         self.stdout = sys.stdout if stdout is None else stdout
         self.width = max(0, int(width))
         self.height = max(1, int(height))
         self.echo = echo
         self.drop_styled = drop_styled
+        self.virtual_clock = virtual_clock
+        self.clock = 0                 # tenths of a second on the virtual clock
         self.buffering = True
         self.last_status: tuple[str, str] | None = None
         self.screen = None
@@ -772,24 +788,41 @@ class HeadlessFrontend(Frontend):
             line = line[:-1]
         return line
 
+    def _tick(self, request) -> bool:
+        """Virtual clock: one interval of a timed read passes. Runs the
+        game's routine once; True when it asks the read to stop."""
+        if request.on_timeout is None or request.timeout <= 0:
+            return False
+        self.clock += request.timeout
+        stop = bool(request.on_timeout())
+        self._line_count = 0
+        return stop
+
     def read_line(self, request: LineRequest) -> LineResult:
         """Show what changed and the prompt, then read one line. The typed
-        text extends ``request.preloaded``. Timeouts are ignored."""
+        text extends ``request.preloaded``. Timeouts are ignored (unless
+        ``virtual_clock``: see the class)."""
         self._key_buffer = []
-        self._flush_buffer()
         preloaded = request.preloaded or ""
-        if self._units_left() + len(preloaded) < _MIN_PROMPT_SPACE:
-            self._screen_new_line()
-        self._show_screen(True)
-        self._show_prompt()
-        self.stdout.flush()
-        typed = self.next_scripted()
-        if typed is None:
+        while True:
+            self._flush_buffer()
+            if self._units_left() + len(preloaded) < _MIN_PROMPT_SPACE:
+                self._screen_new_line()
+            self._show_screen(True)
+            self._show_prompt()
+            self.stdout.flush()
+            typed = self.next_scripted()
+            if typed is not None:
+                self.stdout.write(typed + "\n")  # replayed: shown as --echo shows it
+                break
             typed = self._read_raw_line()
+            if self.virtual_clock and typed == TIMER_INPUT:
+                if self._tick(request):
+                    return LineResult(preloaded[:max(0, request.max_len)], 0)
+                continue
             if self.echo:
                 self.stdout.write(typed + "\n")
-        else:
-            self.stdout.write(typed + "\n")      # replayed: shown as --echo shows it
+            break
         self._put_input(typed)
         text = (preloaded + typed)[:max(0, request.max_len)]
         self._x += len(typed)
@@ -817,11 +850,16 @@ class HeadlessFrontend(Frontend):
         one per request; an empty line is Enter (13). Only when the line is
         used up is the screen shown and the next line read."""
         self._flush_buffer()
-        if not self._key_buffer:
+        while not self._key_buffer:
             self._show_screen(True)
             self._show_prompt()
             self.stdout.flush()
             line = self._read_raw_line()
+            if self.virtual_clock and line == TIMER_INPUT:
+                if self._tick(request):
+                    return 0
+                self._flush_buffer()
+                continue
             if self.echo:
                 self.stdout.write(line + "\n")
             self._key_buffer = [ord(c) for c in line] if line else [13]
