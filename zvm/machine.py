@@ -77,6 +77,7 @@ class Machine(Opcodes, MetaCommands):
         self.undo_states: list[bytes] = []
         self.undo_limit = 100
         self.init_meta(meta)
+        self.input_buffer = self.parse_buffer = 0    # the latest read's buffers
         self.transcript_path: str | None = None
         self.record_path: str | None = None
         self.reset()
@@ -191,6 +192,24 @@ class Machine(Opcodes, MetaCommands):
                 self.pc = r.pc
             except (Quit, InputEnded):
                 return
+
+    def run_until_input(self) -> None:
+        """Run from the PC as ``run`` does, but let every exception other
+        than a restart reach the caller (the library's input stop, quit)."""
+        while True:
+            try:
+                self._loop(self.pc)
+                return
+            except Restart:
+                self.reset()
+            except Resume as r:
+                self.pc = r.pc
+
+    def get_global(self, n: int, signed: bool = False) -> int:
+        """Global variable n (0-239; variable 16 + n, §6.2)."""
+        a = self.globals_addr + 2 * n
+        v = (self.mem[a] << 8) | self.mem[a + 1]
+        return v - 0x10000 if signed and v & 0x8000 else v
 
     def _loop(self, pc: int):
         cache = self.cache

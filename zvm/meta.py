@@ -54,7 +54,10 @@ class MetaCommands:
         self.frontend.write(text + "\n\n>", PLAIN)
 
     def remember_turn(self, read_pc: int) -> None:
-        """A snapshot at the start of a line input (the undo history)."""
+        """A snapshot at the start of a line input (the undo history); none
+        when nothing can use it (meta-commands off and no autosave)."""
+        if not (self.meta_enabled or self.autosave_path):
+            return
         if self.frames and self.frames[-1][1] == -2:
             return                                   # inside an interrupt routine
         self.turns.append(self.state(read_pc, keep_rng=False))

@@ -126,10 +126,11 @@ class Opcodes:
         if obj == 0:
             self.warn("print_obj of object 0")
             return
-        self.out(self.codec.decode(self.objects.name_address(obj))[0])
+        self.out(self.object_name(obj))
 
     def object_name(self, obj: int) -> str:
-        if obj == 0:
+        """The short name (§12.4): none when its length byte is 0."""
+        if obj == 0 or not self.objects.has_name(obj):
             return ""
         return self.codec.decode(self.objects.name_address(obj))[0]
 
@@ -263,6 +264,7 @@ class Opcodes:
         """Read a command into the text buffer; returns the terminator.
         Meta-commands are handled here, before the game sees them."""
         mem = self.mem
+        self.input_buffer = text                    # the world hash leaves it out
         v = self.version
         if v <= 4:
             max_len = max(0, mem[text] - 1)
@@ -299,12 +301,14 @@ class Opcodes:
         if self.version <= 3:
             self.show_status()
         self.read_line(text, time, routine, ins.addr)
+        self.parse_buffer = parse
         if parse:
             self.dictionaries.tokenise(text, parse)
         return ins.next
 
     def op_aread(self, ins, text, parse=0, time=0, routine=0):
         term = self.read_line(text, time, routine, ins.addr)
+        self.parse_buffer = parse
         if parse:
             self.dictionaries.tokenise(text, parse)
         return self._store(ins, term)

@@ -1,0 +1,130 @@
+"""zvm as a library (zvm.Game): steps, snapshots, the world, isolation."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+import zvm
+from helpers import ROOT, run_zvm, shared_story, shared_transcript
+
+
+def words(text: str) -> str:
+    """Text with its wrapping and spacing folded: headless output is wrapped
+    at 80 columns and, like dfrotz, sometimes puts a line break after the
+    prompt; the library's text is unwrapped."""
+    return " ".join(text.replace(">", "> ").split())
+
+
+def test_zork_walkthrough_through_step_reaches_350_and_done():
+    story = shared_story("zork1.z3")
+    commands = shared_transcript("zork1.cmd").read_text().splitlines()
+    game = zvm.Game(story, seed=12)
+    texts = [game.reset()]
+    for command in commands:
+        result = game.step(command)
+        texts.append(result.text)
+    assert result.done and result.score == 350
+    headless = shared_transcript("zork1.seed12.out").read_text()
+    assert words("".join(texts)) == words(headless)
+
+
+def test_steps_report_score_and_moves():
+    game = zvm.Game(shared_story("zork1.z3"), seed=12)
+    game.reset()
+    result = game.step("open mailbox")
+    assert (result.score, result.moves, result.done) == (0, 1, False)
+    assert "leaflet" in result.text
+
+
+def test_snapshot_restore_replays_the_same_texts():
+    story = shared_story("zork1.z3")
+    commands = shared_transcript("zork1.cmd").read_text().splitlines()[:120]
+    game = zvm.Game(story, seed=12)
+    game.reset()
+    k = 60
+    for command in commands[:k]:
+        game.step(command)
+    state = game.snapshot()
+    assert isinstance(state, bytes) and state[:4] == b"FORM"
+    first = [game.step(c).text for c in commands[k:]]
+    game.restore(state)
+    again = [game.step(c).text for c in commands[k:]]
+    assert again == first
+    other = zvm.Game(story, seed=12)
+    other.restore(state)
+    assert [other.step(c).text for c in commands[k:]] == first
+
+
+def test_world_hash_equal_for_equal_worlds_and_changes_after_take_lamp():
+    game = zvm.Game(shared_story("zork1.z3"), seed=12)
+    game.reset()
+    for command in ["north", "east", "open window", "enter", "west"]:
+        game.step(command)
+    assert game.objects()[game.location - 1].name == "Living Room"
+    before = game.world_hash()
+    state = game.snapshot()
+    twin = game.copy()
+    assert twin.world_hash() == before
+    result = game.step("take lamp")
+    assert "Taken." in result.text
+    assert game.world_hash() != before
+    assert "brass lantern" in [o.name for o in game.inventory()]
+    game.restore(state)
+    assert game.world_hash() == before
+    assert twin.world_hash() == before             # copies are independent
+
+
+def test_object_tree_matches_dump_tree():
+    story = shared_story("zork1.z3")
+    game = zvm.Game(story)           # not started: the tree as the story file holds it
+    dumped = run_zvm(["dump", story, "--tree"]).stdout
+    found = {}                                      # number -> (indent, name)
+    for line in dumped.splitlines():
+        m = re.match(r"^(\s*)\[\s*(\d+)\]\s+\"(.*)\"", line)
+        if m:
+            found[int(m.group(2))] = (len(m.group(1)), m.group(3))
+    objects = game.objects()
+    assert len(objects) == 250 and set(found) == {o.number for o in objects}
+
+    def depth(o):
+        d = 0
+        while o.parent:
+            o = objects[o.parent - 1]
+            d += 1
+        return d
+
+    base = min(indent for indent, _ in found.values())
+    step = min(indent - base for indent, _ in found.values() if indent > base)
+    for o in objects:
+        assert found[o.number][1] == o.name
+        assert (found[o.number][0] - base) // step == depth(o), o
+
+
+def test_dictionary_and_player():
+    game = zvm.Game(shared_story("zork1.z3"))
+    game.reset()
+    assert "mailbo" in game.dictionary()            # six z-characters in v3 (§3.7)
+    assert game.objects()[game.player - 1].parent == game.location
+    assert game.objects()[game.location - 1].name == "West of House"
+
+
+def test_an_isolated_game_that_loops_times_out_and_the_caller_goes_on():
+    story = ROOT / "tests" / "stories" / "loop.z5"
+    game = zvm.Game(story, isolated=True, timeout=1.0)
+    assert "ready" in game.reset()
+    start = time.monotonic()
+    with pytest.raises(zvm.GameTimeout):
+        game.step("go")
+    assert time.monotonic() - start < 5
+    assert "ready" in game.reset()                  # a new child, the caller carries on
+    game.close()
+
+
+def test_a_fatal_error_in_an_isolated_game_is_an_exception():
+    game = zvm.Game(ROOT / "tests" / "stories" / "fatal_div0.z5", isolated=True, timeout=5)
+    with pytest.raises(zvm.GameError, match="division by zero"):
+        game.reset()
+    game.close()
