@@ -291,6 +291,40 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def bench_library(shared: Path, repeat: int) -> int:
+    """zvm.Game steps per second on Zork I's walkthrough, without and with a
+    snapshot taken after every step (the issue's library workload)."""
+    story, commands = shared / "stories" / "zork1.z3", shared / "transcripts" / "zork1.cmd"
+    if not story.exists() or not commands.exists():
+        print(f"skip library: {story} or {commands} is absent")
+        return 0
+    import zvm
+    lines = commands.read_text().splitlines()
+    print(f"library: zvm.Game on Zork I's walkthrough ({len(lines)} steps), best of {repeat}")
+    for label, snap in (("step", False), ("step + snapshot", True)):
+        best = None
+        for _ in range(repeat):
+            game = zvm.Game(story, seed=12)
+            game.reset()
+            start = time.perf_counter()
+            for command in lines:
+                game.step(command)
+                if snap:
+                    game.snapshot()
+            elapsed = time.perf_counter() - start
+            best = elapsed if best is None else min(best, elapsed)
+        print(f"  {label:<16} {len(lines) / best:8.0f} steps/s  ({best:.3f} s)")
+    game = zvm.Game(story, seed=12)
+    game.reset()
+    state = game.snapshot()
+    start = time.perf_counter()
+    for _ in range(200):
+        game.restore(state)
+    print(f"  restore          {200 / (time.perf_counter() - start):8.0f} /s  "
+          f"(snapshot {len(state)} bytes)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark zvm against fixed workloads.")
     ap.add_argument("--repeat", type=int, default=3, metavar="N",
@@ -303,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--startup-terminal", action="store_true",
                     help="as --startup, and also in the terminal UI in a pseudo-terminal "
                          "(adds the bundled story)")
+    ap.add_argument("--library", action="store_true",
+                    help="measure zvm.Game steps per second (Zork I walkthrough, with and "
+                         "without a snapshot each step)")
     ap.add_argument("--dfrotz", metavar="PATH",
                     help="dfrotz to compare with (default: found on PATH or /usr/games; 'none' to skip)")
     ap.add_argument("--shared", metavar="DIR", type=Path, default=SHARED,
@@ -312,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
+    if args.library:
+        return bench_library(args.shared, args.repeat)
 
     zvm = shlex.split(args.zvm) if args.zvm else [sys.executable, "-m", "zvm"]
     dfrotz = find_dfrotz(args.dfrotz)

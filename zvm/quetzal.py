@@ -9,12 +9,16 @@ read from CMem or UMem. Chunks we do not know are skipped on reading.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from construct import (Array, Bytes, ConstructError, GreedyRange, Int8ub, Int16ub, Int24ub,
                        StreamError, Struct, Terminated, this)
 
 from .iff import form
+
+
+_ZERO_RUNS = re.compile(b"\x00+")
 
 
 class SaveError(Exception):
@@ -71,19 +75,26 @@ class SavedState:
 
 
 def _compress(memory: bytes, original: bytes) -> bytes:
+    """CMem (Quetzal §3.2): memory XOR the original, each run of zero bytes
+    written as 0 and (length - 1), at most 256 a pair; trailing zeros left
+    out. The XOR is one big-integer operation and the runs one regex scan,
+    so a snapshot every step stays cheap."""
+    n = len(memory)
+    xor = (int.from_bytes(memory, "big") ^ int.from_bytes(original[:n], "big")).to_bytes(n, "big")
     out = bytearray()
-    zeros = 0
-    for a, b in zip(memory, original):
-        x = a ^ b
-        if x == 0:
-            zeros += 1
-            continue
+    pos = 0
+    for run in _ZERO_RUNS.finditer(xor):
+        out += xor[pos:run.start()]
+        pos = run.end()
+        if pos == n:
+            return bytes(out)
+        zeros = pos - run.start()
         while zeros:
-            run = min(zeros, 256)
-            out += bytes((0, run - 1))
-            zeros -= run
-        out.append(x)
-    return bytes(out)                  # trailing zeros are implied
+            k = min(zeros, 256)
+            out += bytes((0, k - 1))
+            zeros -= k
+    out += xor[pos:]
+    return bytes(out)
 
 
 def _decompress(data: bytes, original: bytes) -> bytes:
