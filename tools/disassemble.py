@@ -29,11 +29,11 @@ by address.
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import sys
 from dataclasses import dataclass, field
 
+from zvm.cli import Parser, reader_gone
 from zvm.decoder import VARIABLE, Instruction, decode
 from zvm.errors import StoryError, ZMachineError
 from zvm.opcodes import table
@@ -509,13 +509,6 @@ def parse_address(text: str) -> int:
     return int(t, 0)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: {message}\n")
-        sys.exit(2)
-
-
 def load_story(path: str):
     """The story, or None after saying why on standard error (one line)."""
     from zvm.loader import load
@@ -528,7 +521,7 @@ def load_story(path: str):
 
 
 def main(argv: list[str]) -> int:
-    p = _Parser(prog="zvm dis", description="Disassemble a Z-code story (routines and strings).")
+    p = Parser(prog="zvm dis", description="Disassemble a Z-code story (routines and strings).")
     p.add_argument("story")
     p.add_argument("--routine", metavar="ADDR",
                    help="only the routine whose header is at ADDR ($4f04, 0x4f04 or decimal)")
@@ -581,9 +574,5 @@ def main(argv: list[str]) -> int:
         sys.stdout.write("\n".join(lines) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
-        import os
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+        reader_gone()
     return 0

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import sys
 
+from zvm.dictionary import Dictionaries
 from zvm.errors import ZMachineError
 from zvm.objects import ObjectTable
 
-from tools.disassemble import _Parser, header_lines, load_story, make_codec
+from tools.disassemble import header_lines, load_story, make_codec
+from zvm.cli import Parser, reader_gone
 
 
 class Tables:
@@ -106,22 +108,15 @@ class Tables:
         """§13.2: n, n separator codes, entry length, count (negative: an
         unsorted table, §13.2.4), then the entries."""
         mem = self.mem
-        a = self.header.dictionary
-        nsep = mem[a]
-        seps = [chr(c) for c in mem[a + 1:a + 1 + nsep]]
-        a += 1 + nsep
-        entry_len = mem[a]
-        count = (mem[a + 1] << 8) | mem[a + 2]
-        if count & 0x8000:
-            count = 0x10000 - count
-        a += 3
-        keylen = 4 if self.version <= 3 else 6
+        dictionaries = Dictionaries(mem, self.version, self.codec, self.header.static_base,
+                                    self.header.dictionary)
+        seps, entry_len, entries = dictionaries.layout(self.header.dictionary)
+        keylen = dictionaries.key_length
         lines = [f"Dictionary (§13) at ${self.header.dictionary:04x}",
-                 "  Word separators: " + " ".join(repr(s) for s in seps),
+                 "  Word separators: " + " ".join(repr(chr(c)) for c in seps),
                  f"  Entry length: {entry_len}",
-                 f"  Words: {count}"]
-        for i in range(count):
-            e = a + i * entry_len
+                 f"  Words: {len(entries)}"]
+        for i, e in enumerate(entries):
             if e + entry_len > len(mem):
                 lines.append("  (the dictionary runs past the end of memory)")
                 break
@@ -155,7 +150,7 @@ SECTIONS = [("header", "the header fields (§11)"),
 
 
 def main(argv: list[str]) -> int:
-    p = _Parser(prog="zvm dump", description="Show a Z-code story's tables.")
+    p = Parser(prog="zvm dump", description="Show a Z-code story's tables.")
     p.add_argument("story")
     for name, what in SECTIONS:
         p.add_argument(f"--{name}", action="store_true", help=what)
@@ -176,9 +171,5 @@ def main(argv: list[str]) -> int:
         sys.stdout.write("\n".join(out) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
-        import os
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+        reader_gone()
     return 0

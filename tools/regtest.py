@@ -601,6 +601,25 @@ def load_story(path: str, cache: dict | None = None):
     return story
 
 
+def _game_and_commands(rf: RegtestFile, test: Test, result: TestResult):
+    """(game path, commands) for a test, or None with the reason recorded
+    in result: no game named (a failure), a game not found (a skip), or
+    commands that do not parse (a failure)."""
+    game = rf.game_path(test)
+    if game is None:
+        result.failures.append(Failure(test.name, None, None,
+                                       "no game file given (** game: or --game)", [], []))
+        return None
+    if not os.path.exists(game):
+        result.skipped = f"game not found: {game}"
+        return None
+    try:
+        return game, rf.commands_of(test)
+    except RegtestError as e:
+        result.failures.append(Failure(test.name, None, None, str(e), [], []))
+        return None
+
+
 def run_test(rf: RegtestFile, test: Test, *, seed: int | None = None,
              vital: bool = False, verbose: bool = False, out=None,
              stories: dict | None = None, width: int = 80, height: int = 24,
@@ -613,23 +632,14 @@ def run_test(rf: RegtestFile, test: Test, *, seed: int | None = None,
     from zvm.machine import Machine
 
     result = TestResult(test.name)
-    game = rf.game_path(test)
-    if game is None:
-        result.failures.append(Failure(test.name, None, None,
-                                       "no game file given (** game: or --game)", [], []))
+    ready = _game_and_commands(rf, test, result)
+    if ready is None:
         return result
-    if not os.path.exists(game):
-        result.skipped = f"game not found: {game}"
-        return result
+    game, commands = ready
     try:
         story = load_story(game, stories)
     except StoryError as e:
         result.failures.append(Failure(test.name, None, None, f"{game}: {e}", [], []))
-        return result
-    try:
-        commands = rf.commands_of(test)
-    except RegtestError as e:
-        result.failures.append(Failure(test.name, None, None, str(e), [], []))
         return result
     if seed is None:
         seed = file_seed(rf, test)
@@ -720,18 +730,10 @@ def run_test_subprocess(rf: RegtestFile, test: Test, *, interpreter: str | None,
 
     result = TestResult(test.name)
     out = out or sys.stdout
-    game = rf.game_path(test)
-    if game is None:
-        result.failures.append(Failure(test.name, None, None, "no game file given", [], []))
+    ready = _game_and_commands(rf, test, result)
+    if ready is None:
         return result
-    if not os.path.exists(game):
-        result.skipped = f"game not found: {game}"
-        return result
-    try:
-        commands = rf.commands_of(test)
-    except RegtestError as e:
-        result.failures.append(Failure(test.name, None, None, str(e), [], []))
-        return result
+    game, commands = ready
     if seed is None:
         seed = test.seed if test.seed is not None else rf.seed
     for cmd in commands:

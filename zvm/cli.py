@@ -17,15 +17,18 @@ from . import __version__
 from .errors import StoryError, ZMachineError
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """Usage errors as one line after the usage, exit status 2 (the
+    subcommands in tools/ use it too)."""
+
     def error(self, message):
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"zvm: {message}\n")
+        sys.stderr.write(f"{self.prog}: {message}\n")
         sys.exit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="zvm", description="A Z-machine interpreter: play interactive fiction.")
+    p = Parser(prog="zvm", description="A Z-machine interpreter: play interactive fiction.")
     p.add_argument("story", nargs="?",
                    help="the story file (.z1-.z8); without one, the bundled story")
     p.add_argument("--list", action="store_true", help="list the bundled stories and exit")
@@ -89,22 +92,11 @@ WARNING_MODES = ["off", "once", "always", "fatal"]
 def load_command(name: str):
     """The main function of a subcommand (``zvm test``, ``zvm dis`` ...)
     registered in the ``zvm.commands`` entry-point group, or None."""
-    from importlib import import_module
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group="zvm.commands"):
-        if ep.name == name:
-            try:
-                return ep.load()
-            except ImportError:
-                return None
-    builtin = {"test": "tools.regtest:main", "record": "tools.record:main",
-               "dis": "tools.disassemble:main", "dump": "tools.dump:main"}
-    if name not in builtin:
-        return None
-    module, _, attr = builtin[name].partition(":")
+    from .frontend import load_entry
     try:
-        return getattr(import_module(module), attr)
+        return load_entry("zvm.commands", name, {
+            "test": "tools.regtest:main", "record": "tools.record:main",
+            "dis": "tools.disassemble:main", "dump": "tools.dump:main"})
     except ImportError:
         return None
 
@@ -146,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print("\n".join(describe(story)), flush=True)
         except BrokenPipeError:
-            return _reader_gone()
+            return reader_gone()
         return 0
 
     from .frontend import load_frontend
@@ -194,14 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         status = 130
     except BrokenPipeError:
-        status = _reader_gone()
+        status = reader_gone()
     except Exception as e:                  # a fault of zvm's own: report, don't dump
         status, error = 1, f"internal error: {type(e).__name__}: {e} ({_crash_report(story.path)})"
     finally:
         try:
             frontend.close()
         except BrokenPipeError:
-            status = _reader_gone()
+            status = reader_gone()
     if error:
         fail(error, status)
     if args.stats and machine is not None:
@@ -312,7 +304,7 @@ def start_autosave(machine) -> bool:
     return True
 
 
-def _reader_gone() -> int:
+def reader_gone() -> int:
     """Standard output's reader went away: nothing more can be shown."""
     try:
         sys.stdout = open(os.devnull, "w")

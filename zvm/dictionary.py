@@ -25,24 +25,33 @@ class Dictionaries:
         if hit is not None:
             return hit
         mem = self.mem
+        seps, _, entries = self.layout(addr)
+        keylen = self.key_length
+        words: dict[bytes, int] = {}
+        for e in entries:
+            words.setdefault(bytes(mem[e:e + keylen]), e)
+        result = (frozenset(seps), words)
+        if addr >= self.static_base:
+            self._maps[addr] = result
+        return result
+
+    @property
+    def key_length(self) -> int:
+        """Bytes of encoded text at the start of each entry (§13.3-13.4)."""
+        return 4 if self.version <= 3 else 6
+
+    def layout(self, addr: int) -> tuple[list[int], int, list[int]]:
+        """§13.2: (separator codes, entry length, entry addresses) of the
+        dictionary at addr; a negative count is an unsorted table (§13.2.4)."""
+        mem = self.mem
         nsep = mem[addr]
-        seps = frozenset(mem[addr + 1: addr + 1 + nsep])
+        seps = list(mem[addr + 1: addr + 1 + nsep])
         a = addr + 1 + nsep
         entry_len = mem[a]
         count = (mem[a + 1] << 8) | mem[a + 2]
         if count & 0x8000:
             count = 0x10000 - count
-        a += 3
-        keylen = 4 if self.version <= 3 else 6
-        words: dict[bytes, int] = {}
-        for i in range(count):
-            e = a + i * entry_len
-            key = bytes(mem[e:e + keylen])
-            words.setdefault(key, e)
-        result = (seps, words)
-        if addr >= self.static_base:
-            self._maps[addr] = result
-        return result
+        return seps, entry_len, [a + 3 + i * entry_len for i in range(count)]
 
     def separators(self, addr: int = 0) -> frozenset[int]:
         return self.load(addr or self.main)[0]

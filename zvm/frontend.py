@@ -184,19 +184,27 @@ class Frontend:
         """Restore whatever the frontend changed (the terminal)."""
 
 
-def load_frontend(name: str) -> type[Frontend]:
-    """The frontend class registered under ``name`` in the ``zvm.frontends``
-    entry-point group (``headless``, ``terminal``)."""
+def load_entry(group: str, name: str, builtin: dict[str, str]):
+    """The object registered as name in an entry-point group; when zvm runs
+    from a source tree that was never installed, the same name in builtin
+    ("module:attribute"). None when there is no such name."""
     from importlib import import_module
     from importlib.metadata import entry_points
 
-    for ep in entry_points(group="zvm.frontends"):
+    for ep in entry_points(group=group):
         if ep.name == name:
             return ep.load()
-    # Running from a source tree that was never installed: the same table.
-    builtin = {"headless": "ui.headless:HeadlessFrontend",
-               "terminal": "ui.terminal:TerminalFrontend"}
     if name not in builtin:
-        raise LookupError(f"no frontend named {name!r}")
+        return None
     module, _, attr = builtin[name].partition(":")
     return getattr(import_module(module), attr)
+
+
+def load_frontend(name: str) -> type[Frontend]:
+    """The frontend class registered under ``name`` in the ``zvm.frontends``
+    entry-point group (``headless``, ``terminal``)."""
+    found = load_entry("zvm.frontends", name, {"headless": "ui.headless:HeadlessFrontend",
+                                               "terminal": "ui.terminal:TerminalFrontend"})
+    if found is None:
+        raise LookupError(f"no frontend named {name!r}")
+    return found

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import quetzal
-from .errors import Quit, Restart, ZMachineError
+from .errors import Quit, ZMachineError
 from .frontend import CharRequest, Features, Frontend, InputEnded, LineRequest, LineResult, Style
 from .loader import Story, load
 from .meta import TURN_CHUNK
@@ -116,8 +116,12 @@ class Game:
         self.seed = seed
         self.width = width
         self.player_override = player
+        self._new_machine()
+
+    def _new_machine(self) -> None:
+        """A machine at the story's start, not yet run."""
         self.frontend = LibraryFrontend()
-        self.machine = Machine(self.story, self.frontend, seed=seed, meta=False)
+        self.machine = Machine(self.story, self.frontend, seed=self.seed, meta=False)
         self.done = False
         self.last_text = ""
 
@@ -142,9 +146,7 @@ class Game:
 
     def reset(self) -> str:
         """Start the story afresh; the opening text."""
-        self.frontend = LibraryFrontend()
-        self.machine = Machine(self.story, self.frontend, seed=self.seed, meta=False)
-        self.done = False
+        self._new_machine()
         return self._run()
 
     def step(self, command: str) -> StepResult:
@@ -215,12 +217,14 @@ class Game:
     # -- the world --------------------------------------------------------------
     def objects(self) -> list[GameObject]:
         """Every object (§12), numbered from 1."""
+        return [self._object(n) for n in range(1, self.machine.objects.count() + 1)]
+
+    def _object(self, n: int) -> GameObject:
         m = self.machine
         table = m.objects
-        return [GameObject(n, m.object_name(n), table._link(n, 0), table._link(n, 1),
-                           table._link(n, 2), tuple(table.attributes(n)),
-                           dict(table.properties(n)))
-                for n in range(1, table.count() + 1)]
+        return GameObject(n, m.object_name(n), table._link(n, 0), table._link(n, 1),
+                          table._link(n, 2), tuple(table.attributes(n)),
+                          dict(table.properties(n)))
 
     @property
     def location(self) -> int:
@@ -261,10 +265,9 @@ class Game:
         found = []
         child = table._link(player, 2)
         while child:
-            found.append(child)
+            found.append(self._object(child))
             child = table._link(child, 1)
-        by_number = {o.number: o for o in self.objects()}
-        return [by_number[n] for n in found]
+        return found
 
     def dictionary(self) -> list[str]:
         """The words of the story's dictionary (§13), as stored."""

@@ -182,20 +182,15 @@ class Machine(Opcodes, MetaCommands):
     # -- the run loop ------------------------------------------------------
     def run(self) -> None:
         """Run until the story quits or input ends. Raises ZMachineError."""
-        while True:
-            try:
-                self._loop(self.pc)
-                return
-            except Restart:
-                self.reset()
-            except Resume as r:
-                self.pc = r.pc
-            except (Quit, InputEnded):
-                return
+        try:
+            self.run_until_input()
+        except (Quit, InputEnded):
+            pass
 
     def run_until_input(self) -> None:
-        """Run from the PC as ``run`` does, but let every exception other
-        than a restart reach the caller (the library's input stop, quit)."""
+        """Run from the PC, restarting and resuming as the story asks; every
+        other exception reaches the caller (quit, the end of input, the
+        library's stop at input)."""
         while True:
             try:
                 self._loop(self.pc)
