@@ -16,10 +16,10 @@ import pytest
 
 from helpers import ROOT, run_zvm, shared_story
 
-from zvm import babel
-from zvm import blorb as zblorb
+from zvm.story import babel
+from zvm.story import blorb as zblorb
 from zvm.errors import StoryError
-from zvm.loader import load, parse
+from zvm.story.loader import load, parse
 
 STORY = ROOT / "stories" / "hollinbrook.z5"
 WALKTHROUGH = ROOT / "stories" / "hollinbrook.walkthrough"

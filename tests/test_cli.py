@@ -9,8 +9,8 @@ import pytest
 
 from helpers import ROOT
 
-import zvm.cli
-from zvm.machine import Machine
+import zvm.cli.main
+from zvm.vm.machine import Machine
 
 STORY = str(ROOT / "tests" / "stories" / "warn_object0.z5")
 
@@ -18,7 +18,7 @@ STORY = str(ROOT / "tests" / "stories" / "warn_object0.z5")
 def run_main(monkeypatch, capsys, args):
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     with pytest.raises(SystemExit) as exit_info:
-        zvm.cli.main(args)
+        zvm.cli.main.main(args)
     return exit_info.value.code, capsys.readouterr()
 
 

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import shared_story
-from zvm import loader
-from zvm.dictionary import Dictionaries
-from zvm.text import TextCodec
+from zvm.story import loader
+from zvm.vm.dictionary import Dictionaries
+from zvm.vm.text import TextCodec
 
 
 def zscii(text: str) -> list[int]:

@@ -15,9 +15,9 @@ import re
 import pytest
 
 from helpers import ROOT, run_zvm, shared_story
-from tools import disassemble as dis, dump
-from zvm.decoder import VARIABLE
-from zvm.loader import load
+from zvm.tools import disassemble as dis, dump
+from zvm.vm.decoder import VARIABLE
+from zvm.story.loader import load
 
 LOCAL = [ROOT / "tests" / "stories" / f"opcodes.z{v}" for v in (3, 5, 7, 8)]
 LOCAL.append(ROOT / "stories" / "hollinbrook.z5")
@@ -168,8 +168,8 @@ def test_dump_tree_puts_the_mailbox_at_west_of_house(capsys):
 
 
 def test_dump_header_objects_dict_abbrevs(capsys):
-    from zvm.dictionary import Dictionaries
-    from zvm.objects import ObjectTable
+    from zvm.vm.dictionary import Dictionaries
+    from zvm.vm.objects import ObjectTable
 
     story = load(str(shared_story("zork1.z3")))
     objects = ObjectTable(bytearray(story.data), 3, story.header.objects, lambda m: None)

@@ -19,7 +19,7 @@ EMPTY_ENV = {"PATH": "/usr/bin:/bin"}
 @pytest.fixture(scope="module")
 def binary(tmp_path_factory):
     pytest.importorskip("PyInstaller")
-    from tools.build_dist import build
+    from zvm.tools.build_dist import build
     built = build(tmp_path_factory.mktemp("dist"), tmp_path_factory.mktemp("build"))
     assert built.stat().st_size < 15_000_000, "over the 15 MB budget"
     elsewhere = tmp_path_factory.mktemp("elsewhere") / "zvm"

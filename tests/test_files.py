@@ -8,7 +8,7 @@ import os
 import pytest
 
 from helpers import run_zvm, shared_story
-from zvm.files import FileNameError, auxiliary_file, player_file
+from zvm.story.files import FileNameError, auxiliary_file, player_file
 
 
 @pytest.mark.parametrize("typed,expected", [

@@ -1,5 +1,5 @@
-"""The story header (§11) and loading a story (§1.1.4, §11): ``zvm.header``
-and ``zvm.loader``.
+"""The story header (§11) and loading a story (§1.1.4, §11): ``zvm.story.header``
+and ``zvm.story.loader``.
 
 Expectations come from the Standard (packed addresses §1.2.3, the length
 divisor §11.1.6, the checksum §15 verify) and from known facts about
@@ -15,9 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import shared_story
-from zvm import loader
+from zvm.story import loader
 from zvm.errors import StoryError
-from zvm.header import HEADER_SIZE, LENGTH_DIVISOR, Header
+from zvm.story.header import HEADER_SIZE, LENGTH_DIVISOR, Header
 
 # -- synthetic headers ---------------------------------------------------------
 

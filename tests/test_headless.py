@@ -14,8 +14,8 @@ import io
 
 import pytest
 
-from ui.headless import HeadlessFrontend
-from zvm.frontend import (
+from zvm.ui.headless import HeadlessFrontend
+from zvm.screen.protocol import (
     BOLD,
     ITALIC,
     PLAIN,

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import shared_story
-from zvm import loader
+from zvm.story import loader
 from zvm.errors import ZMachineError
-from zvm.objects import ObjectTable
-from zvm.text import TextCodec
+from zvm.vm.objects import ObjectTable
+from zvm.vm.text import TextCodec
 
 TABLE = 0x100
 

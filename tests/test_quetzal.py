@@ -1,4 +1,4 @@
-"""Quetzal saved states (``zvm.quetzal``): IFZS encode/decode.
+"""Quetzal saved states (``zvm.story.quetzal``): IFZS encode/decode.
 
 Layout facts from the Quetzal 1.4 standard: an IFF ``FORM`` of type ``IFZS``;
 each chunk is a 4-byte id, a 4-byte big-endian length, the data and a pad
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zvm.quetzal import SavedState, SaveError, StackFrame, decode, encode
+from zvm.story.quetzal import SavedState, SaveError, StackFrame, decode, encode
 
 ORIGINAL = bytes((i * 7 + 3) & 0xFF for i in range(0x400))
 

@@ -182,7 +182,7 @@ def test_key_for_a_line_read_fails(tmp_path):
 
 
 def test_seed_header_and_interpreter_seed():
-    from tools.regtest import file_seed, parse_text
+    from zvm.tools.regtest import file_seed, parse_text
     rf = parse_text("** zvm-seed: 5\n* a\n* b\n** zvm-seed: 7\n")
     assert file_seed(rf, rf.tests[0]) == 5 and file_seed(rf, rf.tests[1]) == 7
     rf = parse_text("** interpreter: python -m zvm --headless --seed 12\n* a\n")
@@ -243,8 +243,8 @@ def test_record_keys_and_timer(tmp_path):
 
 
 def test_record_escapes_special_lines():
-    from tools.record import check_for
-    from tools.regtest import parse_text
+    from zvm.tools.record import check_for
+    from zvm.tools.regtest import parse_text
     for line in ["/usr/bin", "!bang", "{count=2} x", "* star", "> prompt", "# hash",
                  "a (b) [c] $d ^e"]:
         check = check_for(line)
@@ -282,12 +282,12 @@ def test_pytest_plugin_collects_and_reports(tmp_path):
 # -- the headless frontend's virtual clock ------------------------------------
 
 def _frontend(lines: str, **kw):
-    from ui.headless import HeadlessFrontend
+    from zvm.ui.headless import HeadlessFrontend
     return HeadlessFrontend(stdin=io.StringIO(lines), stdout=io.StringIO(), **kw)
 
 
 def test_virtual_clock_ticks_once_per_timer_line():
-    from zvm.frontend import CharRequest, LineRequest
+    from zvm.screen.protocol import CharRequest, LineRequest
     calls = []
     fe = _frontend("{timer}\n{timer}\nhello\n", virtual_clock=True)
     result = fe.read_line(LineRequest(max_len=20, timeout=5,

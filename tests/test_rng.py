@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zvm.rng import FrotzRandom
+from zvm.vm.rng import FrotzRandom
 
 MULT = 0x015A4E35
 

@@ -62,10 +62,10 @@ def test_a_bad_save_is_refused_and_the_game_goes_on(tmp_path):
 def test_a_failed_write_leaves_the_previous_save_whole(tmp_path, monkeypatch):
     import io
     import os
-    from zvm import ops
-    from zvm.loader import load
-    from zvm.machine import Machine
-    from ui.headless import HeadlessFrontend
+    from zvm.vm import ops
+    from zvm.story.loader import load
+    from zvm.vm.machine import Machine
+    from zvm.ui.headless import HeadlessFrontend
 
     story = shared_story("zork1.z3")
     save = tmp_path / "game.qzl"

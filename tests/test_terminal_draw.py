@@ -16,11 +16,11 @@ blessed = pytest.importorskip("blessed")
 
 from blessed.keyboard import Keystroke  # noqa: E402
 
-from ui.keys import key_zscii  # noqa: E402
-from ui.render import Painter, ansi8, cells_row, rgb, status_row, xterm256  # noqa: E402
-from ui.terminal import MORE_TEXT, TerminalFrontend  # noqa: E402
-from ui.wrap import break_points, text_width, wrap_runs, wrap_text  # noqa: E402
-from zvm.frontend import (  # noqa: E402
+from zvm.ui.keys import key_zscii  # noqa: E402
+from zvm.ui.render import Painter, ansi8, cells_row, rgb, status_row, xterm256  # noqa: E402
+from zvm.ui.terminal import MORE_TEXT, TerminalFrontend  # noqa: E402
+from zvm.ui.wrap import break_points, text_width, wrap_runs, wrap_text  # noqa: E402
+from zvm.screen.protocol import (  # noqa: E402
     BOLD, ITALIC, PLAIN, REVERSE, CharRequest, InputEnded, LineRequest, Style)
 
 RED = 0x001D        # §8.3.7 colour 3

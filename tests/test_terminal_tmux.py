@@ -313,6 +313,6 @@ def test_headless_does_not_import_blessed():
         assert "Hollin Brook Platform" in proc.stdout
         imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
                     if line.startswith("import time:")]
-        assert "zvm.machine" in imported
+        assert "zvm.vm.machine" in imported
         assert not [m for m in imported if m.split(".")[0] == "blessed"], extra
-        assert "ui.terminal" not in imported and "ui.render" not in imported
+        assert "zvm.ui.terminal" not in imported and "zvm.ui.render" not in imported

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import shared_story
-from zvm import loader
-from zvm.dictionary import Dictionaries
-from zvm.objects import ObjectTable
-from zvm.text import TextCodec
+from zvm.story import loader
+from zvm.vm.dictionary import Dictionaries
+from zvm.vm.objects import ObjectTable
+from zvm.vm.text import TextCodec
 
 # §3.5.3 / §3.5.4, transcribed from the Standard: A2 from z-char 7 on (z-char 6
 # is the escape; in versions 2+ z-char 7 is newline).

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from construct import Array, Bytes, Int32ub, Struct, this
 
-from zvm.iff import form
+from zvm.story.iff import form
 
 Form = form(b"IFRS")
 

@@ -21,8 +21,8 @@ def pyinstaller_args(dist: Path, work: Path) -> list[str]:
         "--onefile", "--strip", "--name", "zvm", "--noconfirm", "--log-level", "WARN",
         "--distpath", str(dist), "--workpath", str(work / "pyinstaller"), "--specpath", str(work),
         "--collect-submodules", "jinxed.terminfo",
-        "--collect-submodules", "ui", "--collect-submodules", "tools",
-        "--collect-submodules", "stories", "--collect-data", "stories",
+        "--collect-submodules", "zvm",
+        "--collect-data", "zvm.stories",
         "--copy-metadata", "zvm",
         str(ROOT / "tools" / "launcher.py"),
     ]

@@ -33,10 +33,10 @@ import bisect
 import sys
 from dataclasses import dataclass, field
 
-from zvm.cli import Parser, reader_gone
-from zvm.decoder import VARIABLE, Instruction, decode
+from zvm.cli.main import Parser, reader_gone
+from zvm.vm.decoder import VARIABLE, Instruction, decode
 from zvm.errors import StoryError, ZMachineError
-from zvm.opcodes import table
+from zvm.vm.optable import table
 
 # Instructions after which execution never continues at the next one (§15).
 ENDS = frozenset({"rtrue", "rfalse", "ret", "ret_popped", "print_ret",
@@ -92,7 +92,7 @@ class Routine:
 def make_codec(story, mem):
     """The story's text codec (§3), with its alphabet table (§3.5.5) and
     Unicode translation table (header extension word 3, §3.8.5)."""
-    from zvm.text import TextCodec
+    from zvm.vm.text import TextCodec
     h = story.header
     v = h.version
     unicode_table = 0
@@ -511,7 +511,7 @@ def parse_address(text: str) -> int:
 
 def load_story(path: str):
     """The story, or None after saying why on standard error (one line)."""
-    from zvm.loader import load
+    from zvm.story.loader import load
     try:
         return load(path)
     except StoryError as e:

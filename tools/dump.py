@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import sys
 
-from zvm.dictionary import Dictionaries
+from zvm.vm.dictionary import Dictionaries
 from zvm.errors import ZMachineError
-from zvm.objects import ObjectTable
+from zvm.vm.objects import ObjectTable
 
-from tools.disassemble import header_lines, load_story, make_codec
-from zvm.cli import Parser, reader_gone
+from zvm.tools.disassemble import header_lines, load_story, make_codec
+from zvm.cli.main import Parser, reader_gone
 
 
 class Tables:

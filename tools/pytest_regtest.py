@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools import regtest
+from zvm.tools import regtest
 
 
 def pytest_collect_file(file_path, parent):

@@ -19,7 +19,7 @@ import os
 import re
 import sys
 
-from tools import regtest
+from zvm.tools import regtest
 
 SPECIAL_START = ("/", "!", "{", "*", ">", "#")
 _REGEX_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")

@@ -468,8 +468,8 @@ def status_lines(frontend) -> list[str]:
 
 
 def _frontend_class():
-    from ui.headless import TIMER_INPUT, HeadlessFrontend
-    from zvm.frontend import InputEnded
+    from zvm.ui.headless import TIMER_INPUT, HeadlessFrontend
+    from zvm.screen.protocol import InputEnded
 
     class RegtestFrontend(HeadlessFrontend):
         """The headless frontend fed one regtest command at a time. Each
@@ -551,7 +551,7 @@ def _frontend_class():
             story = getattr(self, "_story_to_zscii", None)
             if story is not None:
                 return story(ch)
-            from ui.keys import UNICODE_TO_ZSCII
+            from zvm.ui.keys import UNICODE_TO_ZSCII
             return UNICODE_TO_ZSCII.get(ch, 63)
 
     return RegtestFrontend
@@ -592,7 +592,7 @@ def file_seed(rf: RegtestFile, test: Test) -> int | None:
 
 def load_story(path: str, cache: dict | None = None):
     """The story at path, loaded once per cache. Raises StoryError."""
-    from zvm.loader import load
+    from zvm.story.loader import load
     if cache is not None and path in cache:
         return cache[path]
     story = load(path)
@@ -629,7 +629,7 @@ def run_test(rf: RegtestFile, test: Test, *, seed: int | None = None,
     ``observe(command, lines, status)``, when given, sees each command's
     output (the opening text comes with the test's ``init`` command)."""
     from zvm.errors import StoryError, ZMachineError
-    from zvm.machine import Machine
+    from zvm.vm.machine import Machine
 
     result = TestResult(test.name)
     ready = _game_and_commands(rf, test, result)

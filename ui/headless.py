@@ -44,8 +44,8 @@ import re
 import sys
 from itertools import compress
 
-from ui.keys import UNICODE_TO_ZSCII
-from zvm.frontend import (
+from zvm.ui.keys import UNICODE_TO_ZSCII
+from zvm.screen.protocol import (
     CharRequest,
     Features,
     Frontend,

@@ -9,7 +9,7 @@ and the extra characters 155-223 by the default table of §3.8.5.3.
 
 from __future__ import annotations
 
-from zvm.text import DEFAULT_UNICODE as DEFAULT_EXTRA   # §3.8.5.3, Table 1
+from zvm.vm.text import DEFAULT_UNICODE as DEFAULT_EXTRA   # §3.8.5.3, Table 1
 
 # Typed characters to ZSCII when the machine has not given the story's own
 # table (``Frontend.char_to_zscii``).

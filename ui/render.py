@@ -20,7 +20,7 @@ screen rows, each a list of ``(text, Style)`` runs.
 
 from __future__ import annotations
 
-from zvm.frontend import BOLD, ITALIC, REVERSE, Style
+from zvm.screen.protocol import BOLD, ITALIC, REVERSE, Style
 
 from .wrap import clip_runs, runs_width, text_width
 

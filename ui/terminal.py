@@ -31,7 +31,7 @@ import signal
 import time
 from contextlib import ExitStack
 
-from zvm.frontend import (
+from zvm.screen.protocol import (
     PLAIN,
     REVERSE,
     CharRequest,
@@ -99,7 +99,7 @@ class _Timer:
 class TerminalFrontend(Frontend):
     """Plays a story full-screen in a terminal.
 
-    Keyword arguments (all optional; ``zvm.cli`` passes none):
+    Keyword arguments (all optional; ``zvm.cli.main`` passes none):
 
     ``no_colour``: draw no colours, only text styles (§8.3 colours are
     then also not offered to the game: Flags 1 bit 0 clear).
@@ -184,7 +184,7 @@ class TerminalFrontend(Frontend):
         self._resized = True
 
     def _on_sigterm(self, signum, frame) -> None:
-        # zvm.cli's ``finally`` calls close(), which restores the terminal.
+        # zvm.cli.main's ``finally`` calls close(), which restores the terminal.
         raise SystemExit(128 + signum)
 
     def close(self) -> None:

@@ -1,6 +1,6 @@
 """The one seam between the machine and whatever shows it (§7, §8, §10).
 
-The machine never draws. It keeps a screen model (``zvm.screen``): which
+The machine never draws. It keeps a screen model (``zvm.screen.model``): which
 window is selected, the upper window's grid of cells and cursor, the current
 style, colours and font. It hands lower-window text and input requests to a
 ``Frontend``. Two frontends exist: the headless backend (``ui.headless``),
@@ -203,8 +203,8 @@ def load_entry(group: str, name: str, builtin: dict[str, str]):
 def load_frontend(name: str) -> type[Frontend]:
     """The frontend class registered under ``name`` in the ``zvm.frontends``
     entry-point group (``headless``, ``terminal``)."""
-    found = load_entry("zvm.frontends", name, {"headless": "ui.headless:HeadlessFrontend",
-                                               "terminal": "ui.terminal:TerminalFrontend"})
+    found = load_entry("zvm.frontends", name, {"headless": "zvm.ui.headless:HeadlessFrontend",
+                                               "terminal": "zvm.ui.terminal:TerminalFrontend"})
     if found is None:
         raise LookupError(f"no frontend named {name!r}")
     return found

@@ -19,12 +19,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from . import quetzal
-from .errors import Quit, ZMachineError
-from .frontend import CharRequest, Features, Frontend, InputEnded, LineRequest, LineResult, Style
-from .loader import Story, load
-from .meta import TURN_CHUNK
-from .machine import RNG_CHUNK, Machine
+from zvm.story import quetzal
+from zvm.errors import Quit, ZMachineError
+from zvm.screen.protocol import CharRequest, Features, Frontend, InputEnded, LineRequest, LineResult, Style
+from zvm.story.loader import Story, load
+from zvm.vm.meta import TURN_CHUNK
+from zvm.vm.machine import RNG_CHUNK, Machine
 
 # The questions games ask when they are over: Infocom's "(Type RESTART,
 # RESTORE, or QUIT)" and the Inform library's "Would you like to RESTART,
@@ -102,11 +102,11 @@ class Game:
     the whole game) reproducible, as ``dfrotz -s`` does; ``player`` names
     the player's object when the built-in guess is wrong (see ``player``).
     ``isolated=True`` returns an ``IsolatedGame`` running in a child process
-    (zvm.isolated), with ``timeout`` seconds allowed per step."""
+    (zvm.research.isolated), with ``timeout`` seconds allowed per step."""
 
     def __new__(cls, path=None, *args, isolated: bool = False, **kwargs):
         if isolated and cls is Game:
-            from .isolated import IsolatedGame
+            from zvm.research.isolated import IsolatedGame
             return IsolatedGame(path, *args, **kwargs)
         return super().__new__(cls)
 

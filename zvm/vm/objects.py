@@ -11,7 +11,7 @@ do (nothing, or 0) and are reported through ``warn`` when the user asked.
 
 from __future__ import annotations
 
-from .errors import ZMachineError
+from zvm.errors import ZMachineError
 
 
 class ObjectTable:

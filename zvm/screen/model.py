@@ -8,7 +8,7 @@ the upper window changed. Versions 1-3 get the status line (§8.2).
 
 from __future__ import annotations
 
-from .frontend import PLAIN, Frontend, Style
+from zvm.screen.protocol import PLAIN, Frontend, Style
 
 # §8.3.7: the true colours of the standard colour numbers 2-12.
 TRUE_COLOURS = {2: 0x0000, 3: 0x001D, 4: 0x0340, 5: 0x03BD, 6: 0x59A0,

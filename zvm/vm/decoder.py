@@ -1,14 +1,14 @@
 """Instruction decoding (§4): bytes at an address -> an ``Instruction``.
 
-Decoding knows nothing of execution: ``zvm.compiler`` turns an Instruction
+Decoding knows nothing of execution: ``zvm.compile.closures`` turns an Instruction
 into Python code, and the disassembler reads Instructions too. Operand types
 (§4.2): 0 large constant, 1 small constant, 2 variable, 3 omitted.
 """
 
 from __future__ import annotations
 
-from .errors import ZMachineError
-from .opcodes import OpSpec, known_name
+from zvm.errors import ZMachineError
+from zvm.vm.optable import OpSpec, known_name
 
 LARGE, SMALL, VARIABLE, OMITTED = 0, 1, 2, 3
 

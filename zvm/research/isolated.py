@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from .game import Game, GameError
+from zvm.research.game import Game, GameError
 
 
 class GameTimeout(GameError):

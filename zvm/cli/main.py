@@ -13,8 +13,8 @@ import os
 import sys
 import time
 
-from . import __version__
-from .errors import StoryError, ZMachineError
+from zvm import __version__
+from zvm.errors import StoryError, ZMachineError
 
 
 class Parser(argparse.ArgumentParser):
@@ -92,11 +92,11 @@ WARNING_MODES = ["off", "once", "always", "fatal"]
 def load_command(name: str):
     """The main function of a subcommand (``zvm test``, ``zvm dis`` ...)
     registered in the ``zvm.commands`` entry-point group, or None."""
-    from .frontend import load_entry
+    from zvm.screen.protocol import load_entry
     try:
         return load_entry("zvm.commands", name, {
-            "test": "tools.regtest:main", "record": "tools.record:main",
-            "dis": "tools.disassemble:main", "dump": "tools.dump:main"})
+            "test": "zvm.tools.regtest:main", "record": "zvm.tools.record:main",
+            "dis": "zvm.tools.disassemble:main", "dump": "zvm.tools.dump:main"})
     except ImportError:
         return None
 
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     if not os.path.isdir(args.save_dir):
         fail(f"--save-dir {args.save_dir}: no such folder", 2)
 
-    from .loader import load
+    from zvm.story.loader import load
     try:
         story = load(args.story)
     except StoryError as e:
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             return reader_gone()
         return 0
 
-    from .frontend import load_frontend
+    from zvm.screen.protocol import load_frontend
     headless = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
     if not headless:
         try:
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         frontend = frontend_class(no_colour=args.no_colour)
 
-    from .machine import Machine
+    from zvm.vm.machine import Machine
     status, error, machine = 0, None, None
     start = time.perf_counter()
     try:
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
 def describe(story) -> list[str]:
     """The lines ``zvm --info`` prints: the header (§11), the IFID, title
     and author (Treaty of Babel) and a Blorb file's resources."""
-    from .babel import identify
+    from zvm.story.babel import identify
     h = story.header
     size = len(story.data)
     static_end = min(size, 0x10000)            # §1.1.2: static memory ends by $ffff
@@ -268,7 +268,7 @@ def bundled_stories() -> list[tuple[str, str]]:
     """(path, description) of each story shipped in the ``stories`` package."""
     try:
         from importlib.resources import files
-        import stories
+        from zvm import stories
         folder = files(stories)
         return [(str(folder / name), text) for name, text in stories.CATALOGUE.items()
                 if (folder / name).is_file()]

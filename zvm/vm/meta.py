@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 from collections import deque
 
-from . import quetzal
-from .errors import Restart
-from .files import FileNameError, player_file, write_atomically
-from .frontend import PLAIN
+from zvm.story import quetzal
+from zvm.errors import Restart
+from zvm.story.files import FileNameError, player_file, write_atomically
+from zvm.screen.protocol import PLAIN
 
 TURN_CHUNK = b"ZVMm"        # marks a save taken at a read, not at @save
 TURNS_KEPT = 50

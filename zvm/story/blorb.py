@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from construct import (Array, Bytes, ConstructError, Int16ub, Int32ub, Struct, Terminated,
                        this)
 
-from .errors import StoryError
+from zvm.errors import StoryError
 
 FORM_HEADER = Struct("magic" / Bytes(4), "length" / Int32ub, "type" / Bytes(4))
 CHUNK_HEADER = Struct("id" / Bytes(4), "length" / Int32ub)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from . import blorb as blorb_file
-from .blorb import Blorb
-from .errors import StoryError
-from .header import HEADER_SIZE, MAX_SIZE, Header
+from zvm.story import blorb as blorb_file
+from zvm.story.blorb import Blorb
+from zvm.errors import StoryError
+from zvm.story.header import HEADER_SIZE, MAX_SIZE, Header
 
 SUPPORTED = (1, 2, 3, 4, 5, 7, 8)
 

@@ -143,7 +143,7 @@ class Identity:
 
 def identify(story) -> Identity:
     """The IFID, title and author of a loaded ``Story`` (from
-    ``zvm.loader``): from a Blorb's iFiction record when it has one,
+    ``zvm.story.loader``): from a Blorb's iFiction record when it has one,
     otherwise from the Z-code itself."""
     meta = None
     blorb = getattr(story, "blorb", None)

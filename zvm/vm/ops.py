@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 
-from . import quetzal
-from .files import FileNameError, auxiliary_file, player_file, write_atomically
-from .errors import Quit, Restart, ZMachineError
-from .frontend import CharRequest, LineRequest
-from .meta import TURN_CHUNK
+from zvm.story import quetzal
+from zvm.story.files import FileNameError, auxiliary_file, player_file, write_atomically
+from zvm.errors import Quit, Restart, ZMachineError
+from zvm.screen.protocol import CharRequest, LineRequest
+from zvm.vm.meta import TURN_CHUNK
 
 
 def signed(v: int) -> int:

@@ -10,12 +10,12 @@ thousands of instructions need only a few hundred compiled shapes, and
 running an instruction costs one Python call with no decoding or dispatch.
 
 The hot opcodes have inline templates here; the rest call ``op_<name>``
-methods of the machine with the Instruction (``zvm.machine``).
+methods of the machine with the Instruction (``zvm.vm.machine``).
 """
 
 from __future__ import annotations
 
-from .decoder import VARIABLE, Instruction
+from zvm.vm.decoder import VARIABLE, Instruction
 
 NAMES = "abcdefgh"
 
@@ -394,7 +394,7 @@ class Compiler:
         template = TEMPLATES.get(ins.name)
         if template is None:
             if not hasattr(m, "op_" + ins.name):
-                from .errors import Unimplemented
+                from zvm.errors import Unimplemented
                 raise Unimplemented(f"opcode {ins.name} is not implemented", ins.addr)
             template = t_method
         template(g)

@@ -102,7 +102,7 @@ class TextCodec:
         end = len(mem) - 1
         while True:
             if addr >= end:
-                from .errors import ZMachineError
+                from zvm.errors import ZMachineError
                 raise ZMachineError(f"string runs past the end of memory at ${addr:x}")
             w = (mem[addr] << 8) | mem[addr + 1]
             addr += 2

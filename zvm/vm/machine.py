@@ -2,32 +2,32 @@
 
 State: memory (a bytearray), the current routine's locals and evaluation
 stack (Python lists), the frames of its callers, and the PC. The run loop
-fetches the closure compiled for the PC (``zvm.compiler``), calls it and
+fetches the closure compiled for the PC (``zvm.compile.closures``), calls it and
 takes the next PC it returns; closures for code outside dynamic memory are
 compiled once and kept in ``cache``, indexed by address.
 
 Restart and the end of the game are exceptions caught by the run loop
 (§6.1.3); a ``ZMachineError`` leaves it with the PC of the instruction that
 failed. Opcodes that are not inline templates are the ``op_*`` methods of
-``Opcodes`` (``zvm.ops``), mixed in here.
+``Opcodes`` (``zvm.vm.ops``), mixed in here.
 """
 
 from __future__ import annotations
 
-from .decoder import decode
-from .dictionary import Dictionaries
-from .errors import Quit, Restart, ZMachineError
-from .frontend import Frontend, InputEnded
-from .loader import Story
-from .objects import ObjectTable
-from .opcodes import table as opcode_table
-from .meta import MetaCommands, Resume
-from .ops import Opcodes
-from .quetzal import SavedState, StackFrame
-from .rng import FrotzRandom
-from .screen import Screen
-from .text import TextCodec
-from .compiler import Compiler
+from zvm.vm.decoder import decode
+from zvm.vm.dictionary import Dictionaries
+from zvm.errors import Quit, Restart, ZMachineError
+from zvm.screen.protocol import Frontend, InputEnded
+from zvm.story.loader import Story
+from zvm.vm.objects import ObjectTable
+from zvm.vm.optable import table as opcode_table
+from zvm.vm.meta import MetaCommands, Resume
+from zvm.vm.ops import Opcodes
+from zvm.story.quetzal import SavedState, StackFrame
+from zvm.vm.rng import FrotzRandom
+from zvm.screen.model import Screen
+from zvm.vm.text import TextCodec
+from zvm.compile.closures import Compiler
 
 INTERP_NUMBER = 6          # §11.1.3: IBM PC, the usual choice for modern interpreters
 INTERP_VERSION = ord("Z")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from construct import (Array, Bytes, ConstructError, GreedyRange, Int8ub, Int16ub, Int24ub,
                        StreamError, Struct, Terminated, this)
 
-from .iff import form
+from zvm.story.iff import form
 
 
 _ZERO_RUNS = re.compile(b"\x00+")
@@ -70,7 +70,7 @@ class SavedState:
     memory: bytes                      # dynamic memory
     frames: list[StackFrame] = field(default_factory=list)
     # Further chunks by id, kept as they are: other interpreters' chunks
-    # read from a file, and zvm's own (see ``zvm.machine``).
+    # read from a file, and zvm's own (see ``zvm.vm.machine``).
     extra: dict[bytes, bytes] = field(default_factory=dict)
 
 

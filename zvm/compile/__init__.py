@@ -1,0 +1,1 @@
+"""What turns decoded Z-code into Python the run loop calls."""

@@ -1,0 +1,1 @@
+"""zvm as a library: Game, isolated games."""

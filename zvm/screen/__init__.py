@@ -1,0 +1,1 @@
+"""The screen model and the protocol every frontend implements."""

@@ -1,0 +1,1 @@
+"""File formats: story files, Blorb, Quetzal saves, Babel identity, the save folder."""
