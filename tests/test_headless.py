@@ -250,6 +250,12 @@ def test_echo_prints_the_command_after_the_prompt():
     assert finish(f, out) == "Room.\n\n>look\nYou see nothing.\n"
 
 
+def _key(k: int | str) -> int:
+    """A read_char result as the ZSCII code the machine makes of it
+    (characters of the ASCII range are their own codes, §3.8)."""
+    return ord(k) if isinstance(k, str) else k
+
+
 def test_read_char_takes_a_line_one_character_at_a_time():
     # t1.z5: print "[Press a key]"; then three @read_char with input "ab".
     # dfrotz reads the line once and hands out 'a', 'b'; the third read shows
@@ -259,7 +265,7 @@ def test_read_char_takes_a_line_one_character_at_a_time():
     keys = []
     with pytest.raises(InputEnded):
         for _ in range(3):
-            keys.append(f.read_char(CharRequest()))
+            keys.append(_key(f.read_char(CharRequest())))
             f.write(f"key={keys[-1]}\n", PLAIN)
     assert keys == [97, 98]
     assert out.getvalue() == "[Press a key][Press a key]key=97\nkey=98\n"
@@ -267,8 +273,8 @@ def test_read_char_takes_a_line_one_character_at_a_time():
 
 def test_read_char_empty_line_is_enter():
     f, _ = make("\nx\n")
-    assert f.read_char(CharRequest()) == 13
-    assert f.read_char(CharRequest()) == ord("x")
+    assert _key(f.read_char(CharRequest())) == 13
+    assert _key(f.read_char(CharRequest())) == ord("x")
     with pytest.raises(InputEnded):
         f.read_char(CharRequest())
 
@@ -276,25 +282,30 @@ def test_read_char_empty_line_is_enter():
 # -- styles, upper window, odds and ends ------------------------------------
 
 class _Screen:
-    version = 5
+    """An upper window as the screen model keeps it and shows it to the
+    frontend: all its cells, and the cells each operation wrote."""
 
-    def __init__(self):
-        self.upper_height = 0
-        self.upper_rows: list[str] = []
-        self.upper_styles: list[list[int]] = []
+    def __init__(self, frontend: HeadlessFrontend, width: int = 80):
+        self.frontend = frontend
+        self.width = width
+        self.cells: list[list] = []
+
+    def split(self, lines: int) -> None:
+        self.cells = [[(" ", PLAIN)] * self.width for _ in range(lines)]
+        self.frontend.upper_changed(self.cells, [])
+
+    def print(self, row: int, col: int, text: str, style: Style) -> None:
+        for i, ch in enumerate(text):
+            self.cells[row][col + i] = (ch, style)
+        self.frontend.upper_changed(self.cells, [(row, col + i) for i in range(len(text))])
 
 
-def _status_bar(f: HeadlessFrontend, screen: _Screen, name: str) -> None:
+def _status_bar(screen: _Screen, name: str) -> None:
     # What an Inform status line does: split 1, reverse spaces, then text.
-    if screen.upper_height != 1:
-        screen.upper_height = 1
-        screen.upper_rows, screen.upper_styles = [" " * 80], [[0] * 80]
-        f.upper_changed()
-    screen.upper_rows, screen.upper_styles = [" " * 80], [[REVERSE] * 80]
-    f.upper_changed()
-    row = (" " + name).ljust(80)
-    screen.upper_rows = [row]
-    f.upper_changed()
+    if len(screen.cells) != 1:
+        screen.split(1)
+    screen.print(0, 0, " " * 80, Style(REVERSE))
+    screen.print(0, 0, " " + name, Style(REVERSE))
 
 
 def test_upper_window_status_bar_and_dfrotz_dropping_styled_text():
@@ -302,10 +313,10 @@ def test_upper_window_status_bar_and_dfrotz_dropping_styled_text():
     # Inform-style reverse status bar each turn. dfrotz 2.54 prints neither
     # bold/italic text nor the reverse fixed-width bar (its row shows empty),
     # and the bar overwrites the story's first line.
-    screen = _Screen()
     out = io.StringIO()
     f = HeadlessFrontend(io.StringIO("a\nb\nc\n"), out, drop_styled=True)
-    f.attach(screen)
+    f.start(5)
+    screen = _Screen(f)
     f.erase_lower(-1)
     f.write("Intro text.\nSome ", PLAIN)
     f.write("bold words", Style(BOLD))
@@ -314,15 +325,15 @@ def test_upper_window_status_bar_and_dfrotz_dropping_styled_text():
     f.write(" and ", PLAIN)
     f.write("reverse", Style(REVERSE))
     f.write(" done.\n\n>", PLAIN)
-    _status_bar(f, screen, "Kitchen")
+    _status_bar(screen, "Kitchen")
     f.read_line(LineRequest(98))
     f.write("Reply.\n\n>", PLAIN)
-    _status_bar(f, screen, "Kitchen")
+    _status_bar(screen, "Kitchen")
     f.read_line(LineRequest(98))
     f.write("Reply2 with hyphen-", PLAIN)
     f.write("bold", Style(BOLD))
     f.write("\n\n>", PLAIN)
-    _status_bar(f, screen, "Hall")
+    _status_bar(screen, "Hall")
     f.read_line(LineRequest(98))
     with pytest.raises(InputEnded):
         f.read_line(LineRequest(98))

@@ -288,22 +288,23 @@ def _frontend(lines: str, **kw):
 
 def test_virtual_clock_ticks_once_per_timer_line():
     from zvm.screen.protocol import CharRequest, LineRequest
+    from zvm.vm.ops.input import ask
     calls = []
     fe = _frontend("{timer}\n{timer}\nhello\n", virtual_clock=True)
-    result = fe.read_line(LineRequest(max_len=20, timeout=5,
-                                      on_timeout=lambda: calls.append(1) and False))
+    result = ask(fe.read_line, LineRequest(max_len=20, timeout=5),
+                 lambda: calls.append(1) and False)
     assert (result.text, result.terminator) == ("hello", 13)
     assert len(calls) == 2 and fe.clock == 10
     fe = _frontend("{timer}\n", virtual_clock=True)
-    result = fe.read_line(LineRequest(max_len=20, preloaded="ab", timeout=5,
-                                      on_timeout=lambda: True))
+    result = ask(fe.read_line, LineRequest(max_len=20, preloaded="ab", timeout=5),
+                 lambda: True)
     assert (result.text, result.terminator) == ("ab", 0)
     fe = _frontend("{timer}\nx\n", virtual_clock=True)
-    assert fe.read_char(CharRequest(timeout=3, on_timeout=lambda: True)) == 0
-    assert fe.read_char(CharRequest(timeout=3, on_timeout=lambda: True)) == ord("x")
+    assert ask(fe.read_char, CharRequest(timeout=3), lambda: True) == 0
+    assert ask(fe.read_char, CharRequest(timeout=3), lambda: True) == "x"
     # Untimed reads let no time pass; without the option {timer} is text.
     fe = _frontend("{timer}\nok\n", virtual_clock=True)
     assert fe.read_line(LineRequest(max_len=20)).text == "ok" and fe.clock == 0
     fe = _frontend("{timer}\n")
-    assert fe.read_line(LineRequest(max_len=20, timeout=5,
-                                    on_timeout=lambda: True)).text == "{timer}"
+    assert ask(fe.read_line, LineRequest(max_len=20, timeout=5),
+               lambda: True).text == "{timer}"

@@ -21,7 +21,9 @@ from zvm.ui.render import Painter, ansi8, cells_row, rgb, status_row, xterm256  
 from zvm.ui.terminal import MORE_TEXT, TerminalFrontend  # noqa: E402
 from zvm.ui.wrap import break_points, text_width, wrap_runs, wrap_text  # noqa: E402
 from zvm.screen.protocol import (  # noqa: E402
-    BOLD, ITALIC, PLAIN, REVERSE, CharRequest, InputEnded, LineRequest, Style)
+    BOLD, ITALIC, PLAIN, REVERSE, TIMED_OUT, CharRequest, InputEnded, LineRequest, Style)
+from zvm.ui.render import TRUECOLOUR  # noqa: E402
+from zvm.vm.ops.input import ask  # noqa: E402
 
 RED = 0x001D        # §8.3.7 colour 3
 WHITE = 0x7FFF      # colour 9
@@ -42,22 +44,34 @@ def _fresh_stream(term):
 
 
 class FakeScreen:
-    """The parts of zvm.screen.Screen the frontend reads."""
+    """An upper window as the screen model keeps it (zvm.screen.model),
+    shown to the frontend the way the model shows it."""
 
-    def __init__(self, version=5, width=40, upper=0):
-        self.version = version
+    def __init__(self, frontend, width=40, upper=0):
+        self.frontend = frontend
         self.width = width
-        self.upper_height = upper
         self.cells = [[(" ", PLAIN)] * width for _ in range(upper)]
 
     def put(self, row, col, text, style=PLAIN):
         for i, ch in enumerate(text):
             self.cells[row][col + i] = (ch, style)
+        self.show()
+
+    def split(self, lines):
+        del self.cells[lines:]
+        self.cells += [[(" ", PLAIN)] * self.width for _ in range(lines - len(self.cells))]
+        self.show()
+
+    def show(self):
+        self.frontend.upper_changed(self.cells, [])
 
 
 def make(term, version=5, size=(40, 8), upper=0, **kw):
     fe = TerminalFrontend(term=term, enter=False, size=size, **kw)
-    fe.attach(FakeScreen(version, size[0], upper))
+    fe.start(version)
+    fe.screen = FakeScreen(fe, size[0], upper)
+    if upper:
+        fe.screen.show()
     return fe
 
 
@@ -178,7 +192,7 @@ def test_colours_truecolour(term):
     assert rgb(RED) == (239, 0, 0)
     assert p.sgr(Style(0, RED, WHITE)) == term.normal + "\x1b[38;2;239;0;0m\x1b[48;2;255;255;255m"
     fe = make(term, size=(30, 4))
-    assert fe.features.colour and fe.features.true_colour
+    assert fe.features.colour and fe.painter.colours >= TRUECOLOUR
 
 
 def test_no_colour(term):
@@ -325,7 +339,7 @@ def test_read_line_timeout(term):
         return len(calls) >= 2
 
     keys(fe, "ab", None, "c", None)
-    r = fe.read_line(LineRequest(max_len=50, timeout=5, on_timeout=tick))
+    r = ask(fe.read_line, LineRequest(max_len=50, timeout=5), tick)
     assert (r.text, r.terminator) == ("abc", 0)
     assert len(calls) == 2
     assert "tick" in screen_text(fe)[0]
@@ -365,7 +379,8 @@ def test_read_char(term):
     assert fe.read_char(CharRequest()) == 130
     keys(fe, None, None)
     hits = []
-    assert fe.read_char(CharRequest(timeout=1, on_timeout=lambda: hits.append(1) or len(hits) > 1)) == 0
+    assert ask(fe.read_char, CharRequest(timeout=1),
+               lambda: hits.append(1) or len(hits) > 1) == 0
     assert len(hits) == 2
 
 
@@ -375,15 +390,10 @@ def test_quote_box_stays_after_upper_window_shrinks(term):
     fe = make(term, version=5, size=(30, 10), upper=1)
     fe.write("".join(f"text {i}\n" for i in range(12)), PLAIN)
     fe.screen.put(0, 0, "Status")
-    fe.upper_changed()
     box = Style(REVERSE)
-    fe.screen.upper_height = 4                       # the game splits for a box
-    fe.screen.cells += [[(" ", PLAIN)] * 30 for _ in range(3)]
+    fe.screen.split(4)                               # the game splits for a box
     fe.screen.put(2, 5, " A quote ", box)
-    fe.upper_changed()
-    fe.screen.upper_height = 1                       # and splits back to 1 line
-    del fe.screen.cells[1:]
-    fe.upper_changed()
+    fe.screen.split(1)                               # and splits back to 1 line
     fe.write(">", PLAIN)
     fe.render()
     rows = screen_text(fe)

@@ -67,7 +67,6 @@ KEY_CODES = {
     **{f"func{n}": 132 + n for n in range(1, 13)},
 }
 NO_ZSCII_KEYS = {"pageup", "pagedown", "home", "end"}
-SPECIAL_KEY = "\ue000"      # a private-use character standing for a named key
 
 COMMAND_TYPES = {"line", "char", "timer", "include",
                  # regtest.py's RemGlk-only kinds: parsed, refused when run
@@ -460,15 +459,12 @@ def status_lines(frontend) -> list[str]:
         if frontend.last_status is None:
             return []
         left, right = frontend.last_status
-        return [frontend._status_text(left, right).rstrip()]
-    screen = frontend.screen
-    rows = list(getattr(screen, "upper_rows", None) or [])
-    height = int(getattr(screen, "upper_height", len(rows)) or 0)
-    return [row.rstrip() for row in rows[:height]]
+        return [frontend.status_text(left, right).rstrip()]
+    return [row.rstrip() for row in frontend.upper_rows]
 
 
 def _frontend_class():
-    from zvm.ui.headless import TIMER_INPUT, HeadlessFrontend
+    from zvm.ui.headless import KEY_BASE, TIMER_INPUT, HeadlessFrontend
     from zvm.screen.protocol import InputEnded
 
     class RegtestFrontend(HeadlessFrontend):
@@ -478,7 +474,7 @@ def _frontend_class():
         (and may raise to stop), then the next command is typed."""
 
         def __init__(self, commands, on_output, width, height):
-            super().__init__(stdin=io.StringIO(), stdout=io.StringIO(), width=width,
+            super().__init__(stdin=_Feed(self), stdout=io.StringIO(), width=width,
                              height=height, virtual_clock=True)
             self.commands = list(commands)
             self.on_output = on_output
@@ -504,11 +500,13 @@ def _frontend_class():
             self.wanted = "char"
             return super().read_char(request)
 
-        def _read_raw_line(self) -> str:
+        def next_line(self) -> str:
+            """The text of the next command, as a line of input; its
+            output so far is judged first."""
             self.finish(self.current)
             if not self.commands:
                 self.current = None
-                self.exhausted = self._ended = True
+                self.exhausted = True
                 raise InputEnded()
             cmd = self.current = self.commands.pop(0)
             if cmd.kind == "line":
@@ -527,32 +525,24 @@ def _frontend_class():
                     code = KEY_CODES[key]
                     if code == 13:
                         return ""
-                    self._special_key = code
-                    return SPECIAL_KEY
+                    return chr(KEY_BASE + code)
                 if key == "\n":
                     return ""
                 return key
             self.error = f"{{{cmd.kind}}} input is not supported by zvm"
             raise _StopTest()
 
-        # A special key arrives as a private-use character; the story's
-        # own character table never sees it.
-        @property
-        def char_to_zscii(self):
-            return self._to_zscii
+    class _Feed:
+        """Standard input for the frontend: each line is the next command."""
 
-        @char_to_zscii.setter
-        def char_to_zscii(self, function):
-            self._story_to_zscii = function
+        def __init__(self, frontend):
+            self.frontend = frontend
 
-        def _to_zscii(self, ch: str) -> int:
-            if ch == SPECIAL_KEY:
-                return getattr(self, "_special_key", 63)
-            story = getattr(self, "_story_to_zscii", None)
-            if story is not None:
-                return story(ch)
-            from zvm.ui.keys import UNICODE_TO_ZSCII
-            return UNICODE_TO_ZSCII.get(ch, 63)
+        def readline(self) -> str:
+            try:
+                return self.frontend.next_line() + "\n"
+            except InputEnded:
+                return ""
 
     return RegtestFrontend
 

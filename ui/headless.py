@@ -44,8 +44,9 @@ import re
 import sys
 from itertools import compress
 
-from zvm.ui.keys import UNICODE_TO_ZSCII
 from zvm.screen.protocol import (
+    TIMED_OUT,
+    Cell,
     CharRequest,
     Features,
     Frontend,
@@ -71,6 +72,10 @@ _CONTEXT_LINES = 0             # lines kept after a (suppressed) MORE prompt
 _BUFFER_LIMIT = 275            # the core's word buffer size
 
 TIMER_INPUT = "{timer}"        # with virtual_clock: one interval of a timed read passes
+# read_char: a character KEY_BASE + n in the input is the key whose ZSCII
+# code is n (§10.7), how a program feeding input names keys such as the
+# cursor keys that no character stands for.
+KEY_BASE = 0xE000
 
 # A word as the core's buffer flushes it: an optional space (a space always
 # flushes), then anything up to the next space or the end of a run of
@@ -94,23 +99,19 @@ class HeadlessFrontend(Frontend):
     ``width`` 0 means lines are never wrapped. ``echo`` writes each command
     and a newline after its prompt (the output then no longer matches
     dfrotz, which never echoes). ``version`` is the story's version; by
-    default it is taken from ``screen.version`` at ``attach`` (3 if the
-    screen has none). ``drop_styled`` copies a fault of dfrotz 2.54: text
-    in any style other than roman, reverse or fixed (bold, italic and
-    combinations) is not printed at all.
-
-    Calls beyond the ``Frontend`` base that the machine may use:
-    ``erase_lower(which)`` with the erase_window argument (0, -1 or -2),
-    the attribute ``buffering`` (the buffer_mode opcode) and
-    ``close()`` at a normal end of the story (prints what is pending, as
-    dfrotz does when the story quits).
+    default it is the one ``start`` is given (3 until then).
+    ``drop_styled`` copies a fault of dfrotz 2.54: text in any style other
+    than roman, reverse or fixed (bold, italic and combinations) is not
+    printed at all. ``close()`` at a normal end of the story prints what
+    is pending, as dfrotz does when the story quits.
 
     ``virtual_clock``: timed input becomes deterministic. Time passes only
     when an input line is exactly ``{timer}`` (regtest.py's timer event):
     during a timed read (read, read_char with a routine, §15) that is one
-    interval of the read's timer, so the game's routine runs once; when it
-    returns true the read ends (terminator 0, or key 0 for read_char),
-    otherwise the screen is shown again and the same read goes on. During an
+    interval of the read's timer: the read returns ``TIMED_OUT`` and the
+    machine runs the game's routine once; when it returns true the read
+    ends, otherwise the machine asks for the same read again and the screen
+    is shown again. During an
     untimed read ``{timer}`` does nothing. ``clock`` counts the tenths of a
     second that passed on the virtual clock. Without the option timeouts
     are ignored, as in dfrotz, and ``{timer}`` is an ordinary line.
@@ -120,6 +121,7 @@ class HeadlessFrontend(Frontend):
                  height: int = 24, echo: bool = False, *,
                  version: int | None = None, drop_styled: bool = False,
                  virtual_clock: bool = False):
+        super().__init__()
         self.stdin = sys.stdin if stdin is None else stdin
         self.stdout = sys.stdout if stdout is None else stdout
         self.width = max(0, int(width))
@@ -130,7 +132,6 @@ class HeadlessFrontend(Frontend):
         self.clock = 0                 # tenths of a second on the virtual clock
         self.buffering = True
         self.last_status: tuple[str, str] | None = None
-        self.screen = None
         self.features = Features(
             width=self.width if self.width else 255,
             height=self.height,
@@ -141,11 +142,9 @@ class HeadlessFrontend(Frontend):
         self._setup(version if version is not None else 3)
 
     # -- set-up -----------------------------------------------------------
-    def attach(self, screen) -> None:
-        self.screen = screen
+    def start(self, version: int) -> None:
         if self._version is None:
-            version = getattr(screen, "version", None)
-            self._setup(int(version) if version else 3)
+            self._setup(version)
 
     def _setup(self, version: int) -> None:
         """The screen as the core leaves it at the start of a story: all
@@ -169,7 +168,6 @@ class HeadlessFrontend(Frontend):
         self._need_newline = False
         self._key_buffer: list[int] = []
         self._upper_height = 0
-        self._upper_shadow: list[list[tuple[str, int]]] = []
         self._lower_top = 1 + self._status_rows     # 1-based screen row
         self._lower_rows = rows - self._status_rows
         self._line_count = 0
@@ -632,11 +630,14 @@ class HeadlessFrontend(Frontend):
         for ch in text:
             self._print_code(13 if ch == "\n" else ord(ch))
 
-    def flush(self) -> None:
-        """Send the word buffer to the grid (the core's flush_buffer: the
-        machine calls this where Frotz flushes, e.g. set_window,
-        set_cursor, buffer_mode). Nothing is printed until input."""
+    def word_break(self) -> None:
+        """Send the word buffer to the grid (the core's flush_buffer, where
+        Frotz flushes: set_window, set_cursor, buffer_mode ...). Nothing
+        is printed until input."""
         self._flush_buffer()
+
+    def set_buffering(self, on: bool) -> None:
+        self.buffering = on
 
     def status_line(self, left: str, right: str) -> None:
         """Draw the version 1-3 status line into the grid's top row. dfrotz
@@ -646,10 +647,10 @@ class HeadlessFrontend(Frontend):
         self.last_status = (left, right)
         if not self._status_rows:
             return
-        self._put(0, 0, self._status_text(left, right), _HIDDEN | 9)
+        self._put(0, 0, self.status_text(left, right), _HIDDEN | 9)
         self._update_cursor()
 
-    def _status_text(self, left: str, right: str) -> str:
+    def status_text(self, left: str, right: str) -> str:
         """The status row as Frotz lays it out: the location after one
         space, the score at column width-30 and the moves at width-14
         (or the time at width-20)."""
@@ -676,52 +677,23 @@ class HeadlessFrontend(Frontend):
         pad(0)
         return text[:cols]
 
-    def upper_changed(self) -> None:
-        """Copy the upper window into the grid. Only cells that differ
-        (character or style) from the previous call are written, so call
-        this after each operation on the upper window (split, erase, each
-        print): dfrotz marks a cell changed whenever a write differs from
-        what the cell held just before, so erasing and redrawing the same
-        text counts as a change. Styles come from ``screen.upper_styles``
-        (rows of style bits, one per cell) when the screen has them;
-        otherwise all upper text is taken as roman."""
+    def upper_changed(self, cells: list[list[Cell]],
+                      touched: list[tuple[int, int]]) -> None:
+        """Copy the cells the machine's latest operation on the upper
+        window wrote into the grid: exactly those, so spaces and erasures
+        cover what was there. dfrotz marks a cell changed whenever a write
+        differs from what the cell held just before, so erasing and
+        redrawing the same text counts as a change."""
         self._flush_buffer()
-        screen = self.screen
-        height = int(getattr(screen, "upper_height", 0) or 0)
-        touched = getattr(screen, "touched", None)
-        if touched is not None:
-            # The machine says which cells its last operation wrote: write
-            # exactly those, so spaces and erasures cover what was there.
-            if height != self._upper_height:
-                self._split(height)
-            top = self._status_rows
-            limit = min(height, self.height - top)
-            cells = screen.cells
-            for r, c in touched:
-                if r < limit and c < self.width:
-                    ch, style = cells[r][c]
-                    self._set_cell(top + r, c, ch, (style.bits & 0xF) | _FIXED)
-            self._update_cursor()
-            return
-        rows = list(getattr(screen, "upper_rows", None) or [])
-        styles = list(getattr(screen, "upper_styles", None) or [])
+        height = len(cells)
         if height != self._upper_height:
             self._split(height)
         top = self._status_rows
-        shadow = []
-        for i in range(min(height, self.height - top)):
-            text = rows[i] if i < len(rows) else ""
-            bits = list(styles[i]) if i < len(styles) else []
-            new = [(ch, (bits[c] if c < len(bits) else 0) & 0xF | _FIXED)
-                   for c, ch in enumerate(text)]
-            old = self._upper_shadow[i] if i < len(self._upper_shadow) else []
-            for col in range(max(len(new), len(old))):
-                a = new[col] if col < len(new) else (" ", _FIXED)
-                b = old[col] if col < len(old) else (" ", _FIXED)
-                if a != b:
-                    self._set_cell(top + i, col, a[0], a[1])
-            shadow.append(new)
-        self._upper_shadow = shadow
+        limit = min(height, self.height - top)
+        for r, c in touched:
+            if r < limit and c < self.width:
+                ch, style = cells[r][c]
+                self._set_cell(top + r, c, ch, (style.bits & 0xF) | _FIXED)
         self._update_cursor()
 
     def _split(self, height: int) -> None:
@@ -737,8 +709,6 @@ class HeadlessFrontend(Frontend):
         if self.version == 3 and height:
             top = self._status_rows
             self._erase_rows(top, top + height - 1)
-            self._upper_shadow = []
-        del self._upper_shadow[height:]
 
     def erase_lower(self, which: int = 0) -> None:
         """erase_window 0 (the lower window; cursor to its home row),
@@ -746,7 +716,6 @@ class HeadlessFrontend(Frontend):
         cursor stays). dfrotz does not flush the word buffer first."""
         if which in (-1, -2):
             self._erase_rows(0, self.height - 1)
-            self._upper_shadow = []
             if which == -1:
                 # Frotz unsplits (which flushes the word buffer at the old
                 # cursor position) and then homes the cursor.
@@ -788,21 +757,22 @@ class HeadlessFrontend(Frontend):
             line = line[:-1]
         return line
 
-    def _tick(self, request) -> bool:
-        """Virtual clock: one interval of a timed read passes. Runs the
-        game's routine once; True when it asks the read to stop."""
-        if request.on_timeout is None or request.timeout <= 0:
+    def _timer_passes(self, request: LineRequest | CharRequest) -> bool:
+        """Virtual clock: an input line ``{timer}``. During a timed read one
+        interval passes (True: the read returns ``TIMED_OUT``); during an
+        untimed one nothing happens."""
+        if request.timeout <= 0:
             return False
         self.clock += request.timeout
-        stop = bool(request.on_timeout())
-        self._line_count = 0
-        return stop
+        return True
 
     def read_line(self, request: LineRequest) -> LineResult:
         """Show what changed and the prompt, then read one line. The typed
         text extends ``request.preloaded``. Timeouts are ignored (unless
         ``virtual_clock``: see the class)."""
         self._key_buffer = []
+        if request.continued:
+            self._line_count = 0           # the game's routine ran: as after input
         preloaded = request.preloaded or ""
         while True:
             self._flush_buffer()
@@ -817,8 +787,8 @@ class HeadlessFrontend(Frontend):
                 break
             typed = self._read_raw_line()
             if self.virtual_clock and typed == TIMER_INPUT:
-                if self._tick(request):
-                    return LineResult(preloaded[:max(0, request.max_len)], 0)
+                if self._timer_passes(request):
+                    return LineResult(preloaded[:max(0, request.max_len)], TIMED_OUT)
                 continue
             if self.echo:
                 self.stdout.write(typed + "\n")
@@ -845,10 +815,12 @@ class HeadlessFrontend(Frontend):
             col += 1
         self._crow, self._ccol = row, col
 
-    def read_char(self, request: CharRequest) -> int:
+    def read_char(self, request: CharRequest) -> int | str:
         """One key: dfrotz reads a whole line and hands out its characters
         one per request; an empty line is Enter (13). Only when the line is
         used up is the screen shown and the next line read."""
+        if request.continued:
+            self._line_count = 0
         self._flush_buffer()
         while not self._key_buffer:
             self._show_screen(True)
@@ -856,8 +828,8 @@ class HeadlessFrontend(Frontend):
             self.stdout.flush()
             line = self._read_raw_line()
             if self.virtual_clock and line == TIMER_INPUT:
-                if self._tick(request):
-                    return 0
+                if self._timer_passes(request):
+                    return TIMED_OUT
                 self._flush_buffer()
                 continue
             if self.echo:
@@ -865,13 +837,17 @@ class HeadlessFrontend(Frontend):
             self._key_buffer = [ord(c) for c in line] if line else [13]
         code = self._key_buffer.pop(0)
         self._line_count = 0
-        if code == 10:
+        if code == 10 or code == 13:
             return 13
-        if 32 <= code <= 126 or code == 13:
-            return code
-        if self.char_to_zscii is not None:          # the story's own table (§3.8.5)
-            return self.char_to_zscii(chr(code))
-        return UNICODE_TO_ZSCII.get(chr(code), ord("?"))
+        if KEY_BASE < code <= KEY_BASE + 255:
+            return code - KEY_BASE
+        return chr(code)
+
+    @property
+    def upper_rows(self) -> list[str]:
+        """The upper window's rows of text as the grid holds them."""
+        top = self._status_rows
+        return ["".join(self._ch[r]) for r in range(top, top + self._upper_height)]
 
     # -- lifecycle ----------------------------------------------------------
     def close(self) -> None:

@@ -34,6 +34,8 @@ from contextlib import ExitStack
 from zvm.screen.protocol import (
     PLAIN,
     REVERSE,
+    TIMED_OUT,
+    Cell,
     CharRequest,
     Features,
     Frontend,
@@ -111,17 +113,14 @@ class TerminalFrontend(Frontend):
     ``scrollback``: how many logical lines to keep for reflowing.
 
     After a resize ``size_changed`` is True (clear it when handled) and
-    ``features`` holds the new width and height; ``on_resize(width,
-    height)``, when set, is called at once (the machine's hook for the
-    header fields of §8.4 and the upper window's size).
-    ``char_to_zscii``, when set, turns a typed non-ASCII character into
-    ZSCII for read_char (the story's own Unicode table, §3.8.5.2); the
-    default table of §3.8.5.3 is used otherwise.
+    ``features`` holds the new width and height, which the machine reads
+    after the input that noticed it (§8.4.1).
     """
 
     def __init__(self, *, no_colour: bool = False, term=None, enter: bool = True,
                  size: tuple[int, int] | None = None, colours: int | None = None,
                  scrollback: int = 2000):
+        super().__init__()
         if term is None:
             import blessed
             term = blessed.Terminal()
@@ -134,11 +133,9 @@ class TerminalFrontend(Frontend):
         depth = self.painter.colours
         self.features = Features(
             width=width, height=height,
-            colour=depth >= 8, true_colour=depth >= TRUECOLOUR,
+            colour=depth >= 8,
             bold=bool(term.bold), italic=bool(term.italic or term.underline),
             fixed=True, timed_input=True, status_line=True, split=True)
-        self.buffering = True
-        self.screen = None
         self.version = 5
         self.scrollback = max(50, scrollback)
         self.lines: list[list] = [[]]           # logical lines of (text, Style) runs
@@ -149,11 +146,10 @@ class TerminalFrontend(Frontend):
         self.status: tuple[str, str] | None = None
         self.history: list[str] = []
         self.size_changed = False
-        self.on_resize = None
         self.ghosts: dict[int, list] = {}       # display-line index -> upper cells left behind
-        self._upper_known = 0
-        self._upper_snapshot: list = []
-        self.char_to_zscii = None               # the machine's §3.8 table, when it sets one
+        self._upper_known = 0                   # the upper window's height
+        self._upper_snapshot: list = []         # and a copy of its cells
+        self._partial: tuple[int, list, int] | None = None   # see _set_aside
         self._resized = False
         self._closed = False
         self._stack: ExitStack | None = None
@@ -219,9 +215,8 @@ class TerminalFrontend(Frontend):
             stream.write("\n".join(leftover) + "\n")
             stream.flush()
 
-    def attach(self, screen) -> None:
-        self.screen = screen
-        self.version = int(getattr(screen, "version", 5) or 5)
+    def start(self, version: int) -> None:
+        self.version = version
 
     # -- sizes ---------------------------------------------------------------
     def _size(self) -> tuple[int, int]:
@@ -241,8 +236,6 @@ class TerminalFrontend(Frontend):
         if (width, height) != (f.width, f.height):
             self.features = dataclasses.replace(f, width=width, height=height)
             self.size_changed = True
-            if self.on_resize is not None:
-                self.on_resize(width, height)
         self.writer.invalidate()
         self.ghosts = {}
         region = self._region()
@@ -252,9 +245,7 @@ class TerminalFrontend(Frontend):
         """(width, height, status rows, upper rows, lower rows)."""
         width, height = self._size()
         status = 1 if self.version <= 3 else 0
-        upper = 0
-        if self.screen is not None:
-            upper = max(0, min(self.screen.upper_height, height - status - 1))
+        upper = max(0, min(self._upper_known, height - status - 1))
         lower = max(1, height - status - upper)
         return width, height, status, upper, lower
 
@@ -296,7 +287,8 @@ class TerminalFrontend(Frontend):
             self._upper_snapshot = []
             self._upper_known = 0
 
-    def upper_changed(self) -> None:
+    def upper_changed(self, cells: list[list[Cell]],
+                      touched: list[tuple[int, int]]) -> None:
         """The upper window is drawn from the screen model with the next
         screen. When it shrinks, the rows it gives up stay on the screen
         as they were (§8.6.1, §8.7.2.1: resizing a window does not change
@@ -304,16 +296,13 @@ class TerminalFrontend(Frontend):
         after the game has split the window back to one line. Those rows
         become *ghosts*: overlays on the lower window's display lines that
         were under them, scrolling away with them."""
-        scr = self.screen
-        if scr is None:
-            return
-        height = scr.upper_height
-        if height < self._upper_known:
-            self._keep_lower_in_place(self._upper_known - height)
+        height, old = len(cells), self._upper_known
+        self._upper_known = height               # the layout from here on
+        if height < old:
+            self._keep_lower_in_place(old - height)
             if self._upper_snapshot:
-                self._capture_ghosts(height)
-        self._upper_known = height
-        self._upper_snapshot = [list(r) for r in scr.cells]
+                self._capture_ghosts(height, old)
+        self._upper_snapshot = [list(r) for r in cells]
 
     def _keep_lower_in_place(self, rows: int) -> None:
         """Versions 5+: the upper window gave up ``rows`` rows while the
@@ -336,11 +325,11 @@ class TerminalFrontend(Frontend):
         if self.ghosts:
             self.ghosts = {k + rows: v for k, v in self.ghosts.items()}
 
-    def _capture_ghosts(self, new_height: int) -> None:
+    def _capture_ghosts(self, new_height: int, old_height: int) -> None:
         width, _, status, _, lower = self._layout()
         old = self._upper_snapshot
         n = len(self._region())
-        for r in range(new_height, min(self._upper_known, len(old))):
+        for r in range(new_height, min(old_height, len(old))):
             j = r - new_height                    # row of the lower window it now covers
             if j >= lower:
                 break
@@ -348,9 +337,6 @@ class TerminalFrontend(Frontend):
             cells = [(ch, st) for ch, st in old[r][:width]]
             if any(ch != " " or st.bits & REVERSE for ch, st in cells):
                 self.ghosts[index] = cells
-
-    def flush(self) -> None:
-        """Nothing to do: text is drawn when input is wanted."""
 
     def sound_effect(self, number: int) -> None:
         """Bleeps 1 and 2 (§9.2) as the terminal's bell."""
@@ -416,7 +402,7 @@ class TerminalFrontend(Frontend):
         if status:
             rows.append(status_row(*self.status, width) if self.status else [])
         if upper:
-            rows.extend(upper_rows(self.screen.cells, upper, width))
+            rows.extend(upper_rows(self._upper_snapshot, upper, width))
         rows.extend(lower_rows[:lower])
         while len(rows) < height:
             rows.append([])
@@ -538,16 +524,29 @@ class TerminalFrontend(Frontend):
             return
 
     # -- input -------------------------------------------------------------------
-    def _timed_out(self, request) -> bool:
-        """Run the game's interrupt routine (§15 read, read_char); True
-        when it asks input to stop. Text it printed is paged in."""
-        if request.on_timeout is None:
-            return False
-        count = (len(self.lines), len(self.lines[-1]), runs_width(self.lines[-1]))
-        stop = bool(request.on_timeout())
-        if (len(self.lines), len(self.lines[-1]), runs_width(self.lines[-1])) != count:
-            self._present()
-        return stop
+    def _set_aside(self, text: str) -> None:
+        """The timer ran out while the player was typing ``text``: it stays
+        on the screen as typed (a game's routine may print after it) and
+        is taken back if the same read goes on with nothing printed."""
+        self.write(text, INPUT_STYLE)
+        self._partial = (len(self.lines), list(self.lines[-1]), len(text))
+
+    def _take_back(self) -> None:
+        """A continued read: remove the text ``_set_aside`` left, when
+        nothing was written after it."""
+        partial, self._partial = self._partial, None
+        if partial is None:
+            return
+        count, runs, length = partial
+        if not length or count != len(self.lines) or runs != self.lines[-1]:
+            return
+        line = self.lines[-1]
+        text, style = line[-1]
+        if len(text) > length:
+            line[-1] = (text[:-length], style)
+        else:
+            line.pop()
+        self._wrapped[-1] = None
 
     def read_line(self, request: LineRequest) -> LineResult:
         """Read a line with editing (§10.5, §15 read).
@@ -557,29 +556,31 @@ class TerminalFrontend(Frontend):
         (erase a word); up and down recall earlier lines, unless the game
         made them terminating characters (§10.5.2.1). ``preloaded`` text
         is already on screen (the game printed it) and counts as typed;
-        what is typed extends it. A timed read calls ``on_timeout`` every
-        ``timeout`` tenths of a second; when it returns True the line ends
-        with terminator 0 and the text typed so far. Ctrl-D on an empty
-        line ends the game; Ctrl-C asks whether to quit."""
+        what is typed extends it. A timed read returns ``TIMED_OUT`` with
+        the text typed so far when ``timeout`` tenths of a second pass; the
+        same read continued (``request.continued``) goes on editing it.
+        Ctrl-D on an empty line ends the game; Ctrl-C asks whether to
+        quit."""
+        if request.continued:
+            self._take_back()
         self._present()
         prefix = request.preloaded or ""
         scripted = self.next_scripted()
         if scripted is not None:                     # replay: shown as if typed
             return self._finish_line(prefix, list(scripted), 13)
         room = max(0, request.max_len - len(prefix))
-        buf: list[str] = []
-        pos = 0
+        buf: list[str] = list(request.typed[:room])
+        pos = len(buf)
         hist = len(self.history)
         draft = ""
-        timer = _Timer(request.timeout) if request.on_timeout else None
+        timer = _Timer(request.timeout) if request.timeout else None
         terminators = request.terminators or frozenset()
         while True:
             self.render("".join(buf), pos)
             key = self._next_key(timer)
             if key is None:
-                if self._timed_out(request):
-                    return self._finish_line(prefix, buf, 0)
-                continue
+                self._set_aside("".join(buf))
+                return LineResult(prefix + "".join(buf), TIMED_OUT)
             if key is _RESIZE or key is _REDRAW:
                 continue
             text = str(key)
@@ -664,30 +665,27 @@ class TerminalFrontend(Frontend):
         self.render()
         return LineResult(prefix + text, terminator)
 
-    def read_char(self, request: CharRequest) -> int:
-        """One key as ZSCII (§10.7): arrows 129-132, function keys
-        133-144, keypad 145-154, Escape 27, Enter 13, Backspace/Delete 8,
-        other characters by §3.8. Timed as ``read_line``; a timeout that
-        stops input returns 0."""
+    def read_char(self, request: CharRequest) -> int | str:
+        """One key (§10.7): a character as itself; arrows 129-132, function
+        keys 133-144, keypad 145-154, Escape 27, Enter 13, Backspace and
+        Delete 8 as their ZSCII codes. Timed as ``read_line``."""
         self._present()
-        timer = _Timer(request.timeout) if request.on_timeout else None
+        timer = _Timer(request.timeout) if request.timeout else None
         while True:
             self.render()
             key = self._next_key(timer)
             if key is None:
-                if self._timed_out(request):
-                    self._mark_seen()
-                    return 0
-                continue
+                return TIMED_OUT
             if key is _RESIZE or key is _REDRAW:
                 continue
             if str(key) == "\x0c":
                 self.writer.invalidate()
                 continue
-            code = key_zscii(key)
             text = str(key)
-            if code == 63 and self.char_to_zscii is not None and len(text) == 1:
-                code = self.char_to_zscii(text)
+            code = key_zscii(key)
             if code is not None:
                 self._mark_seen()
+                if len(text) == 1 and text >= " " and text != "\x7f" \
+                        and not getattr(key, "is_sequence", False):
+                    return text                  # a character: the story's tables decide
                 return code

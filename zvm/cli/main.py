@@ -89,21 +89,10 @@ def fail(message: str, status: int) -> None:
 WARNING_MODES = ["off", "once", "always", "fatal"]
 
 
-def load_command(name: str):
-    """The main function of a subcommand (``zvm test``, ``zvm dis`` ...)
-    registered in the ``zvm.commands`` entry-point group, or None."""
-    from zvm.screen.protocol import load_entry
-    try:
-        return load_entry("zvm.commands", name, {
-            "test": "zvm.tools.regtest:main", "record": "zvm.tools.record:main",
-            "dis": "zvm.tools.disassemble:main", "dump": "zvm.tools.dump:main"})
-    except ImportError:
-        return None
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and not argv[0].startswith("-") and not os.path.exists(argv[0]):
+        from zvm.cli.plugins import load_command
         command = load_command(argv[0])
         if command is not None:
             return command(argv[1:])
@@ -141,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             return reader_gone()
         return 0
 
-    from zvm.screen.protocol import load_frontend
+    from zvm.cli.plugins import load_frontend
     headless = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
     if not headless:
         try:
@@ -170,10 +159,10 @@ def main(argv: list[str] | None = None) -> int:
                           save_dir=args.save_dir, overwrite=args.overwrite,
                           meta=not args.no_meta)
         if args.transcript:
-            machine.start_transcript(args.transcript)
+            machine.streams.start_transcript(args.transcript)
         if args.record:
-            machine.record_path, machine.record_on = args.record, True
-        if args.replay and machine.replay_file(args.replay) is None:
+            machine.streams.record_path, machine.streams.record_on = args.record, True
+        if args.replay and machine.meta.replay_file(args.replay) is None:
             status = 2
         elif args.autosave and not start_autosave(machine):
             status = 2
@@ -285,7 +274,8 @@ def start_from_save(machine, path: str) -> bool:
     except OSError as e:
         machine.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
         return False
-    pc = machine.restore_from(path, data)
+    from zvm.vm.ops.saves import restore_from
+    pc = restore_from(machine, path, data)
     if pc is None:
         return False
     machine.pc = pc
@@ -295,12 +285,12 @@ def start_from_save(machine, path: str) -> bool:
 def start_autosave(machine) -> bool:
     """--autosave: continue from the story's autosave when there is one and
     the player agrees (headless: yes), then keep it up to date each turn."""
-    path = os.path.join(machine.save_dir, machine.story_stem() + ".autosave.qzl")
+    path = os.path.join(machine.save_dir, machine.stem + ".autosave.qzl")
     if os.path.exists(path) and machine.frontend.confirm(
             "Continue the game saved when you last stopped?", True):
         if not start_from_save(machine, path):
             return False
-    machine.autosave_path = path
+    machine.meta.autosave_path = path
     return True
 
 

@@ -15,7 +15,15 @@ methods of the machine with the Instruction (``zvm.vm.machine``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable
+
+from zvm.errors import Unimplemented
 from zvm.vm.decoder import VARIABLE, Instruction
+from zvm.vm.ops import IMPLEMENTATIONS
+from zvm.vm.ops.output import print_addr, print_obj, print_paddr
+
+if TYPE_CHECKING:
+    from zvm.vm.machine import Machine
 
 NAMES = "abcdefgh"
 
@@ -283,12 +291,12 @@ def t_ret(expr):
 
 
 def t_print(g):
-    g.emit(f"m.out({g.param(g.ins.text)})")
+    g.emit(f"S.out({g.param(g.ins.text)})")
     g.emit(f"return {g.next()}")
 
 
 def t_print_ret(g):
-    g.emit(f"m.out({g.param(g.ins.text + chr(10))})")
+    g.emit(f"S.out({g.param(g.ins.text + chr(10))})")
     g.emit("return m.ret(1)")
 
 
@@ -358,12 +366,12 @@ TEMPLATES = {
     "jump": t_jump,
     "print": t_print,
     "print_ret": t_print_ret,
-    "new_line": t_stmt("m.out('\\n')"),
-    "print_num": t_stmt(f"m.out(str({_signed('a')}))"),
-    "print_char": t_stmt("m.print_zscii(a)"),
-    "print_addr": t_stmt("m.print_addr(a)"),
-    "print_paddr": t_stmt("m.print_paddr(a)"),
-    "print_obj": t_stmt("m.print_obj(a)"),
+    "new_line": t_stmt("S.out('\\n')"),
+    "print_num": t_stmt(f"S.out(str({_signed('a')}))"),
+    "print_char": t_stmt("S.print_zscii(a)"),
+    "print_addr": t_stmt("print_addr(m, a)"),
+    "print_paddr": t_stmt("print_paddr(m, a)"),
+    "print_obj": t_stmt("print_obj(m, a)"),
     "random": t_arith(f"m.rng.random({_signed('a')})"),
     "nop": t_stmt(),
     "check_arg_count": t_cond("a <= m.argc"),
@@ -376,44 +384,49 @@ TEMPLATES = {
 
 
 def t_method(g):
-    """Any other opcode: the machine's op_<name>(ins, operands...) returns
-    the next address, having stored and branched itself."""
+    """Any other opcode: its implementation F(m, ins, operands...) in
+    ``zvm.vm.ops`` returns the next address, having stored and branched
+    itself."""
     names = g.operands()
     args = "".join(f", {n}" for n in names)
-    g.emit(f"return m.op_{g.ins.name}(I{args})")
+    g.emit(f"return F(m, I{args})")
+
+
+# What generated code may name besides its factory's arguments.
+SCOPE = {"print_addr": print_addr, "print_paddr": print_paddr, "print_obj": print_obj}
 
 
 class Compiler:
-    def __init__(self, machine):
-        self.m = machine
-        self._factories: dict[str, object] = {}
+    """Compiles instructions of one machine to closures."""
 
-    def compile(self, ins: Instruction):
+    def __init__(self, machine: Machine):
+        self.m = machine
+        self._factories: dict[str, Callable[..., Callable[[], int]]] = {}
+
+    def compile(self, ins: Instruction) -> Callable[[], int]:
         m = self.m
         g = _Gen(ins, m.globals_addr, len(m.mem))
         template = TEMPLATES.get(ins.name)
+        function = None
         if template is None:
-            if not hasattr(m, "op_" + ins.name):
-                from zvm.errors import Unimplemented
+            function = IMPLEMENTATIONS.get(ins.name)
+            if function is None:
                 raise Unimplemented(f"opcode {ins.name} is not implemented", ins.addr)
             template = t_method
         template(g)
         body = "\n".join("        " + line for line in g.lines)
         unpack = ", ".join(f"p{i}" for i in range(len(g.params)))
-        src = (f"def factory(m, mem, O, DYN, I, P):\n"
+        src = (f"def factory(m, mem, O, S, DYN, I, F, P):\n"
                f"    {unpack}{',' if len(g.params) == 1 else ''} = P\n"
                f"    def op():\n{body}\n"
                f"    return op\n") if g.params else (
-               f"def factory(m, mem, O, DYN, I, P):\n"
+               f"def factory(m, mem, O, S, DYN, I, F, P):\n"
                f"    def op():\n{body}\n"
                f"    return op\n")
         factory = self._factories.get(src)
         if factory is None:
-            scope: dict = {}
+            scope: dict[str, Any] = dict(SCOPE)
             exec(compile(src, f"<zvm {ins.name}>", "exec"), scope)
             factory = self._factories[src] = scope["factory"]
-        return factory(m, m.mem, m.objects, m.dyn_end, ins, tuple(g.params))
-
-    @property
-    def shapes(self) -> int:
-        return len(self._factories)
+        return factory(m, m.mem, m.objects, m.streams, m.dyn_end, ins, function,
+                       tuple(g.params))

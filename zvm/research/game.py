@@ -23,8 +23,8 @@ from zvm.story import quetzal
 from zvm.errors import Quit, ZMachineError
 from zvm.screen.protocol import CharRequest, Features, Frontend, InputEnded, LineRequest, LineResult, Style
 from zvm.story.loader import Story, load
-from zvm.vm.meta import TURN_CHUNK
-from zvm.vm.machine import RNG_CHUNK, Machine
+from zvm.vm.machine import Machine
+from zvm.vm.ops.output import object_name
 
 # The questions games ask when they are over: Infocom's "(Type RESTART,
 # RESTORE, or QUIT)" and the Inform library's "Would you like to RESTART,
@@ -68,7 +68,8 @@ class LibraryFrontend(Frontend):
     features = Features(width=255, height=255, status_line=True, split=True,
                         timed_input=False)
 
-    def __init__(self):
+    def __init__(self) -> None:
+        super().__init__()
         self.buffer: list[str] = []
         self.status: tuple[str, str] | None = None
         self.pending: str | None = None
@@ -85,11 +86,11 @@ class LibraryFrontend(Frontend):
         line, self.pending = self.pending, None
         return LineResult((request.preloaded or "") + line, 13)
 
-    def read_char(self, request: CharRequest) -> int:
+    def read_char(self, request: CharRequest) -> int | str:
         if self.pending is None:
             raise _WaitInput
         line, self.pending = self.pending, None
-        return self.char_to_zscii(line[0]) if line else 13
+        return line[0] if line else 13
 
     def take_text(self) -> str:
         text = "".join(self.buffer)
@@ -187,12 +188,13 @@ class Game:
         every step; ``restore`` takes it back."""
         m = self.machine
         state = m.state(m.pc, keep_rng=False)
-        state.extra[TURN_CHUNK] = b"\x01"
-        state.extra[RNG_CHUNK] = m.rng.state()
-        state.extra[b"ZVMd"] = b"\x01" if self.done else b"\x00"
+        state.extra[quetzal.ZVM_TURN] = b"\x01"
+        state.extra[quetzal.ZVM_RNG] = m.rng.state()
+        state.extra[quetzal.ZVM_DONE] = b"\x01" if self.done else b"\x00"
         # Where the latest command was typed, so the world hash of a
         # restored game leaves out the same bytes.
-        state.extra[b"ZVMb"] = m.input_buffer.to_bytes(2, "big") + m.parse_buffer.to_bytes(2, "big")
+        state.extra[quetzal.ZVM_BUFFERS] = (m.input_buffer.to_bytes(2, "big")
+                                            + m.parse_buffer.to_bytes(2, "big"))
         return quetzal.encode(state, m.original_dynamic)
 
     def restore(self, data: bytes) -> None:
@@ -200,9 +202,9 @@ class Game:
         state = quetzal.decode(data, m.original_dynamic)
         m.load_state(state)
         m.pc = state.pc
-        m.rng.set_state(state.extra.get(RNG_CHUNK, b""))
-        self.done = state.extra.get(b"ZVMd") == b"\x01"
-        buffers = state.extra.get(b"ZVMb", bytes(4))
+        m.rng.set_state(state.extra.get(quetzal.ZVM_RNG, b""))
+        self.done = state.extra.get(quetzal.ZVM_DONE) == b"\x01"
+        buffers = state.extra.get(quetzal.ZVM_BUFFERS, bytes(4))
         m.input_buffer = int.from_bytes(buffers[:2], "big")
         m.parse_buffer = int.from_bytes(buffers[2:4], "big")
         self.frontend.pending = None
@@ -222,7 +224,7 @@ class Game:
     def _object(self, n: int) -> GameObject:
         m = self.machine
         table = m.objects
-        return GameObject(n, m.object_name(n), table._link(n, 0), table._link(n, 1),
+        return GameObject(n, object_name(m, n), table._link(n, 0), table._link(n, 1),
                           table._link(n, 2), tuple(table.attributes(n)),
                           dict(table.properties(n)))
 
@@ -251,7 +253,7 @@ class Game:
         if 0 < location <= table.count():
             child = table._link(location, 2)
             while child:
-                if m.object_name(child).lower() in PLAYER_NAMES:
+                if object_name(m, child).lower() in PLAYER_NAMES:
                     return child
                 child = table._link(child, 1)
         return 0

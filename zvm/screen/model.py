@@ -2,30 +2,28 @@
 style, colours and font, kept as state for any frontend to draw.
 
 Text for the lower window goes straight to the frontend with its style;
-text for the upper window lands in ``cells`` here, and the frontend is told
-the upper window changed. Versions 1-3 get the status line (§8.2).
+text for the upper window lands in ``cells`` here, and the frontend is
+given the new cells. Versions 1-3 get the status line (§8.2). Every call
+goes to the frontend (``zvm.screen.protocol``); nothing comes back but
+return values.
 """
 
 from __future__ import annotations
 
-from zvm.screen.protocol import PLAIN, Frontend, Style
+from zvm.screen.protocol import PLAIN, Cell, Frontend, Style
 
-# §8.3.7: the true colours of the standard colour numbers 2-12.
+# §8.3.1 colour numbers 2-12 and the true colours (§8.3.7) they stand for:
+# black, red, green, yellow, blue, magenta, cyan, white, light, medium and
+# dark grey. 2-9 are also the ANSI colours 0-7, in that order.
 TRUE_COLOURS = {2: 0x0000, 3: 0x001D, 4: 0x0340, 5: 0x03BD, 6: 0x59A0,
                 7: 0x7C1F, 8: 0x77A0, 9: 0x7FFF, 10: 0x5AD6, 11: 0x4631, 12: 0x2D6B}
 
 
-def colour_number(true: int) -> int:
-    """The colour number of a 15-bit true colour (§8.3.7), 1 for default."""
-    if true < 0:
-        return 1
-    for num, t in TRUE_COLOURS.items():
-        if t == true:
-            return num
-    return 1
-
-
 class Screen:
+    """The windows of versions 1-5, 7 and 8 (§8.5-8.7): the lower window
+    (0), whose text and cursor belong to the frontend, and the upper
+    window (1), a grid of ``upper_height`` rows kept here."""
+
     def __init__(self, version: int, frontend: Frontend):
         self.version = version
         self.frontend = frontend
@@ -40,19 +38,24 @@ class Screen:
             self.frontend.erase_lower(-1)
         self.window = 0
         self.upper_height = 0
-        self.cells: list[list[tuple[str, Style]]] = []
-        # The upper-window cells (row, column; 0-based) that the latest
-        # operation wrote, for frontends that track changes cell by cell.
-        self.touched: list[tuple[int, int]] = []
+        self.cells: list[list[Cell]] = []
         self.cursor = [1, 1]             # upper window: row, column (1-based)
         self.style = PLAIN
         self.set_buffering(True)
 
+    def word_break(self) -> None:
+        """Where Frotz's core ends a buffered word: the story changed
+        window, cursor, colour, stream or buffering (§8.7.2.2)."""
+        self.frontend.word_break()
+
     def set_buffering(self, on: bool) -> None:
         """buffer_mode (§8.7.2.2): word-wrap the lower window or not."""
-        self.frontend.flush()
+        self.word_break()
         self.buffering = on
-        self.frontend.buffering = on
+        self.frontend.set_buffering(on)
+
+    def _show_upper(self, touched: list[tuple[int, int]]) -> None:
+        self.frontend.upper_changed(self.cells, touched)
 
     # -- output ------------------------------------------------------------
     def print(self, text: str) -> None:
@@ -61,7 +64,7 @@ class Screen:
             return
         row, col = self.cursor
         style = self.style
-        touched = self.touched = []
+        touched: list[tuple[int, int]] = []
         for ch in text:
             if ch == "\n":
                 row += 1
@@ -72,23 +75,18 @@ class Screen:
                 touched.append((row - 1, col - 1))
             col += 1
         self.cursor = [row, col]
-        self.frontend.upper_changed()
+        self._show_upper(touched)
 
-    def _touch_all(self) -> None:
-        self.touched = [(r, c) for r in range(self.upper_height) for c in range(self.width)]
+    def _all_cells(self) -> list[tuple[int, int]]:
+        return [(r, c) for r in range(self.upper_height) for c in range(self.width)]
 
     @property
     def upper_rows(self) -> list[str]:
         """The upper window's text, one string of ``width`` chars per row."""
         return ["".join(c for c, _ in row) for row in self.cells]
 
-    @property
-    def upper_styles(self) -> list[list[int]]:
-        """The style bits (§8.7.1) of each upper window cell."""
-        return [[st.bits for _, st in row] for row in self.cells]
-
     # -- windows (§8.6, §8.7) -------------------------------------------
-    def _blank_row(self) -> list[tuple[str, Style]]:
+    def _blank_row(self) -> list[Cell]:
         blank = (" ", Style(0, self.style.fg, self.style.bg, 1))
         return [blank] * self.width
 
@@ -100,16 +98,16 @@ class Screen:
             self.cells.extend(self._blank_row() for _ in range(lines - old))
         else:
             del self.cells[lines:]
-        self.touched = []
+        touched: list[tuple[int, int]] = []
         if self.version == 3:                       # §8.6.1.1.2
             self.cells = [self._blank_row() for _ in range(lines)]
-            self._touch_all()
+            touched = self._all_cells()
         if self.cursor[0] > lines:
             self.cursor = [1, 1]
-        self.frontend.upper_changed()
+        self._show_upper(touched)
 
     def set_window(self, window: int) -> None:
-        self.frontend.flush()
+        self.word_break()
         self.window = 1 if window == 1 else 0
         if self.window == 1:
             self.cursor = [1, 1]                    # §8.7.2
@@ -124,18 +122,16 @@ class Screen:
             self.frontend.erase_lower(-1)
         elif window == -2:
             self.cells = [self._blank_row() for _ in range(self.upper_height)]
-            self._touch_all()
             self.frontend.erase_lower(-2)
         elif window == 0:
             self.frontend.erase_lower(0)
         elif window == 1:
             self.cells = [self._blank_row() for _ in range(self.upper_height)]
-            self._touch_all()
             self.cursor = [1, 1]
-            self.frontend.upper_changed()
+            self._show_upper(self._all_cells())
 
     def erase_line(self, value: int) -> None:
-        self.frontend.flush()
+        self.word_break()
         if value != 1 or self.window != 1:
             return
         row, col = self.cursor
@@ -143,11 +139,10 @@ class Screen:
             blank = self._blank_row()
             r = self.cells[row - 1]
             r[col - 1:] = blank[col - 1:]
-            self.touched = [(row - 1, c) for c in range(col - 1, self.width)]
-            self.frontend.upper_changed()
+            self._show_upper([(row - 1, c) for c in range(col - 1, self.width)])
 
     def set_cursor(self, line: int, column: int) -> None:
-        self.frontend.flush()
+        self.word_break()
         if self.window != 1:
             return                                   # §8.7.2.3: lower cursor is the frontend's
         if line > self.upper_height and self.version >= 4:
@@ -163,11 +158,10 @@ class Screen:
         blank = self._blank_row()
         self.cells = [(row + blank)[:self.width] for row in self.cells[:self.height]]
         self.upper_height = len(self.cells)
-        self.touched = []
-        self.frontend.upper_changed()
+        self._show_upper([])
 
     def get_cursor(self) -> tuple[int, int]:
-        self.frontend.flush()
+        self.word_break()
         if self.window == 1:
             return self.cursor[0], self.cursor[1]
         return self.height, 1
@@ -178,7 +172,8 @@ class Screen:
         self.style = Style(0 if bits == 0 else (s.bits | bits), s.fg, s.bg, s.font)
 
     def set_colour(self, fg: int, bg: int) -> None:
-        self.frontend.flush()
+        """§8.3.1: 0 keeps the current colour, 1 is the default."""
+        self.word_break()
         s = self.style
         new_fg = s.fg if fg == 0 else (-1 if fg == 1 else TRUE_COLOURS.get(fg, s.fg))
         new_bg = s.bg if bg == 0 else (-1 if bg == 1 else TRUE_COLOURS.get(bg, s.bg))
@@ -186,7 +181,7 @@ class Screen:
 
     def set_true_colour(self, fg: int, bg: int) -> None:
         """§8.3.7 / set_true_colour: -1 default, -2 current, else 15-bit."""
-        self.frontend.flush()
+        self.word_break()
         s = self.style
 
         def pick(value: int, current: int) -> int:

@@ -1,20 +1,28 @@
 """The one seam between the machine and whatever shows it (§7, §8, §10).
 
-The machine never draws. It keeps a screen model (``zvm.screen.model``): which
-window is selected, the upper window's grid of cells and cursor, the current
-style, colours and font. It hands lower-window text and input requests to a
-``Frontend``. Two frontends exist: the headless backend (``ui.headless``),
-which writes text the way Frotz's dumb interpreter does, and the terminal UI
-(``ui.terminal``), which draws with blessed.
+Calls go one way: the machine calls its ``Frontend``; a frontend never calls
+the machine and holds no reference to it. What a frontend has to say comes
+back as the value of the call that asked: a line or a key, the answer to a
+question, a timer that ran out (§10.5.3, §15 read: the machine then runs the story's
+interrupt routine itself and asks again).
 
-Frontends are found by name (``load_frontend``) through the ``zvm.frontends``
-entry-point group, so nothing in ``zvm`` imports ``ui``.
+The machine keeps the screen model (``zvm.screen.model``): the selected
+window, the upper window's grid of cells and its cursor, the current style.
+It hands the frontend lower-window text with its style, a copy of the upper
+window whenever it changes, the status line (versions 1-3, §8.2) and input
+requests. Frontends: ``zvm.ui.headless`` (text shaped as dfrotz prints it),
+``zvm.ui.terminal`` (a full-screen terminal UI drawn with blessed) and the
+library's (``zvm.research.game``).
+
+The frontend's size and abilities are its ``features``; the machine reads
+them when it starts and after each input (a terminal may have been resized,
+§8.4.1) and turns them into header fields (§11.1).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable
 
 # Text style bits (§8.7.1, set_text_style).
 REVERSE = 1
@@ -22,11 +30,9 @@ BOLD = 2
 ITALIC = 4
 FIXED = 8
 
-# Colour numbers (§8.3.1).
-COLOUR_CURRENT = 0
-COLOUR_DEFAULT = 1
-BLACK, RED, GREEN, YELLOW, BLUE, MAGENTA, CYAN, WHITE = range(2, 10)
-GREY_LIGHT, GREY_MEDIUM, GREY_DARK = 10, 11, 12
+# What read_line and read_char return when the request's timer ran out
+# (§10.5.3) before the player finished; never a ZSCII code.
+TIMED_OUT = -1
 
 
 @dataclass(frozen=True)
@@ -42,18 +48,21 @@ class Style:
 
 PLAIN = Style()
 
+# One cell of the upper window: a character and its style.
+Cell = tuple[str, Style]
+
 
 @dataclass(frozen=True)
 class Features:
-    """What a frontend can do; the machine turns this into header flags
-    (§11.1) at start, restart and restore."""
+    """What a frontend can do and how big it is; the machine turns this
+    into header flags and sizes (§11.1) at start, restart, restore and
+    after a resize."""
 
     width: int = 80
     height: int = 24
     status_line: bool = True   # v1-3: can show the status line (Flags 1 bit 4 clear)
     split: bool = True         # upper window available (v3 Flags 1 bit 5)
     colour: bool = False
-    true_colour: bool = False
     bold: bool = False
     italic: bool = False
     fixed: bool = True
@@ -66,27 +75,31 @@ class Features:
 
 @dataclass
 class LineRequest:
-    """A request for a line of input (§15 read/sread/aread).
+    """A request for a line of input (§15 read, sread/aread).
 
-    ``preloaded``: text already shown before the cursor that counts as typed
-    (§15.4 aread, v5+). ``timeout``: tenths of a second, 0 = none; when it
-    expires the frontend calls ``on_timeout()``, which runs the game's
-    interrupt routine and returns True when input should stop (the line then
-    ends with terminator 0). ``terminators``: ZSCII codes besides 13 that end
-    input (§10.5.2.1). ``max_len``: most characters the buffer accepts."""
+    ``preloaded``: text the game already printed before the cursor that
+    counts as typed (§15 read, v5+); it cannot be edited away. ``typed``:
+    what the player had typed when the timer last ran out and the game's
+    interrupt routine ran; it is shown after ``preloaded`` and editing
+    goes on from its end. ``continued`` is True on such a request: the
+    line is the same one, asked for again. ``timeout``: tenths of a second,
+    0 = none; when it passes the read returns ``TIMED_OUT``. ``terminators``:
+    ZSCII codes besides 13 that end input (§10.5.2.1). ``max_len``: the most
+    characters the buffer holds, preloaded text included."""
 
     max_len: int
     preloaded: str = ""
     timeout: int = 0
-    on_timeout: Callable[[], bool] | None = None
     terminators: frozenset[int] = field(default_factory=frozenset)
+    typed: str = ""
+    continued: bool = False
 
 
 @dataclass
 class LineResult:
     """The whole input line (without the terminator), the request's
-    preloaded text included as the player left it, and the ZSCII code that
-    ended it: 13 for Enter, another terminator, or 0 for a timeout."""
+    preloaded text included as the player left it, and what ended it: 13
+    for Enter, another terminator's ZSCII code, or ``TIMED_OUT``."""
 
     text: str
     terminator: int = 13
@@ -94,53 +107,62 @@ class LineResult:
 
 @dataclass
 class CharRequest:
-    """A request for one keypress (§15 read_char). Same timeout rules as
-    ``LineRequest``; a timeout that stops input yields 0."""
+    """A request for one keypress (§15 read_char); ``timeout`` and
+    ``continued`` as in ``LineRequest``."""
 
     timeout: int = 0
-    on_timeout: Callable[[], bool] | None = None
+    continued: bool = False
 
 
 class InputEnded(Exception):
     """The frontend has no more input (end of standard input, a closed
-    terminal): the run ends normally."""
+    terminal, the player chose to quit): the run ends normally."""
 
 
 class Frontend:
-    """Base of every frontend. Subclasses override what they show."""
+    """Base of every frontend: what the machine may call. Subclasses
+    override what they show; every method returns what the machine needs
+    and nothing calls back."""
 
     features = Features()
-    # Set by the machine at start: a callable turning a typed character
-    # into ZSCII with the story's own Unicode table (§3.8.5), and the
-    # callback to run when the display changes size (§8.4).
-    char_to_zscii: Callable[[str], int] | None = None
-    on_resize: Callable[[int, int], None] | None = None
 
-    def script(self, lines) -> None:
-        """Lines to take as the player's next commands before reading the
-        keyboard (replay, input stream 1); they are shown as typed."""
-        if not hasattr(self, "scripted"):
-            from collections import deque
-            self.scripted = deque()
-        self.scripted.extend(lines)
+    def __init__(self) -> None:
+        self.scripted: deque[str] = deque()
 
-    def next_scripted(self) -> str | None:
-        """The next scripted command, or None."""
-        queue = getattr(self, "scripted", None)
-        return queue.popleft() if queue else None
+    # -- lifecycle ------------------------------------------------------
+    def start(self, version: int) -> None:
+        """The story is about to run; its version decides the layout
+        (a status line in versions 1-3, §8.2; the lower window's cursor
+        starts at the bottom before version 5, §8.7.2.1)."""
 
-    def attach(self, screen) -> None:
-        """Called once with the machine's ``zvm.screen.Screen`` before the
-        story starts, so the frontend can read the upper window's cells."""
-        self.screen = screen
+    def close(self) -> None:
+        """Restore whatever the frontend changed (the terminal)."""
+
+    def message(self, text: str) -> None:
+        """A line from the interpreter itself (warnings, meta-commands)."""
 
     # -- output ---------------------------------------------------------
     def write(self, text: str, style: Style) -> None:
         """Append text (which may contain newlines) to the lower window."""
         raise NotImplementedError(f"{type(self).__name__}.write")
 
-    def upper_changed(self) -> None:
-        """The upper window's cells or size changed (§8.6, §8.7)."""
+    def word_break(self) -> None:
+        """The story did something at which a word being buffered for
+        wrapping ends (§8.7.2.2: a change of window, cursor, colour,
+        stream or buffering); frontends that wrap as Frotz's core does
+        send the word to the screen here."""
+
+    def set_buffering(self, on: bool) -> None:
+        """buffer_mode (§8.7.2.2): wrap lower-window text at word breaks
+        (True) or print it as it comes."""
+
+    def upper_changed(self, cells: list[list[Cell]],
+                      touched: list[tuple[int, int]]) -> None:
+        """The upper window (§8.7.2): ``cells`` is all of it, a row per
+        line of its height; ``touched`` lists the (row, column) cells
+        (0-based) that the latest operation wrote, whether or not they
+        changed. The frontend must not modify ``cells`` and must copy what
+        it keeps."""
 
     def erase_lower(self, which: int = 0) -> None:
         """erase_window's argument: 0 the lower window; -1 the whole screen,
@@ -149,11 +171,6 @@ class Frontend:
     def status_line(self, left: str, right: str) -> None:
         """Versions 1-3: show the status line (§8.2)."""
 
-    def flush(self) -> None:
-        """A word boundary forced by the game: the machine calls this where
-        text buffering must break (window, cursor, colour, stream and buffer
-        mode changes), as Frotz's core does."""
-
     def sound_effect(self, number: int) -> None:
         """Bleeps 1 and 2 (§9.2); other sounds need sound resources."""
 
@@ -161,7 +178,12 @@ class Frontend:
     def read_line(self, request: LineRequest) -> LineResult:
         raise NotImplementedError(f"{type(self).__name__}.read_line")
 
-    def read_char(self, request: CharRequest) -> int:
+    def read_char(self, request: CharRequest) -> int | str:
+        """One key: a typed character as a one-character string (the
+        machine turns it into ZSCII with the story's tables, §3.8), or the
+        ZSCII code of a key that is not a character (§10.7: 8 delete,
+        13 newline, 27 escape, 129-154 cursor, function and keypad keys),
+        or ``TIMED_OUT``."""
         raise NotImplementedError(f"{type(self).__name__}.read_char")
 
     def ask_filename(self, default: str, saving: bool) -> str:
@@ -176,35 +198,11 @@ class Frontend:
         base answers with default; an interactive frontend asks."""
         return default
 
-    # -- lifecycle ------------------------------------------------------
-    def message(self, text: str) -> None:
-        """A line from the interpreter itself (warnings, meta-commands)."""
+    def script(self, lines: list[str]) -> None:
+        """Lines to take as the player's next commands before reading the
+        keyboard (replay, input stream 1, §10.2); they are shown as typed."""
+        self.scripted.extend(lines)
 
-    def close(self) -> None:
-        """Restore whatever the frontend changed (the terminal)."""
-
-
-def load_entry(group: str, name: str, builtin: dict[str, str]):
-    """The object registered as name in an entry-point group; when zvm runs
-    from a source tree that was never installed, the same name in builtin
-    ("module:attribute"). None when there is no such name."""
-    from importlib import import_module
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group=group):
-        if ep.name == name:
-            return ep.load()
-    if name not in builtin:
-        return None
-    module, _, attr = builtin[name].partition(":")
-    return getattr(import_module(module), attr)
-
-
-def load_frontend(name: str) -> type[Frontend]:
-    """The frontend class registered under ``name`` in the ``zvm.frontends``
-    entry-point group (``headless``, ``terminal``)."""
-    found = load_entry("zvm.frontends", name, {"headless": "zvm.ui.headless:HeadlessFrontend",
-                                               "terminal": "zvm.ui.terminal:TerminalFrontend"})
-    if found is None:
-        raise LookupError(f"no frontend named {name!r}")
-    return found
+    def next_scripted(self) -> str | None:
+        """The next scripted command, or None."""
+        return self.scripted.popleft() if self.scripted else None

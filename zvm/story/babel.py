@@ -15,6 +15,8 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from zvm.story.header import Header
+
 # "Scan byte-accessible memory for the pattern of ASCII characters
 # UUID://...//, where '...' is a sequence of letters, numbers and hyphens."
 UUID_PATTERN = re.compile(rb"UUID://([A-Za-z0-9-]+)//")
@@ -46,18 +48,19 @@ def zcode_ifid(data: bytes) -> str:
     The release is the word at $02, the serial bytes $12-$17, the checksum
     the word at $1C (the header's, not one computed from the file).
     """
-    serial_raw = data[0x12:0x18]
+    header = Header.parse(data)
+    serial_raw = header.serial
     if not _predates_treaty(serial_raw):
         uuid = embedded_uuid(data)
         if uuid is not None:
             return uuid
-    release = int.from_bytes(data[2:4], "big")
+    release = header.release
     serial = "".join(chr(b) if chr(b).isascii() and chr(b).isalnum() else "-"
                      for b in serial_raw)
     ifid = f"ZCODE-{release}-{serial}"
     if serial[:1] and serial[0] in "012345679" \
             and serial not in ("000000", "999999", "------"):
-        checksum = int.from_bytes(data[0x1C:0x1E], "big")
+        checksum = header.checksum
         ifid += f"-{checksum:04X}"
     return ifid
 

@@ -20,6 +20,16 @@ from zvm.story.iff import form
 
 _ZERO_RUNS = re.compile(b"\x00+")
 
+# zvm's own chunks (other interpreters skip chunks they do not know,
+# Quetzal §1.3): a seeded random generator's state; a mark that the PC is
+# an instruction to run again (a save taken at a read) rather than the
+# store or branch of a save; the library's game-over flag; and where the
+# latest command's text and parse buffers are.
+ZVM_RNG = b"ZVMr"
+ZVM_TURN = b"ZVMm"
+ZVM_DONE = b"ZVMd"
+ZVM_BUFFERS = b"ZVMb"
+
 
 class SaveError(Exception):
     """A saved state that cannot be used: message says why."""

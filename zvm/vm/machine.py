@@ -1,121 +1,149 @@
-"""The Z-machine: state, the run loop, calls and returns (§5, §6).
+"""The Z-machine: its state, the run loop, calls and returns (§5, §6).
 
-State: memory (a bytearray), the current routine's locals and evaluation
-stack (Python lists), the frames of its callers, and the PC. The run loop
-fetches the closure compiled for the PC (``zvm.compile.closures``), calls it and
-takes the next PC it returns; closures for code outside dynamic memory are
-compiled once and kept in ``cache``, indexed by address.
+Everything the machine is lives in ``Machine.__init__``: memory (a
+bytearray), the parts that read and write it (text, objects,
+dictionaries, output streams, the screen model), and the execution state:
+the current routine's locals and evaluation stack (Python lists), the
+frames of its callers, the PC. Opcode implementations (``zvm.vm.ops``) are
+functions that receive the machine and use these attributes.
 
-Restart and the end of the game are exceptions caught by the run loop
-(§6.1.3); a ``ZMachineError`` leaves it with the PC of the instruction that
-failed. Opcodes that are not inline templates are the ``op_*`` methods of
-``Opcodes`` (``zvm.vm.ops``), mixed in here.
+The run loop fetches the code compiled for the PC (``zvm.compile``), calls
+it and takes the next PC it returns; code outside dynamic memory is
+compiled once and kept in ``cache``, indexed by address. Restart and the
+end of the game are exceptions caught by the run loop (§6.1.3); a
+``ZMachineError`` leaves it with the PC of the instruction that failed.
 """
 
 from __future__ import annotations
 
-from zvm.vm.decoder import decode
-from zvm.vm.dictionary import Dictionaries
-from zvm.errors import Quit, Restart, ZMachineError
-from zvm.screen.protocol import Frontend, InputEnded
-from zvm.story.loader import Story
-from zvm.vm.objects import ObjectTable
-from zvm.vm.optable import table as opcode_table
-from zvm.vm.meta import MetaCommands, Resume
-from zvm.vm.ops import Opcodes
-from zvm.story.quetzal import SavedState, StackFrame
-from zvm.vm.rng import FrotzRandom
-from zvm.screen.model import Screen
-from zvm.vm.text import TextCodec
+import os
+from typing import Callable
+
 from zvm.compile.closures import Compiler
+from zvm.errors import Quit, Restart, ZMachineError
+from zvm.screen.model import Screen
+from zvm.screen.protocol import Frontend, InputEnded
+from zvm.story.header import (EXT_FLAGS3, EXT_TRUE_BG, EXT_TRUE_FG, EXT_UNICODE_TABLE,
+                              OFFSET)
+from zvm.story.loader import Story
+from zvm.story.quetzal import ZVM_RNG, SavedState, StackFrame
+from zvm.vm.decoder import Instruction, decode
+from zvm.vm.dictionary import Dictionaries
+from zvm.vm.meta import MetaCommands, Resume
+from zvm.vm.objects import ObjectTable
+from zvm.vm.optable import OpSpec
+from zvm.vm.optable import table as opcode_table
+from zvm.vm.rng import FrotzRandom
+from zvm.vm.streams import OutputStreams
+from zvm.vm.text import TextCodec
 
 INTERP_NUMBER = 6          # §11.1.3: IBM PC, the usual choice for modern interpreters
 INTERP_VERSION = ord("Z")
-RNG_CHUNK = b"ZVMr"         # zvm's Quetzal chunk for a seeded generator's state
 MAX_FRAMES = 16384         # at 4+ words a frame, a stack of well over 64K words (§6.3)
+
+FLAGS1 = OFFSET["flags1"]
+FLAGS2_LOW = OFFSET["flags2"] + 1
+
+# A frame of a calling routine: (return PC, store variable or -1 to discard
+# the result or -2 for an interrupt routine, locals, evaluation stack,
+# argument count).
+Frame = tuple[int, int, list[int], list[int], int]
 
 
 class _InterruptDone(Exception):
     """An interrupt routine returned (see ``Machine.call_interrupt``)."""
 
 
-class Machine(Opcodes, MetaCommands):
+class Machine:
+    """One running story."""
+
     def __init__(self, story: Story, frontend: Frontend, seed: int | None = None,
                  warnings: str = "off", save_dir: str = ".", overwrite: bool = False,
                  meta: bool = True):
+        # -- the story and the user's options
         self.story = story
         self.header = h = story.header
-        self.version = v = h.version
+        self.version: int = h.version
         self.frontend = frontend
         self.warnings = warnings            # "off", "once", "always", "fatal"
+        self._warned: set[str] = set()
         self.save_dir = save_dir            # every file the game writes goes here
         self.overwrite = overwrite          # replace existing files without asking
-        self._warned: set[str] = set()
+        self.stem = os.path.splitext(os.path.basename(story.path))[0]
+        # -- memory (§1)
         self.mem = bytearray(story.data)
-        self.dyn_end = h.static_base
-        self.globals_addr = h.globals
+        self.dyn_end: int = h.static_base
+        self.globals_addr: int = h.globals
         self.original_dynamic = bytes(story.data[:h.static_base])
+        # -- the parts that give memory its meaning
+        v = self.version
         self.rng = FrotzRandom(seed)
-        self.ops = opcode_table(v)
+        self.optable: dict[tuple[str, int], OpSpec] = opcode_table(v)
+        frontend.start(v)
         self.screen = Screen(v, frontend)
-        frontend.attach(self.screen)
-        ext = self._ext_word_addr(3)
+        ext = self.ext_word_addr(EXT_UNICODE_TABLE)
         unicode_table = ((self.mem[ext] << 8) | self.mem[ext + 1]) if ext else 0
         self.codec = TextCodec(self.mem, v, h.abbreviations,
                                h.alphabet_table if v >= 5 else 0, unicode_table, h.static_base)
-        frontend.char_to_zscii = self.codec.unicode_to_zscii
-        frontend.on_resize = self.resize
         self.objects = ObjectTable(self.mem, v, h.objects, self.warn)
         self.dictionaries = Dictionaries(self.mem, v, self.codec, h.static_base, h.dictionary)
+        self.streams = OutputStreams(self.mem, self.dyn_end, self.codec, self.screen, frontend,
+                                     transcript_path=os.path.join(save_dir, self.stem + ".txt"),
+                                     record_path="")
+        self.meta = MetaCommands(self, enabled=meta)
+        # -- execution (§5, §6)
         self.compiler = Compiler(self)
-        self._routines: dict[int, tuple[int, tuple]] = {}
+        self._routines: dict[int, tuple[int, tuple[int, ...]]] = {}
         # The cache has one more slot than memory: the return address of
-        # interrupt routines, whose closure ends a nested run.
-        self.cache: list = [None] * len(self.mem) + [self._interrupt_return]
+        # interrupt routines, whose code ends a nested run.
         self.interrupt_pc = len(self.mem)
-        self.instructions = 0
-        self.undo_states: list[bytes] = []
-        self.undo_limit = 100
-        self.init_meta(meta)
-        self.input_buffer = self.parse_buffer = 0    # the latest read's buffers
-        self.transcript_path: str | None = None
-        self.record_path: str | None = None
-        self.reset()
-
-    # -- start and restart (§6.1.3, §11.1) -----------------------------------
-    def reset(self) -> None:
-        keep = 0
-        restart = hasattr(self, "frames")
-        if restart:
-            keep = ((self.mem[0x10] << 8) | self.mem[0x11]) & 0x0003   # transcript, fixed pitch
-        self.mem[:self.dyn_end] = self.original_dynamic
-        self.mem[0x11] |= keep
+        self.cache: list[Callable[[], int] | None] = [None] * len(self.mem)
+        self.cache.append(self._interrupt_return)
+        self.interrupt_value = 0
+        self.pc: int = h.initial_pc
         self.locals: list[int] = []
         self.stack: list[int] = []
         self.argc = 0
-        self.frames: list[tuple] = []
-        self.mem_streams: list[list] = []     # [table address, count] per stream 3
-        self.screen_stream = True
-        self.transcript_on = bool(keep & 1)
-        self._transcript = None
-        self.record_on = False
+        self.frames: list[Frame] = []
+        self.instructions = 0               # executed, for --stats
+        self.undo_states: list[SavedState] = []     # @save_undo (§15)
+        self.undo_limit = 100
+        self.input_buffer = 0               # the latest read's text and parse buffers
+        self.parse_buffer = 0
+        self.reset(restart=False)
+
+    # -- start and restart (§6.1.3, §11.1) -----------------------------------
+    def reset(self, restart: bool = True) -> None:
+        """The state at start, or at restart, which keeps the transcript
+        and fixed-pitch bits of Flags 2 (§6.1.3)."""
+        mem = self.mem
+        keep = (mem[FLAGS2_LOW] & 0x03) if restart else 0
+        mem[:self.dyn_end] = self.original_dynamic
+        mem[FLAGS2_LOW] |= keep
+        self.locals = []
+        self.stack = []
+        self.argc = 0
+        self.frames = []
+        self.streams.reset(transcript_on=bool(keep & 1))
         self.screen.reset(restart)
         self.rng.reset()
         self.set_header()
         self.pc = self.header.initial_pc
 
     def set_header(self) -> None:
-        """Fields the interpreter sets at start, restart and restore (§11.1)."""
+        """Fields the interpreter sets at start, restart, restore and after
+        a resize (§11.1), from what the frontend can do."""
         mem, v, f = self.mem, self.version, self.frontend.features
+        at = OFFSET
         if v <= 3:
-            flags = mem[1] & ~0x70
+            flags = mem[FLAGS1] & ~0x70
             if not f.status_line:
                 flags |= 0x10
             if f.split:
                 flags |= 0x20
-            mem[1] = flags
+            mem[FLAGS1] = flags
         else:
-            flags = mem[1] & 0x02            # keep only the status-line-type convention bit
+            flags = mem[FLAGS1] & 0x02            # keep only the status-line-type bit
             if f.colour and v >= 5:
                 flags |= 0x01
             if f.bold:
@@ -126,20 +154,18 @@ class Machine(Opcodes, MetaCommands):
                 flags |= 0x10
             if f.timed_input:
                 flags |= 0x80
-            mem[1] = flags
-            mem[0x1E] = INTERP_NUMBER
-            mem[0x1F] = INTERP_VERSION
-            mem[0x20] = min(f.height, 255) if f.height else 255
-            mem[0x21] = min(f.width, 255) if f.width else 255
+            mem[FLAGS1] = flags
+            mem[at["interpreter_number"]] = INTERP_NUMBER
+            mem[at["interpreter_version"]] = INTERP_VERSION
+            mem[at["screen_height"]] = min(f.height, 255) if f.height else 255
+            mem[at["screen_width"]] = min(f.width, 255) if f.width else 255
         if v >= 5:
-            width = f.width or 255
-            height = f.height or 255
-            mem[0x22], mem[0x23] = width >> 8, width & 255
-            mem[0x24], mem[0x25] = height >> 8, height & 255
-            mem[0x26] = mem[0x27] = 1
-            mem[0x2C] = f.default_bg
-            mem[0x2D] = f.default_fg
-        flags2 = (mem[0x10] << 8) | mem[0x11]
+            self._set_word(at["screen_width_units"], f.width or 255)
+            self._set_word(at["screen_height_units"], f.height or 255)
+            mem[at["font_width"]] = mem[at["font_height"]] = 1
+            mem[at["default_bg"]] = f.default_bg
+            mem[at["default_fg"]] = f.default_fg
+        flags2 = (mem[FLAGS2_LOW - 1] << 8) | mem[FLAGS2_LOW]
         if not f.pictures:
             flags2 &= ~0x0008
         flags2 &= ~0x0020                    # no mouse
@@ -148,34 +174,42 @@ class Machine(Opcodes, MetaCommands):
         if not f.sound:
             flags2 &= ~0x0080
         flags2 &= ~0x0100                    # no menus
-        if self.transcript_on:
+        if self.streams.transcript_on:
             flags2 |= 1
-        mem[0x10], mem[0x11] = flags2 >> 8, flags2 & 255
-        mem[0x32], mem[0x33] = 1, 1          # Standard 1.1 (§11.1.5)
-        ext = self._ext_word_addr(4)
-        if ext:                              # Flags 3: no transparency (§11.1.7.4)
-            mem[ext] = mem[ext + 1] = 0
-        for word, value in ((5, 0x7FFF if f.default_fg == 9 else 0),
-                            (6, 0x0000 if f.default_bg == 2 else 0x7FFF)):
-            a = self._ext_word_addr(word)
+        self._set_word(FLAGS2_LOW - 1, flags2)
+        self._set_word(at["standard_revision"], 0x0101)     # Standard 1.1 (§11.1.5)
+        flags3 = self.ext_word_addr(EXT_FLAGS3)
+        if flags3:                           # no transparency (§11.1.7.4)
+            self._set_word(flags3, 0)
+        for word, value in ((EXT_TRUE_FG, 0x7FFF if f.default_fg == 9 else 0),
+                            (EXT_TRUE_BG, 0x0000 if f.default_bg == 2 else 0x7FFF)):
+            a = self.ext_word_addr(word)
             if a:
-                mem[a], mem[a + 1] = value >> 8, value & 255
+                self._set_word(a, value)
 
-    def resize(self, width: int, height: int) -> None:
-        """The display changed size: the screen model and the header's
-        screen fields follow (§8.4); the game may redraw when it next looks."""
-        self.screen.resize(width, height)
-        self.set_header()
+    def _set_word(self, a: int, value: int) -> None:
+        self.mem[a] = (value >> 8) & 255
+        self.mem[a + 1] = value & 255
 
-    def _ext_word_addr(self, word: int) -> int:
+    def notice_resize(self) -> None:
+        """After input: when the frontend's display changed size, the
+        screen model and the header's screen fields follow (§8.4.1); the
+        game may redraw when it next looks."""
+        f = self.frontend.features
+        if (f.width or 255, f.height or 255) != (self.screen.width, self.screen.height):
+            self.screen.resize(f.width or 255, f.height or 255)
+            self.set_header()
+
+    def ext_word_addr(self, word: int) -> int:
         """Address of header extension word n, or 0 if absent (§11.1.7)."""
         if self.version < 5:
             return 0
         mem = self.mem
-        table = (mem[0x36] << 8) | mem[0x37]
+        at = OFFSET["extension"]
+        table = (mem[at] << 8) | mem[at + 1]
         if not table or table + 1 >= len(mem):
             return 0
-        if ((mem[table] << 8) | mem[table + 1]) < word:
+        if ((mem[table] << 8) | mem[table + 1]) < word or table + 2 * word + 1 >= len(mem):
             return 0
         return table + 2 * word
 
@@ -206,7 +240,7 @@ class Machine(Opcodes, MetaCommands):
         v = (self.mem[a] << 8) | self.mem[a + 1]
         return v - 0x10000 if signed and v & 0x8000 else v
 
-    def _loop(self, pc: int):
+    def _loop(self, pc: int) -> int:
         cache = self.cache
         compile_at = self.compile_at
         n = 0
@@ -231,11 +265,14 @@ class Machine(Opcodes, MetaCommands):
             self.pc = pc
             self.instructions += n
 
-    def compile_at(self, pc: int):
+    def decode(self, pc: int) -> Instruction:
+        """The instruction at pc (§4)."""
+        return decode(self.mem, pc, self.optable, self.version, self.codec.decode)
+
+    def compile_at(self, pc: int) -> Callable[[], int]:
         if pc >= len(self.mem) or pc < 0:
             raise ZMachineError(f"PC outside memory (${pc:x})", pc)
-        ins = decode(self.mem, pc, self.ops, self.version, self.codec.decode)
-        f = self.compiler.compile(ins)
+        f = self.compiler.compile(self.decode(pc))
         if pc >= self.dyn_end:
             self.cache[pc] = f
         return f
@@ -245,7 +282,7 @@ class Machine(Opcodes, MetaCommands):
         if "pop from empty list" in text:
             return "stack underflow"
         try:
-            ins = decode(self.mem, pc, self.ops, self.version, self.codec.decode)
+            ins = self.decode(pc)
         except ZMachineError as inner:
             return inner.message
         except IndexError:
@@ -297,8 +334,23 @@ class Machine(Opcodes, MetaCommands):
         else:
             self.set_var(var, value)
 
+    # -- results of opcode implementations (§4.6, §4.7) ----------------------
+    def store_result(self, ins: Instruction, value: int) -> int:
+        """Store value in the instruction's result variable; the next PC."""
+        self.set_var(ins.store, value & 0xFFFF)
+        return ins.next
+
+    def branch_on(self, ins: Instruction, cond: bool) -> int:
+        """Branch when cond is the instruction's branch sense; the next PC."""
+        on_true, off = ins.branch
+        if bool(cond) == on_true:
+            if off in (0, 1):
+                return self.ret(off)
+            return self.jump_to(ins.next + off - 2)
+        return ins.next
+
     # -- calls and returns (§6.4, §6.5) -------------------------------------
-    def call(self, packed: int, args: tuple, store: int, return_pc: int) -> int:
+    def call(self, packed: int, args: tuple[int, ...], store: int, return_pc: int) -> int:
         """§6.4: start a routine; returns the address of its first instruction."""
         routine = self._routines.get(packed)
         if routine is None:
@@ -322,7 +374,7 @@ class Machine(Opcodes, MetaCommands):
         self.argc = len(args)
         return start
 
-    def _routine(self, packed: int) -> tuple[int, tuple]:
+    def _routine(self, packed: int) -> tuple[int, tuple[int, ...]]:
         """A routine's first instruction and initial locals (§5.2); kept when
         the routine lies outside dynamic memory, where it cannot change."""
         addr = self.header.routine_address(packed)
@@ -362,7 +414,8 @@ class Machine(Opcodes, MetaCommands):
         return self.ret(value)
 
     def call_interrupt(self, packed: int) -> int:
-        """Run an interrupt routine (timed input, §10.2) to its return."""
+        """Run an interrupt routine (timed input, §10.5.3, §15 read) to
+        its return; the value it returned."""
         pc = self.call(packed, (), -2, self.interrupt_pc)
         saved_pc = self.pc
         try:
@@ -370,7 +423,11 @@ class Machine(Opcodes, MetaCommands):
         finally:
             self.pc = saved_pc
 
-    def _interrupt_return(self):
+    def in_interrupt(self) -> bool:
+        """Whether the running routine is an interrupt routine's."""
+        return bool(self.frames) and self.frames[-1][1] == -2
+
+    def _interrupt_return(self) -> int:
         raise _InterruptDone
 
     def jump_to(self, target: int) -> int:
@@ -381,7 +438,7 @@ class Machine(Opcodes, MetaCommands):
     def bad_jump(self, target: int) -> int:
         raise ZMachineError(f"jump to ${target & 0xFFFFFF:x}, outside memory")
 
-    def fatal(self, message: str):
+    def fatal(self, message: str) -> None:
         raise ZMachineError(message)
 
     def warn(self, what: str) -> None:
@@ -408,8 +465,8 @@ class Machine(Opcodes, MetaCommands):
             mem[addr + 1] = value & 255
         else:
             mem[addr] = value & 255
-        if addr <= 0x11 < addr + width:           # Flags 2 (§11.1.2.1)
-            self.transcript_on = bool(mem[0x11] & 1)
+        if addr <= FLAGS2_LOW < addr + width:         # Flags 2 (§11.1.2.1)
+            self.streams.flags_written()
 
     def verify(self) -> bool:
         return self.story.checksum() == self.header.checksum
@@ -432,7 +489,7 @@ class Machine(Opcodes, MetaCommands):
         h = self.header
         # A seeded game is meant to be reproducible, restores included: its
         # generator travels in a chunk of zvm's own, which others skip.
-        extra = {RNG_CHUNK: self.rng.state()} if keep_rng and self.rng.seeded else {}
+        extra = {ZVM_RNG: self.rng.state()} if keep_rng and self.rng.seeded else {}
         return SavedState(release=h.release, serial=h.serial, checksum=h.checksum,
                           pc=pc, memory=bytes(self.mem[:self.dyn_end]), frames=frames,
                           extra=extra)
@@ -441,9 +498,10 @@ class Machine(Opcodes, MetaCommands):
         """Put the machine into state s (the caller checked it is ours)."""
         if len(s.memory) != self.dyn_end:
             raise ZMachineError("saved memory does not match the story")
-        transcript = self.mem[0x11] & 3
-        self.mem[:self.dyn_end] = s.memory
-        self.mem[0x11] = (self.mem[0x11] & ~3) | transcript
+        mem = self.mem
+        transcript = mem[FLAGS2_LOW] & 3
+        mem[:self.dyn_end] = s.memory
+        mem[FLAGS2_LOW] = (mem[FLAGS2_LOW] & ~3) | transcript
         first = s.frames[0] if s.frames else StackFrame(0, [], [], None, 0)
         self.frames = []
         loc, stk, argc = list(first.locals), list(first.stack), first.argc
@@ -451,6 +509,6 @@ class Machine(Opcodes, MetaCommands):
             self.frames.append((f.return_pc, -1 if f.store is None else f.store, loc, stk, argc))
             loc, stk, argc = list(f.locals), list(f.stack), f.argc
         self.locals, self.stack, self.argc = loc, stk, argc
-        if self.rng.seeded and RNG_CHUNK in s.extra:
-            self.rng.set_state(s.extra[RNG_CHUNK])
+        if self.rng.seeded and ZVM_RNG in s.extra:
+            self.rng.set_state(s.extra[ZVM_RNG])
         self.set_header()

@@ -1,0 +1,66 @@
+"""Tables and control flow (§15): scan_table, copy_table, throw, quit,
+restart."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zvm.errors import Quit, Restart, ZMachineError
+
+if TYPE_CHECKING:
+    from zvm.vm.decoder import Instruction
+    from zvm.vm.machine import Machine
+
+
+def signed(v: int) -> int:
+    """A 16-bit word as a signed number (§2.2)."""
+    return v - ((v & 0x8000) << 1)
+
+
+def op_scan_table(m: Machine, ins: Instruction, x: int, table: int, length: int,
+                  form: int = 0x82) -> int:
+    """§15 scan_table: the address of the first entry equal to x, or 0;
+    entries of form & 0x7f bytes, compared as words when bit 7 is set."""
+    mem = m.mem
+    size = form & 0x7F
+    word = bool(form & 0x80)
+    a = table
+    found = 0
+    for _ in range(length):
+        v = ((mem[a] << 8) | mem[a + 1]) if word else mem[a]
+        if v == x:
+            found = a
+            break
+        a += size
+    m.set_var(ins.store, found)
+    return m.branch_on(ins, found != 0)
+
+
+def op_copy_table(m: Machine, ins: Instruction, first: int, second: int, size: int) -> int:
+    """§15 copy_table: second 0 zeroes first; a negative size copies
+    forwards even when the tables overlap."""
+    mem = m.mem
+    n = signed(size)
+    if second == 0:
+        mem[first:first + abs(n)] = bytes(abs(n))
+    elif n < 0:
+        for i in range(-n):
+            mem[second + i] = mem[first + i]
+    else:
+        if second + n > m.dyn_end:
+            raise ZMachineError("copy_table writes past dynamic memory")
+        mem[second:second + n] = mem[first:first + n]
+    return ins.next
+
+
+def op_throw(m: Machine, ins: Instruction, value: int, frame: int) -> int:
+    return m.throw(value, frame)
+
+
+def op_quit(m: Machine, ins: Instruction) -> int:
+    m.meta.end_autosave()
+    raise Quit
+
+
+def op_restart(m: Machine, ins: Instruction) -> int:
+    raise Restart

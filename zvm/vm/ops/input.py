@@ -1,0 +1,163 @@
+"""Input (§10, §13, §15): read (sread/aread), read_char, tokenise,
+encode_text.
+
+A read asks the frontend for a line or a key (``zvm.screen.protocol``).
+When the story gave a timer, the frontend returns ``TIMED_OUT`` each time
+it runs out; the story's interrupt routine then runs here (§10.5.3, §15
+read) and, unless it returned true, the same read is asked for again.
+Meta-commands (``zvm.vm.meta``) are taken out of the line before the
+story sees it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from zvm.screen.protocol import TIMED_OUT, CharRequest, LineRequest, LineResult
+from zvm.story.header import OFFSET
+from zvm.vm.ops.screen import show_status
+
+if TYPE_CHECKING:
+    from zvm.vm.decoder import Instruction
+    from zvm.vm.machine import Machine
+
+TERMINATING_CHARS = OFFSET["terminating_chars"]
+
+Answer = LineResult | int | str
+
+
+def ask(read: Callable[[Any], Answer], request: LineRequest | CharRequest,
+        interrupt: Callable[[], bool]) -> Any:
+    """Ask the frontend (``read``) until it answers. Each time it says the
+    timer ran out, the story's interrupt routine runs (``interrupt``); when
+    that returns true the read ends there (§15 read: terminator 0, or key
+    0 for read_char), else the same read is asked for again, continuing
+    what was typed (§10.5.3)."""
+    while True:
+        answer = read(request)
+        if isinstance(answer, LineResult):
+            if answer.terminator != TIMED_OUT:
+                return answer
+            if interrupt():
+                return LineResult(answer.text, 0)
+            assert isinstance(request, LineRequest)
+            typed = answer.text
+            request.typed = typed[len(request.preloaded):] \
+                if typed.startswith(request.preloaded) else typed
+        else:
+            if answer != TIMED_OUT:
+                return answer
+            if interrupt():
+                return 0
+        request.continued = True
+
+
+def terminators(m: Machine) -> frozenset[int]:
+    """§10.5.2.1: the terminating characters table (v5+)."""
+    if m.version < 5:
+        return frozenset()
+    mem = m.mem
+    a = (mem[TERMINATING_CHARS] << 8) | mem[TERMINATING_CHARS + 1]
+    found: set[int] = set()
+    while a and a < len(mem) and mem[a]:
+        c = mem[a]
+        if c == 255:
+            found.update(range(129, 155))
+            found.update((252, 253, 254))
+        elif 129 <= c <= 154 or 252 <= c <= 254:
+            found.add(c)
+        a += 1
+    return frozenset(found)
+
+
+def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> int:
+    """Read a command into the text buffer (§15 read); the terminator.
+    Meta-commands are handled here, before the game sees them."""
+    mem = m.mem
+    m.input_buffer = text                       # the world hash leaves it out
+    v = m.version
+    if v <= 4:
+        max_len = max(0, mem[text] - 1)
+        preloaded = ""
+    else:
+        max_len = mem[text]
+        n = min(mem[text + 1], max_len)
+        preloaded = "".join(m.codec.zscii_to_unicode(c) for c in mem[text + 2:text + 2 + n])
+    request = LineRequest(max_len=max_len, preloaded=preloaded,
+                          timeout=time if routine else 0, terminators=terminators(m))
+    m.meta.remember_turn(read_pc)
+    while True:
+        result = ask(m.frontend.read_line, request, _interrupt(m, routine))
+        m.notice_resize()
+        line, terminator = result.text, result.terminator   # preloaded text included
+        if terminator == 0 or not m.meta.command(line):
+            break
+        request.typed, request.continued = "", False
+    zs = [m.codec.unicode_to_zscii(ch) for ch in line.lower()][:max_len]
+    if v <= 4:
+        mem[text + 1:text + 1 + len(zs)] = bytes(zs)
+        mem[text + 1 + len(zs)] = 0
+    else:
+        mem[text + 1] = len(zs)
+        mem[text + 2:text + 2 + len(zs)] = bytes(zs)
+    if m.streams.transcript_on:
+        m.streams.write_transcript(line + "\n")
+    m.streams.record(line)
+    return terminator
+
+
+def _interrupt(m: Machine, routine: int) -> Callable[[], bool]:
+    """The story's interrupt routine for a timed read, as ``ask`` calls it."""
+    def run() -> bool:
+        m.notice_resize()
+        return m.call_interrupt(routine) != 0
+    return run
+
+
+def op_sread(m: Machine, ins: Instruction, text: int, parse: int = 0, time: int = 0,
+             routine: int = 0) -> int:
+    """read in versions 1-4: the status line is shown first (§10.5.1)."""
+    if m.version <= 3:
+        show_status(m)
+    read_line(m, text, time, routine, ins.addr)
+    m.parse_buffer = parse
+    if parse:
+        m.dictionaries.tokenise(text, parse)
+    return ins.next
+
+
+def op_aread(m: Machine, ins: Instruction, text: int, parse: int = 0, time: int = 0,
+             routine: int = 0) -> int:
+    """read in versions 5+: stores the terminating character (§15 read)."""
+    term = read_line(m, text, time, routine, ins.addr)
+    m.parse_buffer = parse
+    if parse:
+        m.dictionaries.tokenise(text, parse)
+    return m.store_result(ins, term)
+
+
+def op_read_char(m: Machine, ins: Instruction, device: int = 1, time: int = 0,
+                 routine: int = 0) -> int:
+    """§15 read_char: one key as ZSCII (§10.7); a timeout whose routine
+    returns true gives 0."""
+    request = CharRequest(timeout=time if routine else 0)
+    key = ask(m.frontend.read_char, request, _interrupt(m, routine))
+    m.notice_resize()
+    code = m.codec.unicode_to_zscii(key) if isinstance(key, str) else key
+    return m.store_result(ins, code)
+
+
+def op_tokenise(m: Machine, ins: Instruction, text: int, parse: int, dictionary: int = 0,
+                flag: int = 0) -> int:
+    m.dictionaries.tokenise(text, parse, dictionary, bool(flag))
+    return ins.next
+
+
+def op_encode_text(m: Machine, ins: Instruction, text: int, length: int, start: int,
+                   coded: int) -> int:
+    """§15 encode_text: a word from the text buffer in dictionary form (§3.7)."""
+    mem = m.mem
+    word = "".join(m.codec.zscii_to_unicode(c) for c in mem[text + start:text + start + length])
+    data = m.codec.encode(word)
+    mem[coded:coded + len(data)] = data
+    return ins.next

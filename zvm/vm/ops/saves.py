@@ -1,0 +1,157 @@
+"""Saving and restoring (§15 save, restore, save_undo, restore_undo; the
+Quetzal standard for the file format, ``zvm.story.quetzal``).
+
+A save writes the whole state as a Quetzal file whose PC is the save's
+branch data (versions 1-3) or store byte (4+), as Quetzal asks; a restore
+puts that state back and answers the save again with 2 (§15 restore). With
+a table (versions 5+) the same opcodes write and read an auxiliary file of
+raw bytes instead (§7.6). Undo states stay ``SavedState`` records in
+memory; nothing encodes them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from zvm.errors import ZMachineError
+from zvm.story import quetzal
+from zvm.story.files import FileNameError, auxiliary_file, player_file, write_atomically
+
+if TYPE_CHECKING:
+    from zvm.vm.decoder import Instruction
+    from zvm.vm.machine import Machine
+
+
+def _answer(m: Machine, ins: Instruction, ok: bool) -> int:
+    """save/restore answer by branching (v1-3) or storing (v4+)."""
+    if ins.branch is not None:
+        return m.branch_on(ins, ok)
+    return m.store_result(ins, 1 if ok else 0)
+
+
+def _file_for(m: Machine, name_addr: int, prompt: int | None, saving: bool) -> str | None:
+    """The path of a save (or, with a name from the game, auxiliary
+    file) inside the save folder; None when the player's name is unusable
+    or an existing file is not to be overwritten."""
+    frontend = m.frontend
+    default = m.stem + ".qzl"
+    if name_addr:
+        given = "".join(chr(c) for c in m.mem[name_addr + 1:name_addr + 1 + m.mem[name_addr]])
+        default = os.path.basename(auxiliary_file(m.save_dir, given))
+    asked = prompt != 0 if name_addr else True
+    name = frontend.ask_filename(default, saving) if asked else default
+    try:
+        path = (auxiliary_file(m.save_dir, name) if name_addr and not asked
+                else player_file(m.save_dir, name))
+    except FileNameError as e:
+        frontend.message(f"zvm: {e}")
+        return None
+    if saving and os.path.exists(path) and not frontend.confirm(
+            f"Overwrite the existing file {os.path.basename(path)}?", m.overwrite):
+        frontend.message(f"zvm: {os.path.basename(path)} exists; not overwritten")
+        return None
+    return path
+
+
+def op_save(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, name: int = 0,
+            prompt: int | None = None) -> int:
+    """§15 save: the whole state as a Quetzal file, or with a table, those
+    bytes as an auxiliary file (§7.6)."""
+    path = _file_for(m, name if table else 0, prompt, saving=True)
+    if path is None:
+        return _answer(m, ins, False)
+    if table:
+        data = bytes(m.mem[table:table + nbytes])
+    else:
+        pc = ins.branch_addr if ins.branch is not None else ins.store_addr
+        data = quetzal.encode(m.state(pc), m.original_dynamic)
+    try:
+        write_atomically(path, data)
+    except OSError as e:
+        m.frontend.message(f"zvm: cannot save to {path}: {e.strerror or e}")
+        return _answer(m, ins, False)
+    return _answer(m, ins, True)
+
+
+def op_restore(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, name: int = 0,
+               prompt: int | None = None) -> int:
+    """§15 restore: on success execution continues after the save that
+    made the file, which now answers 2 (v4+) or branches (v1-3). With a
+    table, up to nbytes of an auxiliary file are read into it and the
+    count is the result."""
+    path = _file_for(m, name if table else 0, prompt, saving=False)
+    if path is None:
+        return _answer(m, ins, False)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        m.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
+        return _answer(m, ins, False)
+    if table:
+        data = data[:nbytes]
+        if table + len(data) > m.dyn_end:
+            raise ZMachineError("restore: the table runs past dynamic memory")
+        m.mem[table:table + len(data)] = data
+        return m.store_result(ins, len(data))
+    pc = restore_from(m, path, data)
+    return _answer(m, ins, False) if pc is None else pc
+
+
+def restore_from(m: Machine, path: str, data: bytes) -> int | None:
+    """Put the machine into the state saved in data (read from path); the
+    PC to continue at, or None (the reason said in one line) when the
+    save cannot be used."""
+    try:
+        state = quetzal.decode(data, m.original_dynamic)
+        h = m.header
+        if (state.release, state.serial, state.checksum) != (h.release, h.serial, h.checksum):
+            raise quetzal.SaveError("it was saved from another story")
+    except quetzal.SaveError as e:
+        m.frontend.message(f"zvm: cannot restore {path}: {e}")
+        return None
+    m.load_state(state)
+    if quetzal.ZVM_TURN in state.extra:          # a /save: run its read again
+        return state.pc
+    return resume_after_save(m, state.pc, 2)
+
+
+def op_save_undo(m: Machine, ins: Instruction) -> int:
+    """§15 save_undo: keep a snapshot whose PC is the store byte."""
+    m.undo_states.append(m.state(ins.store_addr, keep_rng=False))
+    if len(m.undo_states) > m.undo_limit:
+        del m.undo_states[0]
+    return m.store_result(ins, 1)
+
+
+def op_restore_undo(m: Machine, ins: Instruction) -> int:
+    """§15 restore_undo: 0 when there is nothing to undo."""
+    if not m.undo_states:
+        return m.store_result(ins, 0)
+    state = m.undo_states.pop()
+    m.load_state(state)
+    return resume_after_save(m, state.pc, 2)
+
+
+def resume_after_save(m: Machine, pc: int, value: int) -> int:
+    """Continue after a restore: the saved PC points at the save
+    instruction's store byte (v4+) or branch data (v1-3)."""
+    mem = m.mem
+    if m.version >= 4:
+        m.set_var(mem[pc], value)
+        return pc + 1
+    b1 = mem[pc]
+    on_true = bool(b1 & 0x80)
+    if b1 & 0x40:
+        offset, nxt = b1 & 0x3F, pc + 1
+    else:
+        offset = ((b1 & 0x3F) << 8) | mem[pc + 1]
+        if offset & 0x2000:
+            offset -= 0x4000
+        nxt = pc + 2
+    if on_true:
+        if offset in (0, 1):
+            return m.ret(offset)
+        return m.jump_to(nxt + offset - 2)
+    return nxt

@@ -1,0 +1,106 @@
+"""The screen (§8) and sound (§9): show_status, split_window, set_window,
+erase_window, erase_line, set_cursor, get_cursor, set_text_style,
+buffer_mode, set_colour, set_true_colour, set_font, sound_effect. The
+screen model itself is ``zvm.screen.model``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zvm.story.header import OFFSET
+from zvm.vm.ops.control import signed
+from zvm.vm.ops.output import object_name
+
+if TYPE_CHECKING:
+    from zvm.vm.decoder import Instruction
+    from zvm.vm.machine import Machine
+
+FLAGS1 = OFFSET["flags1"]
+
+
+def show_status(m: Machine) -> None:
+    """§8.2: the location's name, then the score and moves or, in a
+    "time game" (Flags 1 bit 1, §8.2.1), the time (§8.2.3.2)."""
+    if m.version > 3:
+        return
+    loc = m.get_global(0)
+    a = m.get_global(1, signed=True)
+    b = m.get_global(2)
+    left = object_name(m, loc) if 0 < loc <= 255 else ""
+    if m.mem[FLAGS1] & 0x02:
+        hours = a % 24
+        right = f"Time: {(hours % 12) or 12}:{b:02d} {'am' if hours < 12 else 'pm'}"
+    else:
+        right = f"Score: {a}  Moves: {signed(b)}"
+    m.screen.status_line(left, right)
+
+
+def op_show_status(m: Machine, ins: Instruction) -> int:
+    show_status(m)
+    return ins.next
+
+
+def op_split_window(m: Machine, ins: Instruction, lines: int) -> int:
+    m.screen.split(lines)
+    return ins.next
+
+
+def op_set_window(m: Machine, ins: Instruction, window: int) -> int:
+    m.screen.set_window(window)
+    return ins.next
+
+
+def op_erase_window(m: Machine, ins: Instruction, window: int) -> int:
+    m.screen.erase_window(signed(window))
+    return ins.next
+
+
+def op_erase_line(m: Machine, ins: Instruction, value: int) -> int:
+    m.screen.erase_line(value)
+    return ins.next
+
+
+def op_set_cursor(m: Machine, ins: Instruction, line: int, column: int = 1,
+                  window: int = 0) -> int:
+    m.screen.set_cursor(signed(line), signed(column))
+    return ins.next
+
+
+def op_get_cursor(m: Machine, ins: Instruction, array: int) -> int:
+    row, col = m.screen.get_cursor()
+    mem = m.mem
+    mem[array], mem[array + 1] = row >> 8, row & 255
+    mem[array + 2], mem[array + 3] = col >> 8, col & 255
+    return ins.next
+
+
+def op_set_text_style(m: Machine, ins: Instruction, style: int) -> int:
+    m.screen.set_text_style(style)
+    return ins.next
+
+
+def op_buffer_mode(m: Machine, ins: Instruction, flag: int) -> int:
+    m.screen.set_buffering(bool(flag))
+    return ins.next
+
+
+def op_set_colour(m: Machine, ins: Instruction, fg: int, bg: int, window: int = 0) -> int:
+    m.screen.set_colour(fg, bg)
+    return ins.next
+
+
+def op_set_true_colour(m: Machine, ins: Instruction, fg: int, bg: int, window: int = 0) -> int:
+    m.screen.set_true_colour(fg, bg)
+    return ins.next
+
+
+def op_set_font(m: Machine, ins: Instruction, font: int, window: int = 0) -> int:
+    return m.store_result(ins, m.screen.set_font(font))
+
+
+def op_sound_effect(m: Machine, ins: Instruction, number: int = 1, effect: int = 2,
+                    volume: int = 0, routine: int = 0) -> int:
+    """§9.2: the bleeps 1 and 2; other sounds need sound resources."""
+    if number in (1, 2):
+        m.frontend.sound_effect(number)
+    return ins.next

@@ -1,0 +1,148 @@
+"""Output streams (§7): where the text a story prints goes.
+
+Stream 1 is the screen (the screen model, ``zvm.screen.model``); stream 2
+the transcript, a text file (§7.3; Flags 2 bit 0 mirrors it, §7.3.1);
+stream 3 a table in memory, nested up to 16 deep (§7.1.2.1.1), which while
+selected takes all text and nothing else gets it (§7.1.2.2); stream 4 the
+player's commands, recorded one a line (§7.1.2.3). Text arrives as Unicode
+and goes into memory as ZSCII (§3.8).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TextIO
+
+from zvm.errors import ZMachineError
+from zvm.story.header import OFFSET
+
+if TYPE_CHECKING:
+    from zvm.screen.model import Screen
+    from zvm.screen.protocol import Frontend
+    from zvm.vm.text import TextCodec
+
+FLAGS2_LOW = OFFSET["flags2"] + 1     # the byte holding the transcript bit (§11.1.2.1)
+MEMORY_DEPTH = 16                     # §7.1.2.1.1
+
+
+class OutputStreams:
+    """The four output streams of one machine."""
+
+    def __init__(self, mem: bytearray, dyn_end: int, codec: TextCodec, screen: Screen,
+                 frontend: Frontend, transcript_path: str, record_path: str):
+        self.mem = mem
+        self.dyn_end = dyn_end
+        self.codec = codec
+        self.screen = screen
+        self.frontend = frontend
+        self.screen_on = True                       # stream 1
+        self.transcript_on = False                  # stream 2
+        self.transcript_path = transcript_path
+        self._transcript: TextIO | None = None
+        self.memory: list[list[int]] = []           # stream 3: [table, count] each
+        self.record_on = False                      # stream 4
+        self.record_path = record_path
+
+    def reset(self, transcript_on: bool) -> None:
+        """At start and restart (§7.1.2.2.1 keeps the transcript bit)."""
+        self.screen_on = True
+        self.memory = []
+        self.transcript_on = transcript_on
+        self.record_on = False
+
+    # -- printing ----------------------------------------------------------
+    def out(self, text: str) -> None:
+        """Send text to the selected streams (§7.1.2)."""
+        if self.memory:
+            to_zscii = self.codec.unicode_to_zscii
+            self._memory_write([13 if ch == "\n" else to_zscii(ch) for ch in text])
+            return
+        if self.screen_on:
+            self.screen.print(text)
+        if self.transcript_on and self.screen.window == 0:
+            self.write_transcript(text)
+
+    def print_zscii(self, code: int) -> None:
+        """print_char: one ZSCII code (§3.8); a memory stream gets it
+        unchanged, and ZSCII 0 prints nothing (§3.8.2.1)."""
+        if code == 0:
+            return
+        if self.memory:
+            self._memory_write([code])
+        else:
+            self.out(self.codec.zscii_to_unicode(code))
+
+    def print_unicode(self, code: int) -> None:
+        """print_unicode (§3.8.5.4): a memory stream gets its ZSCII."""
+        if self.memory:
+            self._memory_write([self.codec.unicode_to_zscii(chr(code))])
+        else:
+            self.out(chr(code) if code >= 32 else "?")
+
+    def _memory_write(self, codes: list[int]) -> None:
+        entry = self.memory[-1]
+        table, count = entry
+        a = table + 2 + count
+        end = a + len(codes)
+        if end > self.dyn_end:
+            raise ZMachineError("memory stream table runs past dynamic memory")
+        self.mem[a:end] = bytes(c & 255 for c in codes)
+        entry[1] = count = count + len(codes)
+        self.mem[table] = (count >> 8) & 255
+        self.mem[table + 1] = count & 255
+
+    # -- selecting (§7.1.2, output_stream) ------------------------------------
+    def select(self, number: int, table: int = 0) -> None:
+        """output_stream with a signed stream number: positive selects,
+        negative deselects; 3 takes the table to write into."""
+        if number == 3:
+            if len(self.memory) >= MEMORY_DEPTH:
+                raise ZMachineError("memory streams nested more than 16 deep (§7.1.2.1.1)")
+            self.memory.append([table, 0])
+            self.mem[table] = self.mem[table + 1] = 0
+        elif number == -3:
+            if self.memory:
+                self.memory.pop()
+        elif abs(number) == 1:
+            self.screen_on = number > 0
+        elif abs(number) == 2:
+            self.set_transcript(number > 0)
+        elif abs(number) == 4:
+            self.record_on = number > 0
+
+    def set_transcript(self, on: bool) -> None:
+        """Stream 2 on or off, and Flags 2 bit 0 with it (§7.3.1)."""
+        self.transcript_on = on
+        if on:
+            self.mem[FLAGS2_LOW] |= 1
+        else:
+            self.mem[FLAGS2_LOW] &= 0xFE
+
+    def start_transcript(self, path: str) -> None:
+        """Stream 2 to path from now on."""
+        if path != self.transcript_path and self._transcript is not None:
+            self._transcript.close()
+            self._transcript = None
+        self.transcript_path = path
+        self.set_transcript(True)
+
+    def flags_written(self) -> None:
+        """The story wrote Flags 2: its bit 0 turns stream 2 on or off (§7.3.1)."""
+        self.transcript_on = bool(self.mem[FLAGS2_LOW] & 1)
+
+    def write_transcript(self, text: str) -> None:
+        if self._transcript is None:
+            path = self.transcript_path
+            try:
+                self._transcript = open(path, "a", encoding="utf-8")
+            except OSError as e:
+                self.frontend.message(f"zvm: cannot open transcript {path}: {e.strerror}")
+                self.set_transcript(False)
+                return
+        self._transcript.write(text)
+        self._transcript.flush()
+
+    def record(self, line: str) -> None:
+        """Stream 4: a command the player typed, when recording."""
+        if self.record_on and self.record_path:
+            with open(self.record_path, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
