@@ -22,6 +22,7 @@ of tests/stories/v6pictures.blb, checked here against tools/make_pictures.py.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -101,3 +102,41 @@ def test_the_committed_picture_file_is_the_test_set():
     assert found.size(7, (640, 400)) == (20, 12)
     assert P.resource_file(STORIES / "v6pictures.z6") == STORIES / "v6pictures.blb"
     assert P.resource_file(STORIES / "v6screen.z6") is None
+
+
+# -- the demonstration story, stories/v6demo.z6 -------------------------------
+
+DEMO = ROOT / "stories" / "v6demo.z6"
+DEMO_PLACES = ["The Lake at Night", "The Dunes", "The Ravine", "The Meadow"]
+
+
+def test_the_demo_story_is_built_from_its_source(tmp_path):
+    out = tmp_path / "v6demo.z6"
+    build(ROOT / "stories" / "v6demo.inf", out)
+    assert out.read_bytes() == DEMO.read_bytes(), "stories/v6demo.z6 is stale"
+
+
+def test_the_demo_pictures_are_beside_it():
+    assert P.resource_file(DEMO) == ROOT / "stories" / "v6demo.blb"
+    found = P.load(DEMO)
+    assert {n: found.picture(n).size for n in found.numbers} == M.SIZES["demo"]
+    assert found.problems == ()
+    assert DEMO.stat().st_size + (ROOT / "stories" / "v6demo.blb").stat().st_size < 200_000
+
+
+def test_dfrotz_walks_the_demo_in_words(tmp_path):
+    story = tmp_path / "v6demo.z6"              # alone: dfrotz dies of a .blb beside it
+    shutil.copyfile(DEMO, story)
+    if not shutil.which(DFROTZ):
+        pytest.skip(f"{DFROTZ} is absent")
+    walk = (ROOT / "stories" / "v6demo.walkthrough").read_text()
+    done = subprocess.run([DFROTZ, "-m", "-q", "-w", "80", "-h", "24", str(story)],
+                          input=walk, capture_output=True, text=True, timeout=60)
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    walked = re.findall(r"(The [A-Za-z ]+?) {2,}Moves: (\d+)", out)
+    assert walked[:6] == [("The Meadow", "0"), *((p, str(n)) for n, p in
+                                                  enumerate(DEMO_PLACES, 1)), ("The Meadow", "4")]
+    assert out.count("(No pictures here") == 1
+    assert "You cannot go north from here." in out
+    assert out.rstrip().endswith("You sit down in the grass, and the walk is over.")
