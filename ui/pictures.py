@@ -84,7 +84,7 @@ def decode(picture: Picture, palette: tuple[RGB | None, ...] | None = None) -> I
             image.load()
     except PictureError:
         raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
+    except (OSError, ValueError, SyntaxError, ImportError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as e:
         raise PictureError(f"picture {picture.number} cannot be decoded "
                            f"({picture.format}: {_reason(e)})") from None
