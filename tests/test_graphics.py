@@ -24,7 +24,7 @@ blessed = pytest.importorskip("blessed")
 from zvm.story import pictures as P  # noqa: E402
 from zvm.tools import make_pictures as M  # noqa: E402
 from zvm.ui import graphics as G  # noqa: E402
-from zvm.ui.pictures import CellRect, Decoder, cell_rect, decode, fit  # noqa: E402
+from zvm.ui.pictures import CellRect, Decoder, cell_rect, crop, decode, fit  # noqa: E402
 
 KITTY_OK = "\x1b_Gi=31;OK\x1b\\"
 CELL_10x20 = "\x1b[6;20;10t"
@@ -61,9 +61,22 @@ def test_cell_rect_covers_the_cells_under_the_picture(y, x, size, unit, rect):
     assert cell_rect(y, x, size[0], size[1], unit) == rect
 
 
-def test_clip_cuts_at_the_screen_edge():
+def test_clip_cuts_at_the_screen_edge_and_a_window():
     assert CellRect(20, 70, 10, 20).clip(24, 80) == CellRect(20, 70, 4, 10)
     assert CellRect(30, 0, 2, 2).clip(24, 80).empty
+    window = CellRect(2, 10, 5, 30)
+    assert CellRect(0, 5, 4, 10).intersect(window) == CellRect(2, 10, 2, 5)
+    assert CellRect(0, 0, 2, 5).intersect(window).empty
+
+
+def test_crop_cuts_the_picture_instead_of_squeezing_it(gradient):
+    full = CellRect(0, 0, 3, 8)
+    image = fit(gradient, (80, 60))                      # 10x20 pixels a cell
+    shown = full.intersect(CellRect(1, 2, 10, 10))
+    part = crop(image, full, shown)
+    assert shown == CellRect(1, 2, 2, 6) and part.size == (60, 40)
+    assert part.getpixel((0, 0)) == image.getpixel((20, 20))
+    assert crop(image, full, full) is image
 
 
 def test_decode_gives_rgba_at_the_header_size(test_pictures):

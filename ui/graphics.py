@@ -22,6 +22,18 @@ cell rectangle, cursor not moved), ``sixel`` (up to 256 colour registers,
 run-length bands of six rows, transparent pixels left alone) or
 ``halfblocks`` (``▀`` with the upper pixel as foreground and the lower as
 background, one row of cells per two rows of pixels).
+
+Drawing picture n at (y, x) (§8.8.6, draw_picture), with ``pictures`` from
+``zvm.story.pictures.load``, the screen in units and one cell = the font
+unit (fw, fh):
+
+    picture = pictures.picture(n)                      # PictureError: one line
+    w, h = pictures.size(n, (screen_width, screen_height))
+    palette = adaptive.plot(picture)                   # Blorb 11.3
+    full = cell_rect(y, x, w, h, (fw, fh))
+    shown = full.intersect(window_cells).clip(rows, cols)
+    image = crop(decoder.image(picture, pixel_size(full, caps), palette), full, shown)
+    stream.write(draw(image, shown, caps, image_id=n))
 """
 
 from __future__ import annotations

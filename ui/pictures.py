@@ -48,10 +48,18 @@ class CellRect:
         return self.rows <= 0 or self.cols <= 0
 
     def clip(self, rows: int, cols: int) -> CellRect:
-        """The part of the rectangle inside a screen of rows x cols cells
-        (its origin kept, so that the picture is cut, not moved)."""
-        return CellRect(self.row, self.col, max(0, min(self.rows, rows - self.row)),
-                        max(0, min(self.cols, cols - self.col)))
+        """The part of the rectangle inside a screen of rows x cols cells."""
+        return self.intersect(CellRect(0, 0, rows, cols))
+
+    def intersect(self, other: CellRect) -> CellRect:
+        """The part of the rectangle inside another (a window: all plotting
+        is clipped to the current window, §8.8.3); empty if none."""
+        top, left = max(self.row, other.row), max(self.col, other.col)
+        bottom = min(self.row + self.rows, other.row + other.rows)
+        right = min(self.col + self.cols, other.col + other.cols)
+        if bottom <= top or right <= left:
+            return CellRect(top, left, 0, 0)
+        return CellRect(top, left, bottom - top, right - left)
 
 
 def cell_rect(y: int, x: int, width: int, height: int, unit: tuple[int, int]) -> CellRect:
@@ -126,6 +134,17 @@ def fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     shrinking = width * height < image.width * image.height
     method = Image.Resampling.BOX if shrinking else Image.Resampling.NEAREST
     return image.resize((width, height), method)
+
+
+def crop(image: Image.Image, full: CellRect, shown: CellRect) -> Image.Image:
+    """The part of an image drawn over ``full`` that falls in ``shown`` (a
+    clipped part of it): the picture is cut at the edge, not squeezed."""
+    if shown == full or full.empty:
+        return image
+    cw, ch = image.width / full.cols, image.height / full.rows
+    left = round((shown.col - full.col) * cw)
+    top = round((shown.row - full.row) * ch)
+    return image.crop((left, top, left + round(shown.cols * cw), top + round(shown.rows * ch)))
 
 
 def flatten(image: Image.Image, background: RGB | None) -> Image.Image:
