@@ -348,3 +348,13 @@ def test_half_blocks_skip_transparent_cells_or_lay_them_on_a_background(test_pic
 def test_half_blocks_need_the_image_at_the_cell_size(gradient):
     with pytest.raises(ValueError):
         G.halfblocks(gradient, CellRect(0, 0, 2, 2))
+
+
+def test_a_large_sixel_picture_takes_its_colours_from_a_sample(gradient):
+    image = fit(gradient, (320, 240))            # over 256x256: the sampled path
+    _row, _col, size, pixels = read_sixel(G.sixel(image, CellRect(0, 0, 12, 32)))
+    assert size == (320, 240) and len(pixels) == 320 * 240
+    rgb = image.convert("RGB").tobytes()
+    worst = max(sum(abs(a - b) for a, b in zip(pixels[(x, y)], rgb[3 * (y * 320 + x):][:3]))
+                for x in range(0, 320, 3) for y in range(0, 240, 3))
+    assert worst <= 3 * 16

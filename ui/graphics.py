@@ -33,7 +33,7 @@ unit (fw, fh):
     full = cell_rect(y, x, w, h, (fw, fh))
     shown = full.intersect(window_cells).clip(rows, cols)
     image = crop(decoder.image(picture, pixel_size(full, caps), palette), full, shown)
-    stream.write(draw(image, shown, caps, image_id=n))
+    stream.write(draw(image, shown, caps, image_id=placement))  # one id a placement
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ KITTY_REPLY = re.compile(r"\x1b_Gi=%d;([^\x1b]*)\x1b\\" % KITTY_QUERY_ID)
 CELL_REPLY = re.compile(r"\x1b\[6;(\d+);(\d+)t")
 DA1_REPLY = re.compile(r"\x1b\[\?([\d;]*)c")
 KITTY_CHUNK = 4096           # base64 bytes a kitty escape may carry
+SIXEL_SAMPLE = 256           # side of the copy a large picture's colours are chosen from
 UPPER_HALF = "\u2580"        # ▀
 LOWER_HALF = "\u2584"        # ▄
 RESET = "\x1b[0m"
@@ -210,19 +211,36 @@ _SIXEL_CHARS = bytes(63 + (i & 63) for i in range(256))
 _RUN = re.compile(r"(.)\1{3,}")
 
 
+def _quantized(image: Image.Image) -> Image.Image:
+    """The image in at most 256 colours, chosen by median cut; for a large
+    image from a copy of at most 256x256 pixels (the cut is the slow part,
+    mapping to the colours is not)."""
+    if image.width * image.height <= SIXEL_SAMPLE * SIXEL_SAMPLE:
+        return image.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                              dither=Image.Dither.NONE)
+    sample = image.copy()
+    sample.thumbnail((SIXEL_SAMPLE, SIXEL_SAMPLE))
+    palette = sample.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                              dither=Image.Dither.NONE)
+    return image.quantize(palette=palette, dither=Image.Dither.NONE)
+
+
 def sixel(image: Image.Image, rect: CellRect) -> str:
     """The image as a sixel picture whose top left is the rectangle's top
     left cell: DCS P2=1 (pixels not drawn stay as they are, so transparency
     shows), raster attributes for a 1:1 aspect and the size, one colour
-    register per colour (at most 256, by Pillow's median cut)."""
+    register per colour (at most 256: ``_quantized``)."""
     rgba = image.convert("RGBA")
     width, height = rgba.size
     alpha = rgba.getchannel("A").tobytes()
-    colours = rgba.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
-                                           dither=Image.Dither.NONE)
+    colours = _quantized(rgba.convert("RGB"))
     flat = colours.getpalette() or []
     indices = colours.tobytes()
-    used = sorted(set(indices[i] for i in range(len(indices)) if alpha[i] >= 128))
+    opaque = min(alpha, default=255) >= 128
+    if opaque:
+        used = sorted(set(indices))
+    else:
+        used = sorted(set(indices[i] for i in range(len(indices)) if alpha[i] >= 128))
     parts = [move(rect.row, rect.col), f'\x1bP0;1;0q"1;1;{width};{height}']
     for i in used:
         r, g, b = flat[3 * i:3 * i + 3]
@@ -235,7 +253,7 @@ def sixel(image: Image.Image, rect: CellRect) -> str:
             row = indices[start:start + width]
             row_alpha = alpha[start:start + width]
             for x, colour in enumerate(row):
-                if row_alpha[x] < 128:
+                if not opaque and row_alpha[x] < 128:
                     continue
                 line = band.get(colour)
                 if line is None:
