@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     # cannot swallow the story name that follows it.
     p.add_argument("--warnings-mode", dest="warnings", choices=WARNING_MODES,
                    help=argparse.SUPPRESS)
+    p.add_argument("--no-cache", dest="no_cache", action="store_true",
+                   help="compile the story afresh: neither read nor write the compiled "
+                        "code kept in $XDG_CACHE_HOME/zvm")
     p.add_argument("--stats", action="store_true",
                    help="at exit, print the instructions executed and the time to standard error")
     p.add_argument("--version", action="version", version=f"zvm {__version__}")
@@ -152,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         frontend = frontend_class(no_colour=args.no_colour)
 
     from zvm.vm.machine import Machine
+    if args.no_cache:
+        from zvm.compile import code
+        code.use_disk = False
     status, error, machine = 0, None, None
     start = time.perf_counter()
     try:
