@@ -274,11 +274,13 @@ def crafted_case(rng: random.Random, pool: Pool) -> Case:
 
 # -- saves ---------------------------------------------------------------------
 def save_case(rng: random.Random, pool: Pool) -> Case:
-    story = rng.choice(pool.stories)
-    saves = pool.saves_of(story)
-    if not saves:
+    # The first story, in an order of the seed's, that has saves (some
+    # stories end before they ever read a line).
+    order = rng.sample(pool.stories, len(pool.stories))
+    story = next((s for s in order if pool.saves_of(s)), None)
+    if story is None:
         return input_case(rng, pool)
-    base = rng.choice(saves)
+    base = rng.choice(pool.saves_of(story))
     size = len(pool.data(story))
     if rng.random() < 0.25:
         tag, save = "random-bytes", base
