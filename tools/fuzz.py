@@ -206,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shrink-runs", type=int, default=40,
                    help="runs to spend minimising each distinct failure (default 40)")
     p.add_argument("--workdir", help="scratch folder (default: a new one in TMPDIR)")
+    p.add_argument("--case", metavar="SEED:INDEX",
+                   help="run only that case of a report (\"seed 2, case 55\"), minimised")
     return p
 
 
@@ -224,7 +226,17 @@ def main(argv: list[str] | None = None) -> int:
                             zvm, workdir, args.shrink_runs, args.family)
         campaign.say(f"zvm fuzz: {len(stories)} stories, seeds {args.seeds}, "
                      f"{seconds / 60:.1f} minutes")
-        tally = campaign.run(seeds, seconds, args.runs)
+        if args.case:
+            seed, _, index = args.case.partition(":")
+            seeds = [int(seed)]
+            case = generate(int(seed), int(index), campaign.pool, args.family)
+            campaign.record(case, run_case(case, workdir, campaign.limits, zvm,
+                                           campaign.pool.cache), int(seed), int(index))
+            if not campaign.tally.distinct:
+                campaign.say("\n".join(["no failure:"] + case.describe()))
+            tally = campaign.tally
+        else:
+            tally = campaign.run(seeds, seconds, args.runs)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for line in summary(tally, seeds):
