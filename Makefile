@@ -1,4 +1,5 @@
-# zvm: make test | make quick | make play [STORY=file] | make bench [BENCH_ARGS=...] | make clean
+# zvm: make test | make quick | make play [STORY=file] | make bench [BENCH_ARGS=...]
+#      make fuzz [FUZZ_ARGS="--minutes 30 --seeds 1-3"] | make clean
 
 PYTHON ?= python3
 VENV   := .venv
@@ -6,10 +7,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STORY  ?=
 BENCH_ARGS ?=
+FUZZ_ARGS ?= --minutes 10 --seeds 1
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all test quick play bench dist clean
+.PHONY: all test quick play bench fuzz dist clean
 
 all: test
 
@@ -36,6 +38,10 @@ dist: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+
+# Damaged stories, saves, input and streams until the time is up (tools/fuzz.py).
+fuzz: $(STAMP)
+	$(BIN)/python -m zvm.tools.fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

@@ -2,8 +2,16 @@
 
 ``zvm STORY`` plays in the terminal UI when standard input and output are
 terminals, headless otherwise or with ``--headless``. Exit status: 0 normal
-end (including the end of input), 1 a fatal Z-machine error, 2 a story file
-that cannot be run or a usage error.
+end (including the end of input), 1 a fatal Z-machine error or standard
+output that cannot be written, 2 a story file that cannot be run or a usage
+error.
+
+The standard streams are made safe first (``secure_streams``): a closed
+one is replaced by ``/dev/null`` (standard input closed: no input; standard
+output closed: one line and exit 1, nothing could be shown); a write to
+standard output that fails (a full disk, a closed pipe) ends the run with
+one line and exit 1; a failing standard error is ignored. Headless input is
+read a line at a time with a bound (``LineInput``).
 """
 
 from __future__ import annotations
@@ -83,16 +91,167 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def fail(message: str, status: int) -> None:
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except (OutputError, OSError, ValueError):
+        silence_stdout()
     sys.stderr.write(f"zvm: {message}\n")
     sys.stderr.flush()
     sys.exit(status)
+
+
+# -- the standard streams ---------------------------------------------------------
+MAX_LINE = 255              # the longest line a story's text buffer takes (§15 read)
+MAX_DISCARD = 1 << 20       # past this much on one line, input is not text: it ends
+
+
+class OutputError(Exception):
+    """Standard output cannot be written (full, closed, its reader gone)."""
+
+
+class GuardedOutput:
+    """A text stream whose write errors become ``OutputError`` (standard
+    output) or are ignored (``quiet``: standard error, where nothing could
+    be said about them anyway)."""
+
+    def __init__(self, stream, quiet: bool = False):
+        self._stream, self._quiet = stream, quiet
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError) as e:
+            return self._failed(e)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError) as e:
+            self._failed(e)
+
+    def _failed(self, e: Exception) -> int:
+        if self._quiet:
+            return 0
+        raise OutputError(getattr(e, "strerror", None) or str(e) or type(e).__name__) from None
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+class LineInput:
+    """Standard input for the headless frontend, read a line at a time with
+    a bound: a line longer than MAX_LINE characters is cut (said once, on
+    standard error), and a line that runs past MAX_DISCARD characters (such
+    as /dev/zero) is taken as the end of input, said in one line."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._said = False
+        self._ended = False
+
+    def readline(self) -> str:
+        if self._ended:
+            return ""
+        line = self._stream.readline(MAX_LINE + 1)
+        if len(line) <= MAX_LINE or line.endswith("\n"):
+            return line
+        skipped = 0
+        while True:
+            more = self._stream.readline(65536)
+            skipped += len(more)
+            if not more or more.endswith("\n"):
+                break
+            if skipped > MAX_DISCARD:
+                self._ended = True
+                sys.stderr.write(f"zvm: standard input holds a line of more than {MAX_DISCARD} "
+                                 f"characters: not commands; input ends here\n")
+                return ""
+        if not self._said:
+            self._said = True
+            sys.stderr.write(f"zvm: input lines longer than {MAX_LINE} characters are cut\n")
+        return line[:MAX_LINE] + "\n"
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def secure_streams() -> set[str]:
+    """Give each closed standard stream /dev/null (taking its descriptor,
+    so no file opened later lands on it) and guard standard output and
+    error; the names of the streams that were closed."""
+    closed = set()
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        mode = "r" if fd == 0 else "w"
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.add(name)
+            os.open(os.devnull, os.O_RDWR)          # the lowest free descriptor: fd
+            setattr(sys, name, open(fd, mode, closefd=False))
+            continue
+        if getattr(sys, name) is None:              # closed at start, reused since
+            closed.add(name)
+            setattr(sys, name, open(os.devnull, mode))
+    if sys.stdout is not None and not isinstance(sys.stdout, GuardedOutput):
+        sys.stdout = GuardedOutput(sys.stdout)
+    if sys.stderr is not None and not isinstance(sys.stderr, GuardedOutput):
+        sys.stderr = GuardedOutput(sys.stderr, quiet=True)
+    return closed
+
+
+def reader_gone() -> int:
+    """Standard output's reader went away (the subcommands' BrokenPipeError
+    when run outside ``main``; inside it such a failure is an OutputError):
+    nothing more can be shown, and later flushes must not fail."""
+    silence_stdout()
+    return 0
+
+
+def silence_stdout() -> None:
+    """Standard output failed: what is still buffered for it goes nowhere,
+    so flushing it later (at exit too) cannot fail again."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.close(fd)
+    except OSError:
+        pass
 
 
 WARNING_MODES = ["off", "once", "always", "fatal"]
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``zvm`` command; returns (or exits with) its exit status."""
+    saved = sys.stdin, sys.stdout, sys.stderr
+    closed = secure_streams()
+    try:
+        if "stdout" in closed:
+            fail("standard output is closed: nothing could be shown", 1)
+        try:
+            status = run(argv)
+        except SystemExit:
+            finish_output()
+            raise
+        except OutputError as e:
+            silence_stdout()
+            fail(f"cannot write to standard output: {e}", 1)
+        finish_output()
+        return status
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
+
+
+def finish_output() -> None:
+    """Flush standard output; one line and exit 1 when it cannot be."""
+    try:
+        sys.stdout.flush()
+    except (OutputError, OSError, ValueError) as e:
+        silence_stdout()
+        fail(f"cannot write to standard output: {e}", 1)
+
+
+def run(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and not argv[0].startswith("-") and not os.path.exists(argv[0]):
         from zvm.cli.plugins import load_command
@@ -127,11 +286,12 @@ def main(argv: list[str] | None = None) -> int:
     except StoryError as e:
         fail(f"{args.story}: {e}", 2)
     if args.info:
-        try:
-            print("\n".join(describe(story)), flush=True)
-        except BrokenPipeError:
-            return reader_gone()
+        print("\n".join(describe(story)), flush=True)
         return 0
+    from zvm.story.files import clean_stale_temporaries
+    clean_stale_temporaries(args.save_dir)
+    for note in story.notes:
+        sys.stderr.write(f"zvm: {args.story}: warning: {note}\n")
 
     from zvm.cli.plugins import load_frontend
     headless = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
@@ -149,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         for stream in (sys.stdin, sys.stdout):
             if hasattr(stream, "reconfigure"):
                 stream.reconfigure(encoding="utf-8", errors="replace")
-        frontend = frontend_class(stdin=sys.stdin, stdout=sys.stdout,
+        frontend = frontend_class(stdin=LineInput(sys.stdin), stdout=sys.stdout,
                                   width=args.width, height=args.height, echo=args.echo)
     else:
         frontend = frontend_class(no_colour=args.no_colour)
@@ -164,11 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         machine = Machine(story, frontend, seed=args.seed, warnings=args.warnings,
                           save_dir=args.save_dir, overwrite=args.overwrite,
                           meta=not args.no_meta)
-        if args.transcript:
+        if args.transcript and writable(args.transcript, "transcript"):
             machine.streams.start_transcript(args.transcript)
-        if args.record:
+        if args.record and writable(args.record, "record of commands"):
             machine.streams.record_path, machine.streams.record_on = args.record, True
-        if args.replay and machine.meta.replay_file(args.replay) is None:
+        if args.replay and not start_replay(machine, args.replay):
             status = 2
         elif args.autosave and not start_autosave(machine):
             status = 2
@@ -180,21 +340,37 @@ def main(argv: list[str] | None = None) -> int:
         status, error = 1, f"fatal: {e}"
     except KeyboardInterrupt:
         status = 130
-    except BrokenPipeError:
-        status = reader_gone()
+    except OutputError as e:
+        status, error = 1, f"cannot write to standard output: {e}"
+        silence_stdout()
     except Exception as e:                  # a fault of zvm's own: report, don't dump
         status, error = 1, f"internal error: {type(e).__name__}: {e} ({_crash_report(story.path)})"
     finally:
         try:
             frontend.close()
-        except BrokenPipeError:
-            status = reader_gone()
+        except OutputError as e:
+            if not error:
+                status, error = 1, f"cannot write to standard output: {e}"
+            silence_stdout()
     if error:
         fail(error, status)
     if args.stats and machine is not None:
         elapsed = time.perf_counter() - start
         sys.stderr.write(f"zvm: stats: {machine.instructions} instructions in {elapsed:.3f} s\n")
     return status
+
+
+def writable(path: str, what: str) -> bool:
+    """Whether a file can be opened to add to at path; when not, say so in
+    one line (the game plays on without that stream)."""
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+        return True
+    except OSError as e:
+        sys.stderr.write(f"zvm: cannot write the {what} to {path}: {e.strerror or e}; "
+                         f"playing on without it\n")
+        return False
 
 
 def describe(story) -> list[str]:
@@ -211,6 +387,7 @@ def describe(story) -> list[str]:
              f"release: {h.release}",
              "serial: " + "".join(c if c.isprintable() else "?"
                                   for c in h.serial.decode("latin-1"))]
+    lines += [f"warning: {note}" for note in story.notes]
     if h.checksum == computed:
         lines.append(f"checksum: ${h.checksum:04x} (verifies)")
     else:
@@ -273,18 +450,37 @@ def bundled_stories() -> list[tuple[str, str]]:
 
 def start_from_save(machine, path: str) -> bool:
     """--restore: the machine continues from the save at path; False (the
-    reason already said in one line) when it cannot."""
+    reason already said in one line) when it cannot. The save is read with
+    a bound and checked whole before the machine sees it."""
+    from zvm.story import quetzal
+    from zvm.story.files import read_bounded
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_bounded(path)
+        quetzal.decode(data, machine.original_dynamic, story_size=len(machine.mem))
     except OSError as e:
         machine.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
+        return False
+    except quetzal.SaveError as e:
+        machine.frontend.message(f"zvm: cannot restore {path}: {e}")
         return False
     from zvm.vm.ops.saves import restore_from
     pc = restore_from(machine, path, data)
     if pc is None:
         return False
     machine.pc = pc
+    return True
+
+
+def start_replay(machine, path: str) -> bool:
+    """--replay: the commands in the file at path come first (read with a
+    bound); False, said in one line, when it cannot be read."""
+    from zvm.story.files import read_command_file
+    try:
+        lines = read_command_file(path)
+    except OSError as e:
+        machine.frontend.message(f"zvm: cannot replay {path}: {e.strerror or e}")
+        return False
+    machine.frontend.script(lines)
     return True
 
 
@@ -298,15 +494,6 @@ def start_autosave(machine) -> bool:
             return False
     machine.meta.autosave_path = path
     return True
-
-
-def reader_gone() -> int:
-    """Standard output's reader went away: nothing more can be shown."""
-    try:
-        sys.stdout = open(os.devnull, "w")
-    except OSError:
-        pass
-    return 0
 
 
 def _crash_report(story_path: str) -> str:

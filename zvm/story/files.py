@@ -2,13 +2,27 @@
 transcripts and command records. All live in one folder, the save
 folder: a name the player types or the game passes loses any folder part
 and the characters §7.6.1.3 forbids, so nothing is written outside it.
-Writes are atomic: a crash leaves the old file or the new one, whole.
+Writes are atomic: a crash leaves the old file or the new one, whole,
+and perhaps a temporary file named ``.zvm-PID-XXXXXXXX.tmp`` beside it,
+which ``clean_stale_temporaries`` removes at the next start once process
+PID is gone. Files read on the player's word (saves, command files) are
+read with a bound: ``/dev/zero`` or a huge file is refused, not swallowed.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import tempfile
+import time
+
+MAX_SAVE_BYTES = 16 << 20       # far beyond any save: 64K of memory, 16K frames
+MAX_COMMAND_FILE_BYTES = 1 << 20
+_TEMPORARY = re.compile(r"\.zvm-(?:(\d+)-)?[a-z0-9_]{8}\.tmp")
+# A temporary file of an older zvm (no PID in its name) is stale when no
+# write could still be going on: saves take well under a second.
+_LEGACY_STALE_SECONDS = 600
 
 # §7.6.1.3: characters a file name must not hold (and control characters).
 ILLEGAL = set('/\\<>:"|?*')
@@ -43,7 +57,7 @@ def write_atomically(path: str, data: bytes) -> None:
     """Write data to path through a temporary file beside it, flushed to
     disk and then renamed over the target."""
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".zvm-", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".zvm-{os.getpid()}-", suffix=".tmp", dir=folder)
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -59,3 +73,62 @@ def write_atomically(path: str, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:                 # someone else's process: it exists
+        return True
+    return True
+
+
+def clean_stale_temporaries(folder: str) -> list[str]:
+    """Remove the temporary files that writes of ours left in folder when
+    their process was killed (``write_atomically``): names of our exact
+    pattern, regular files we own, whose process has ended (or, named by an
+    older zvm without a PID, untouched for ten minutes). Anything else is
+    left alone. The names removed; errors are ignored (a read-only folder)."""
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    now = time.time()
+    for name in names:
+        m = _TEMPORARY.fullmatch(name)
+        if not m:
+            continue
+        path = os.path.join(folder, name)
+        try:
+            st = os.lstat(path)
+            if not os.path.isfile(path) or os.path.islink(path) or st.st_uid != os.geteuid():
+                continue
+            if m.group(1) is not None:
+                if _running(int(m.group(1))):
+                    continue
+            elif now - st.st_mtime < _LEGACY_STALE_SECONDS:
+                continue
+            os.unlink(path)
+            removed.append(name)
+        except OSError:
+            continue
+    return removed
+
+
+def read_bounded(path: str, limit: int = MAX_SAVE_BYTES) -> bytes:
+    """The bytes of the file at path; OSError (EFBIG) when it holds more than
+    limit bytes, read no further (so ``/dev/zero`` costs nothing)."""
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes: not a file zvm reads")
+    return data
+
+
+def read_command_file(path: str, limit: int = MAX_COMMAND_FILE_BYTES) -> list[str]:
+    """The commands in a command file (one a line, UTF-8, undecodable
+    bytes replaced), read with a bound like ``read_bounded``."""
+    return read_bounded(path, limit).decode("utf-8", "replace").splitlines()

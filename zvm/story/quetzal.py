@@ -5,14 +5,20 @@ A ``SavedState`` is what the machine needs to resume: the story's identity
 (IFhd), dynamic memory, and the frames of the call stack (Stks). Memory is
 written as CMem (XOR against the original story, zero runs compressed) and
 read from CMem or UMem. Chunks we do not know are skipped on reading.
+
+A save is checked whole before anything uses it (``decode`` with the
+story's size, or ``validate``): the PC and every return address inside the
+story, at most ``MAX_FRAMES`` callers, at most 15 locals a frame (§5.2).
+Reading stops at the first frame over the limit, so a chunk of a million
+empty frames is refused as quickly as a good save is read.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 
-from construct import (Array, Bytes, ConstructError, GreedyRange, Int8ub, Int16ub, Int24ub,
-                       StreamError, Struct, Terminated, this)
+from construct import Bytes, ConstructError, Int16ub, Int24ub, StreamError, Struct
 
 from zvm.story.iff import form
 from zvm.story.state import (ZVM_BUFFERS, ZVM_DONE, ZVM_RNG, ZVM_TURN,  # noqa: F401
@@ -20,6 +26,13 @@ from zvm.story.state import (ZVM_BUFFERS, ZVM_DONE, ZVM_RNG, ZVM_TURN,  # noqa: 
 
 
 _ZERO_RUNS = re.compile(b"\x00+")
+
+# zvm's call-depth limit: routines that may be waiting for a return (the
+# machine refuses a call past it, zvm.vm.machine uses this figure). A save
+# holds one frame more: the dummy frame below the first routine (Quetzal §4.11).
+MAX_FRAMES = 16384
+MAX_LOCALS = 15                    # §5.2
+_FRAME_HEAD = struct.Struct(">BBBH")   # after the 3-byte PC: flags, store, args, stack words
 
 
 
@@ -35,20 +48,6 @@ IFhd = Struct(
     "checksum" / Int16ub,
     "pc" / Int24ub,
 )
-
-Frame = Struct(
-    "pc" / Int24ub,
-    "flags" / Int8ub,
-    "store" / Int8ub,
-    "args" / Int8ub,
-    "nstack" / Int16ub,
-    "locals" / Array(this.flags & 15, Int16ub),
-    "stack" / Array(this.nstack, Int16ub),
-)
-
-# Every byte of the chunk must belong to a frame: a frame cut short is an
-# error, not the end of the list.
-Stks = Struct("frames" / GreedyRange(Frame), Terminated)
 
 
 def _compress(memory: bytes, original: bytes) -> bytes:
@@ -98,24 +97,87 @@ def _decompress(data: bytes, original: bytes) -> bytes:
 
 def encode(state: SavedState, original: bytes) -> bytes:
     """The IFZS bytes for state; original is the story's dynamic memory."""
-    frames = []
-    for f in state.frames:
-        flags = len(f.locals) | (0x10 if f.store is None else 0)
-        frames.append(dict(pc=f.return_pc, flags=flags,
-                           store=0 if f.store is None else f.store,
-                           args=(1 << f.argc) - 1, nstack=len(f.stack),
-                           locals=f.locals, stack=f.stack))
     chunks = [
         dict(id=b"IFhd", data=IFhd.build(dict(release=state.release, serial=state.serial,
                                              checksum=state.checksum, pc=state.pc))),
         dict(id=b"CMem", data=_compress(state.memory, original)),
-        dict(id=b"Stks", data=Stks.build(dict(frames=frames))),
+        dict(id=b"Stks", data=_encode_frames(state.frames)),
     ] + [dict(id=cid, data=data) for cid, data in state.extra.items()]
     return Form.build(dict(body=dict(chunks=chunks)))
 
 
-def decode(data: bytes, original: bytes) -> SavedState:
-    """Read IFZS bytes; SaveError when they are not a usable save."""
+def _encode_frames(frames: list[StackFrame]) -> bytes:
+    """Stks (Quetzal §4.3): per frame the return PC (3 bytes), flags (locals
+    count; bit 4: result discarded), store variable, arguments supplied (a
+    bit each), stack size in words, then the locals and the stack."""
+    out = bytearray()
+    for f in frames:
+        if len(f.locals) > MAX_LOCALS:
+            raise SaveError(f"a frame with {len(f.locals)} locals (at most {MAX_LOCALS})")
+        words = list(f.locals) + list(f.stack)
+        out += (f.return_pc & 0xFFFFFF).to_bytes(3, "big")
+        out += _FRAME_HEAD.pack(len(f.locals) | (0x10 if f.store is None else 0),
+                                0 if f.store is None else f.store & 255,
+                                ((1 << f.argc) - 1) & 255, len(f.stack))
+        out += struct.pack(f">{len(words)}H", *(w & 0xFFFF for w in words))
+    return bytes(out)
+
+
+def _decode_frames(data: bytes, max_frames: int) -> list[StackFrame]:
+    """The frames of a Stks chunk, every byte belonging to one; SaveError
+    as soon as there are more than max_frames + 1 (the dummy frame)."""
+    frames: list[StackFrame] = []
+    pos, end = 0, len(data)
+    while pos < end:
+        if len(frames) > max_frames:
+            raise SaveError(f"the call stack is deeper than {max_frames} routines")
+        if pos + 8 > end:
+            raise SaveError("the Stks chunk ends inside a frame")
+        flags, store, args, nstack = _FRAME_HEAD.unpack_from(data, pos + 3)
+        nlocals = flags & 15
+        stop = pos + 8 + 2 * (nlocals + nstack)
+        if stop > end:
+            raise SaveError("the Stks chunk ends inside a frame")
+        words = struct.unpack_from(f">{nlocals + nstack}H", data, pos + 8)
+        argc = 0
+        while args & (1 << argc):
+            argc += 1
+        frames.append(StackFrame(return_pc=int.from_bytes(data[pos:pos + 3], "big"),
+                                 locals=list(words[:nlocals]), stack=list(words[nlocals:]),
+                                 store=None if flags & 0x10 else store, argc=argc))
+        pos = stop
+    return frames
+
+
+def validate(state: SavedState, story_size: int, dynamic_size: int | None = None,
+             max_frames: int = MAX_FRAMES) -> None:
+    """SaveError unless the machine can resume from state: the PC and each
+    frame's return address inside the story (past the 64-byte header), no
+    more than max_frames routines waiting, at most 15 locals a frame
+    (§5.2), store variables that exist (0-255), and dynamic memory of the
+    story's size. Bounded by the size of state itself."""
+    if dynamic_size is not None and len(state.memory) != dynamic_size:
+        raise SaveError("its memory does not match the story's dynamic memory")
+    if not 0x40 <= state.pc < story_size:
+        raise SaveError(f"its PC ${state.pc:x} lies outside the story")
+    if len(state.frames) > max_frames + 1:
+        raise SaveError(f"the call stack is deeper than {max_frames} routines")
+    for i, f in enumerate(state.frames):
+        if len(f.locals) > MAX_LOCALS:
+            raise SaveError(f"frame {i} has {len(f.locals)} locals (at most {MAX_LOCALS})")
+        if f.store is not None and not 0 <= f.store <= 255:
+            raise SaveError(f"frame {i} stores its result in variable {f.store}")
+        if not 0 <= f.argc <= 7:
+            raise SaveError(f"frame {i} was given {f.argc} arguments (at most 7)")
+        # The dummy frame (the first) has no caller to return to (Quetzal §4.11).
+        if i and not 0x40 <= f.return_pc < story_size:
+            raise SaveError(f"frame {i} returns to ${f.return_pc:x}, outside the story")
+
+
+def decode(data: bytes, original: bytes, story_size: int | None = None,
+           max_frames: int = MAX_FRAMES) -> SavedState:
+    """Read IFZS bytes; SaveError when they are not a usable save. With the
+    story's size, the state is also validated (``validate``) as a whole."""
     if len(data) < 12 or data[:4] != b"FORM" or data[8:12] != b"IFZS":
         raise SaveError("not a Quetzal save file")
     try:
@@ -129,9 +191,9 @@ def decode(data: bytes, original: bytes) -> SavedState:
         raise SaveError("save file lacks its IFhd or Stks chunk")
     try:
         hd = IFhd.parse(chunks[b"IFhd"])
-        frames_raw = Stks.parse(chunks[b"Stks"]).frames
     except (ConstructError, StreamError):
-        raise SaveError("corrupt save file (IFhd or Stks)") from None
+        raise SaveError("corrupt save file (IFhd)") from None
+    frames = _decode_frames(chunks[b"Stks"], max_frames)
     if b"CMem" in chunks:
         memory = _decompress(chunks[b"CMem"], original)
     elif b"UMem" in chunks:
@@ -140,14 +202,10 @@ def decode(data: bytes, original: bytes) -> SavedState:
             raise SaveError("UMem chunk does not match the story's dynamic memory")
     else:
         raise SaveError("save file holds no memory chunk")
-    frames = []
-    for f in frames_raw:
-        argc = 0
-        while f.args & (1 << argc):
-            argc += 1
-        frames.append(StackFrame(return_pc=f.pc, locals=list(f.locals), stack=list(f.stack),
-                                 store=None if f.flags & 0x10 else f.store, argc=argc))
     extra = {cid: data for cid, data in chunks.items()
              if cid not in (b"IFhd", b"CMem", b"UMem", b"Stks")}
-    return SavedState(release=hd.release, serial=bytes(hd.serial), checksum=hd.checksum,
-                      pc=hd.pc, memory=bytes(memory), frames=frames, extra=extra)
+    state = SavedState(release=hd.release, serial=bytes(hd.serial), checksum=hd.checksum,
+                       pc=hd.pc, memory=bytes(memory), frames=frames, extra=extra)
+    if story_size is not None:
+        validate(state, story_size, len(original), max_frames)
+    return state
