@@ -45,6 +45,7 @@ are reported as ``skipped: game not found: PATH`` and do not fail), 1 when a
 check failed or a test could not run, 2 for a usage error or a regtest file
 that cannot be read or parsed.
 """
+
 from __future__ import annotations
 
 import argparse

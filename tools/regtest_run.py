@@ -118,89 +118,75 @@ def status_lines(frontend) -> list[str]:
     return [row.rstrip() for row in frontend.upper_rows]
 
 
-def _frontend_class():
-    from zvm.ui.headless import KEY_BASE, TIMER_INPUT, HeadlessFrontend
-    from zvm.screen.protocol import InputEnded
+class CommandFeed:
+    """Standard input for the headless frontend, fed one regtest command at
+    a time. Each time the story wants input, the output since the previous
+    command (written to ``output``) is that command's output:
+    ``on_output(command, text)`` judges it (and may raise to stop), then
+    the next command is typed. ``frontend`` (set once it exists) tells
+    whether the story waits for a line or a key."""
 
-    class RegtestFrontend(HeadlessFrontend):
-        """The headless frontend fed one regtest command at a time. Each
-        time the story wants input, the output since the previous command
-        is that command's output: ``on_output(command, text)`` judges it
-        (and may raise to stop), then the next command is typed."""
+    def __init__(self, commands: list[Command], on_output) -> None:
+        self.commands = list(commands)
+        self.on_output = on_output
+        self.output = io.StringIO()
+        self.frontend = None
+        self.current: Command | None = None   # the command whose output is coming
+        self.mark = 0
+        self.error: str | None = None
+        self.exhausted = False                 # every command was sent
 
-        def __init__(self, commands, on_output, width, height):
-            super().__init__(stdin=_Feed(self), stdout=io.StringIO(), width=width,
-                             height=height, virtual_clock=True)
-            self.commands = list(commands)
-            self.on_output = on_output
-            self.current = None           # the command whose output is coming
-            self.mark = 0
-            self.wanted = "line"
-            self.error = None
-            self.exhausted = False        # every command was sent
+    def take_output(self) -> str:
+        """The output written since the last call."""
+        out = self.output.getvalue()
+        text, self.mark = out[self.mark:], len(out)
+        return text
 
-        def take_output(self) -> str:
-            out = self.stdout.getvalue()
-            text, self.mark = out[self.mark:], len(out)
-            return text
+    def finish(self, command: Command | None) -> None:
+        """Judge the output since the last command as ``command``'s."""
+        self.on_output(command, self.take_output())
 
-        def finish(self, command) -> None:
-            self.on_output(command, self.take_output())
+    def readline(self) -> str:
+        """The next command as a line of input ("" at the end)."""
+        from zvm.screen.protocol import InputEnded
+        try:
+            return self.next_line() + "\n"
+        except InputEnded:
+            return ""
 
-        def read_line(self, request):
-            self.wanted = "line"
-            return super().read_line(request)
-
-        def read_char(self, request):
-            self.wanted = "char"
-            return super().read_char(request)
-
-        def next_line(self) -> str:
-            """The text of the next command, as a line of input; its
-            output so far is judged first."""
-            self.finish(self.current)
-            if not self.commands:
-                self.current = None
-                self.exhausted = True
-                raise InputEnded()
-            cmd = self.current = self.commands.pop(0)
-            if cmd.kind == "line":
-                return cmd.text
-            if cmd.kind == "timer":
-                return TIMER_INPUT
-            if cmd.kind == "char":
-                if self.wanted != "char":
-                    self.error = "the story is waiting for a line, not a key"
-                    raise _StopTest()
-                key = cmd.text
-                if key in NO_ZSCII_KEYS:
-                    self.error = f"the key {key!r} has no Z-machine code"
-                    raise _StopTest()
-                if key in KEY_CODES:
-                    code = KEY_CODES[key]
-                    if code == 13:
-                        return ""
-                    return chr(KEY_BASE + code)
-                if key == "\n":
+    def next_line(self) -> str:
+        """The text of the next command, as a line of input; its
+        output so far is judged first."""
+        from zvm.screen.protocol import InputEnded
+        from zvm.ui.headless import KEY_BASE, TIMER_INPUT
+        self.finish(self.current)
+        if not self.commands:
+            self.current = None
+            self.exhausted = True
+            raise InputEnded()
+        cmd = self.current = self.commands.pop(0)
+        if cmd.kind == "line":
+            return cmd.text
+        if cmd.kind == "timer":
+            return TIMER_INPUT
+        if cmd.kind == "char":
+            if self.frontend is None or self.frontend.waiting_for != "char":
+                self.error = "the story is waiting for a line, not a key"
+                raise _StopTest()
+            key = cmd.text
+            if key in NO_ZSCII_KEYS:
+                self.error = f"the key {key!r} has no Z-machine code"
+                raise _StopTest()
+            if key in KEY_CODES:
+                code = KEY_CODES[key]
+                if code == 13:
                     return ""
-                return key
-            self.error = f"{{{cmd.kind}}} input is not supported by zvm"
-            raise _StopTest()
-
-    class _Feed:
-        """Standard input for the frontend: each line is the next command."""
-
-        def __init__(self, frontend):
-            self.frontend = frontend
-
-        def readline(self) -> str:
-            try:
-                return self.frontend.next_line() + "\n"
-            except InputEnded:
+                return chr(KEY_BASE + code)
+            if key == "\n":
                 return ""
-
-    return RegtestFrontend
-
+            return key
+        self.error = f"{{{cmd.kind}}} input is not supported by zvm"
+        raise _StopTest()
 
 
 def load_story(path: str, cache: dict | None = None):
@@ -242,6 +228,7 @@ def run_test(rf: RegtestFile, test: Test, *, seed: int | None = None,
     ``observe(command, lines, status)``, when given, sees each command's
     output (the opening text comes with the test's ``init`` command)."""
     from zvm.errors import StoryError, ZMachineError
+    from zvm.ui.headless import HeadlessFrontend
     from zvm.vm.machine import Machine
 
     result = TestResult(test.name)
@@ -285,33 +272,35 @@ def run_test(rf: RegtestFile, test: Test, *, seed: int | None = None,
         if stop:
             raise _StopTest()
 
-    frontend = _frontend_class()(commands, judge, width, height)
+    feed = CommandFeed(commands, judge)
+    frontend = feed.frontend = HeadlessFrontend(
+        stdin=feed, stdout=feed.output, width=width, height=height, virtual_clock=True)
     try:
         machine = Machine(story, frontend, seed=seed)
         machine.run()
-        if not frontend.exhausted:
+        if not feed.exhausted:
             # The story ended by itself: what it printed last is the last
             # command's; commands it never read get no output.
             frontend.close()
-            frontend.finish(frontend.current)
-            frontend.current = None
-            for cmd in frontend.commands:
+            feed.finish(feed.current)
+            feed.current = None
+            for cmd in feed.commands:
                 if cmd.checks:
                     result.failures.append(Failure(
                         test.name, cmd, None,
                         "the story ended before this command was sent", [], []))
                     break
     except _StopTest:
-        if frontend.error:
-            result.failures.append(Failure(test.name, frontend.current, None,
-                                           frontend.error, [], []))
+        if feed.error:
+            result.failures.append(Failure(test.name, feed.current, None,
+                                           feed.error, [], []))
     except ZMachineError as e:
-        text = frontend.take_output()
-        result.failures.append(Failure(test.name, frontend.current or test.init, None,
+        text = feed.take_output()
+        result.failures.append(Failure(test.name, feed.current or test.init, None,
                                        f"fatal Z-machine error: {e}", text.split("\n"), []))
     except Exception as e:                      # a fault of zvm's own
-        result.failures.append(Failure(test.name, frontend.current or test.init, None,
+        result.failures.append(Failure(test.name, feed.current or test.init, None,
                                        f"internal error: {type(e).__name__}: {e}",
-                                       frontend.take_output().split("\n"), []))
+                                       feed.take_output().split("\n"), []))
     return result
 

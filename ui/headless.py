@@ -86,6 +86,10 @@ class HeadlessFrontend(Frontend):
     untimed read ``{timer}`` does nothing. ``clock`` counts the tenths of a
     second that passed on the virtual clock. Without the option timeouts
     are ignored, as in dfrotz, and ``{timer}`` is an ordinary line.
+
+    ``waiting_for`` is what the latest input request asks for, ``"line"``
+    or ``"char"``: a program that feeds ``stdin`` (``zvm test``) reads it
+    when asked for the next line.
     """
 
     def __init__(self, stdin=None, stdout=None, width: int = 80,
@@ -107,6 +111,7 @@ class HeadlessFrontend(Frontend):
             height=self.height,
             colour=False, bold=False, italic=False, fixed=False,
             timed_input=True, pictures=False, sound=False)
+        self.waiting_for = "line"
         self._ended = False
         self._version = version
         self._buffering = True
@@ -258,6 +263,7 @@ class HeadlessFrontend(Frontend):
         """Show what changed and the prompt, then read one line. The typed
         text extends ``request.preloaded``. Timeouts are ignored (unless
         ``virtual_clock``: see the class)."""
+        self.waiting_for = "line"
         self._key_buffer = []
         text, grid = self._text, self._grid
         if request.continued:
@@ -294,6 +300,7 @@ class HeadlessFrontend(Frontend):
         """One key: dfrotz reads a whole line and hands out its characters
         one per request; an empty line is Enter (13). Only when the line is
         used up is the screen shown and the next line read."""
+        self.waiting_for = "char"
         text = self._text
         if request.continued:
             text.line_count = 0
