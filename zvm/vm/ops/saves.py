@@ -5,7 +5,8 @@ A save writes the whole state as a Quetzal file whose PC is the save's
 branch data (versions 1-3) or store byte (4+), as Quetzal asks; a restore
 puts that state back and answers the save again with 2 (§15 restore). With
 a table (versions 5+) the same opcodes write and read an auxiliary file of
-raw bytes instead (§7.6). Undo states stay ``SavedState`` records in
+raw bytes instead (§7.6): the table operand's presence decides, not its
+value, so a table at address 0 (the header's bytes) is one too (§15). Undo states stay ``SavedState`` records in
 memory; nothing encodes them.
 """
 
@@ -54,14 +55,15 @@ def _file_for(m: Machine, name_addr: int, prompt: int | None, saving: bool) -> s
     return path
 
 
-def op_save(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, name: int = 0,
-            prompt: int | None = None) -> int:
+def op_save(m: Machine, ins: Instruction, table: int | None = None, nbytes: int = 0,
+            name: int = 0, prompt: int | None = None) -> int:
     """§15 save: the whole state as a Quetzal file, or with a table, those
     bytes as an auxiliary file (§7.6)."""
-    path = _file_for(m, name if table else 0, prompt, saving=True)
+    aux = table is not None
+    path = _file_for(m, name if aux else 0, prompt, saving=True)
     if path is None:
         return _answer(m, ins, False)
-    if table:
+    if table is not None:
         data = bytes(m.mem[table:table + nbytes])
     else:
         pc = ins.branch_addr if ins.branch is not None else ins.store_addr
@@ -74,13 +76,13 @@ def op_save(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, name:
     return _answer(m, ins, True)
 
 
-def op_restore(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, name: int = 0,
-               prompt: int | None = None) -> int:
+def op_restore(m: Machine, ins: Instruction, table: int | None = None, nbytes: int = 0,
+               name: int = 0, prompt: int | None = None) -> int:
     """§15 restore: on success execution continues after the save that
     made the file, which now answers 2 (v4+) or branches (v1-3). With a
     table, up to nbytes of an auxiliary file are read into it and the
     count is the result."""
-    path = _file_for(m, name if table else 0, prompt, saving=False)
+    path = _file_for(m, name if table is not None else 0, prompt, saving=False)
     if path is None:
         return _answer(m, ins, False)
     try:
@@ -89,7 +91,7 @@ def op_restore(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, na
     except OSError as e:
         m.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
         return _answer(m, ins, False)
-    if table:
+    if table is not None:
         data = data[:nbytes]
         if table + len(data) > m.dyn_end:
             raise ZMachineError("restore: the table runs past dynamic memory")

