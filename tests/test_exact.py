@@ -34,3 +34,19 @@ def test_save_and_restore_with_a_table_at_address_0_use_an_auxiliary_file(tmp_pa
     # The header's addresses are the story's own (the interpreter fills in
     # other fields, §11.1).
     assert data[0] == 5 and data[4:16] == story[4:16]
+
+
+# -- §10.7: keys reach read_char as their ZSCII codes ---------------------------
+
+def test_control_keys_reach_read_char_as_their_codes():
+    """dfrotz hands read_char the bytes of a line: Escape 27, Backspace 8
+    and Tab 9 as those codes; byte 127 is no key (skipped); the shared
+    etude-keys and unicode inputs show the same in the conformance tests."""
+    import io
+
+    from zvm.screen.protocol import CharRequest
+    from zvm.ui.headless import HeadlessFrontend
+
+    f = HeadlessFrontend(io.StringIO("\x1b\n\x08\n\x7f\n\tx\n\n"), io.StringIO(), version=5)
+    keys = [f.read_char(CharRequest()) for _ in range(5)]
+    assert keys == [27, 8, 9, "x", 13]

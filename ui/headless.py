@@ -60,6 +60,7 @@ TIMER_INPUT = "{timer}"        # with virtual_clock: one interval of a timed rea
 # code is n (§10.7), how a program feeding input names keys such as the
 # cursor keys that no character stands for.
 KEY_BASE = 0xE000
+_NO_KEY = 0x7F                 # dfrotz's "bad key": read_char skips it
 
 
 class HeadlessFrontend(Frontend):
@@ -299,29 +300,37 @@ class HeadlessFrontend(Frontend):
     def read_char(self, request: CharRequest) -> int | str:
         """One key: dfrotz reads a whole line and hands out its characters
         one per request; an empty line is Enter (13). Only when the line is
-        used up is the screen shown and the next line read."""
+        used up is the screen shown and the next line read. Control
+        characters are the keys of their codes (§10.7: 27 escape, 8 delete;
+        dfrotz passes the others on as they are), except 127, which dfrotz
+        takes for no key at all and skips."""
         self.waiting_for = "char"
         text = self._text
         if request.continued:
             text.line_count = 0
         text.flush()
-        while not self._key_buffer:
-            self._grid.show(True)
-            self._grid.show_prompt()
-            self.stdout.flush()
-            line = self._read_raw_line()
-            if self.virtual_clock and line == TIMER_INPUT:
-                if self._timer_passes(request):
-                    return TIMED_OUT
-                text.flush()
-                continue
-            if self.echo:
-                self.stdout.write(line + "\n")
-            self._key_buffer = [ord(c) for c in line] if line else [13]
-        code = self._key_buffer.pop(0)
+        while True:
+            while not self._key_buffer:
+                self._grid.show(True)
+                self._grid.show_prompt()
+                self.stdout.flush()
+                line = self._read_raw_line()
+                if self.virtual_clock and line == TIMER_INPUT:
+                    if self._timer_passes(request):
+                        return TIMED_OUT
+                    text.flush()
+                    continue
+                if self.echo:
+                    self.stdout.write(line + "\n")
+                self._key_buffer = [ord(c) for c in line] if line else [13]
+            code = self._key_buffer.pop(0)
+            if code != _NO_KEY:
+                break
         text.line_count = 0
         if code == 10 or code == 13:
             return 13
+        if code < 32:
+            return code
         if KEY_BASE < code <= KEY_BASE + 255:
             return code - KEY_BASE
         return chr(code)
