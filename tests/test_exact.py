@@ -50,3 +50,27 @@ def test_control_keys_reach_read_char_as_their_codes():
     f = HeadlessFrontend(io.StringIO("\x1b\n\x08\n\x7f\n\tx\n\n"), io.StringIO(), version=5)
     keys = [f.read_char(CharRequest()) for _ in range(5)]
     assert keys == [27, 8, 9, "x", 13]
+
+
+# -- §3.8: codes with no output meaning print nothing ---------------------------
+
+def zscii_out_expected() -> str:
+    """dfrotz's output of zscii_out.z5, written out from its rules."""
+    shown = {9: " ", 11: "  ", 250: "?", 251: "?", 255: "?"}
+    codes = [*range(3, 13), *range(14, 32), *range(127, 155), *range(250, 256)]
+    lines = [f"[{c}]{shown.get(c, '')}|" for c in codes] + ["str:|||||| |  |end"]
+    # A full screen (23 new lines) is where a MORE prompt would be: dfrotz
+    # prints an empty line instead.
+    for at in (46, 23):
+        lines.insert(at, "")
+    return "\n".join(lines) + "\n"
+
+
+def test_codes_with_no_output_meaning_print_nothing():
+    result = run("zscii_out.z5")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == zscii_out_expected()
+
+
+def test_zscii_out_story_matches_dfrotz():
+    assert dfrotz_output(STORIES / "zscii_out.z5") == zscii_out_expected()

@@ -33,9 +33,9 @@ _BUFFER_LIMIT = 275            # the core's word buffer size
 # hyphens (the character after a hyphen flushes, unless it is a hyphen).
 _WORD = re.compile(r" ?[^ -]*-*")
 # Codes that ``print_code`` treats specially (skipped, style change,
-# newline), so text holding them takes the code-by-code path; and the tab,
-# which prints as a space.
-_SPECIAL = re.compile("[\x00\x01\r\t]")
+# newline), so text holding them takes the code-by-code path; and the tab
+# and the sentence space (§3.8.2.3-4), which print as one and two spaces.
+_SPECIAL = re.compile("[\x00\x01\r\t\x0b]")
 
 
 class CoreText:
@@ -290,13 +290,14 @@ class CoreText:
 
     def write(self, text: str, bits: int) -> None:
         """Lower window text in style ``bits``, through the word buffer (or
-        straight to the screen with buffering off). Tabs print as spaces."""
+        straight to the screen with buffering off). A tab prints as a space,
+        a sentence space as two."""
         if not text:
             return
         if bits != self.style:
             self.set_style(bits)
         if _SPECIAL.search(text) is not None:
-            text = text.replace("\t", " ")
+            text = text.replace("\t", " ").replace("\x0b", "  ")
             if _SPECIAL.search(text) is not None:
                 self._print_codes(text)
                 return
