@@ -74,3 +74,18 @@ def test_codes_with_no_output_meaning_print_nothing():
 
 def test_zscii_out_story_matches_dfrotz():
     assert dfrotz_output(STORIES / "zscii_out.z5") == zscii_out_expected()
+
+
+# -- text buffered at @restart -----------------------------------------------------
+
+RESTART_TEXT = "Start of test.\n>Start of test.\n>Start of test.\n>"
+
+
+def test_text_buffered_at_restart_goes_to_the_screen_before_it_is_erased():
+    result = run("restart_text.z5", "a\nb\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == RESTART_TEXT
+
+
+def test_restart_text_story_matches_dfrotz():
+    assert dfrotz_output(STORIES / "restart_text.z5", b"a\nb\n") == RESTART_TEXT

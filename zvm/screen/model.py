@@ -33,8 +33,11 @@ class Screen:
         self.reset()
 
     def reset(self, restart: bool = False) -> None:
-        """The state at start and restart (§8.4, §8.5)."""
+        """The state at start and restart (§8.4, §8.5). At a restart the
+        word being buffered goes to the screen before it is erased, as in
+        Frotz (whose restart flushes its buffer first)."""
         if restart:
+            self.word_break()
             self.frontend.erase_lower(-1)
         self.window = 0
         self.upper_height = 0
