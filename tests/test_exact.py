@@ -89,3 +89,22 @@ def test_text_buffered_at_restart_goes_to_the_screen_before_it_is_erased():
 
 def test_restart_text_story_matches_dfrotz():
     assert dfrotz_output(STORIES / "restart_text.z5", b"a\nb\n") == RESTART_TEXT
+
+
+# -- file-name prompts: queued keys kept, the last name offered --------------------
+
+KEYS_RESTORE = ("key: r\nPlease enter a filename [keys_restore.qzl]: save: 1\n"
+                "key: x\nkey: y\nkey: a\nPlease enter a filename [game1]: save: 2\n"
+                "key: b\n")
+
+
+def test_queued_keys_survive_a_file_name_prompt_which_offers_the_last_name(tmp_path):
+    result = run("keys_restore.z5", "rxy\ngame1\nab\n\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == KEYS_RESTORE
+    assert [p.name for p in tmp_path.iterdir()] == ["game1"]
+
+
+def test_keys_restore_story_matches_dfrotz(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert dfrotz_output(STORIES / "keys_restore.z5", b"rxy\ngame1\nab\n\n") == KEYS_RESTORE

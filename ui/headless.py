@@ -335,6 +335,24 @@ class HeadlessFrontend(Frontend):
             return code - KEY_BASE
         return chr(code)
 
+    def ask_filename(self, default: str, saving: bool) -> str:
+        """The file name for a save or restore, asked as dfrotz asks it:
+        the screen is shown, then the prompt is written straight out (it
+        never enters the screen, nor does the answer), and the line read
+        leaves the keys still queued for read_char where they are."""
+        self._text.flush()
+        self._grid.show(False)
+        self.stdout.write(f"Please enter a filename [{default}]: ")
+        self.stdout.flush()
+        answer = self.next_scripted()
+        if answer is not None:
+            self.stdout.write(answer + "\n")  # replayed: shown as --echo shows it
+        else:
+            answer = self._read_raw_line()
+            if self.echo:
+                self.stdout.write(answer + "\n")
+        return answer.strip() or default
+
     @property
     def upper_rows(self) -> list[str]:
         """The upper window's rows of text as the grid holds them."""

@@ -34,14 +34,17 @@ def _answer(m: Machine, ins: Instruction, ok: bool) -> int:
 def _file_for(m: Machine, name_addr: int, prompt: int | None, saving: bool) -> str | None:
     """The path of a save (or, with a name from the game, auxiliary
     file) inside the save folder; None when the player's name is unusable
-    or an existing file is not to be overwritten."""
+    or an existing file is not to be overwritten. A save's prompt offers
+    the name last typed at one (as Frotz), at first STORY.qzl."""
     frontend = m.frontend
-    default = m.stem + ".qzl"
+    default = m.meta.save_name or m.stem + ".qzl"
     if name_addr:
         given = "".join(chr(c) for c in m.mem[name_addr + 1:name_addr + 1 + m.mem[name_addr]])
         default = os.path.basename(auxiliary_file(m.save_dir, given))
     asked = prompt != 0 if name_addr else True
     name = frontend.ask_filename(default, saving) if asked else default
+    if not name_addr:
+        m.meta.save_name = name
     try:
         path = (auxiliary_file(m.save_dir, name) if name_addr and not asked
                 else player_file(m.save_dir, name))
