@@ -108,3 +108,22 @@ def test_queued_keys_survive_a_file_name_prompt_which_offers_the_last_name(tmp_p
 def test_keys_restore_story_matches_dfrotz(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert dfrotz_output(STORIES / "keys_restore.z5", b"rxy\ngame1\nab\n\n") == KEYS_RESTORE
+
+
+# -- input with the cursor in the upper window ------------------------------------
+
+UPPER_INPUT = ("Status: ready\n    Key?\n\nLower text before the form.\n"
+               "    Key?    Key?[a]    Key?[a][b]\nName: afters: ready\n\n"
+               "You typed: zed\nDone: q\n")
+
+
+def test_input_in_the_upper_window_shows_its_row_as_the_prompt():
+    """The row up to the cursor is the prompt, again at each input; after
+    Enter on the upper window's last row its cursor wraps to the top."""
+    result = run("upper_input.z5", "a\nb\nZed\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == UPPER_INPUT
+
+
+def test_upper_input_story_matches_dfrotz():
+    assert dfrotz_output(STORIES / "upper_input.z5", b"a\nb\nZed\nq\n") == UPPER_INPUT

@@ -263,16 +263,21 @@ class HeadlessFrontend(Frontend):
     def read_line(self, request: LineRequest) -> LineResult:
         """Show what changed and the prompt, then read one line. The typed
         text extends ``request.preloaded``. Timeouts are ignored (unless
-        ``virtual_clock``: see the class)."""
+        ``virtual_clock``: see the class). With the cursor in the upper
+        window the prompt is its row up to the cursor, and the typed text
+        lands there (the machine moves that cursor on)."""
         self.waiting_for = "line"
         self._key_buffer = []
         text, grid = self._text, self._grid
+        upper = request.upper_cursor
         if request.continued:
             text.line_count = 0            # the game's routine ran: as after input
         preloaded = request.preloaded or ""
         while True:
             text.flush()
-            if text.units_left() + len(preloaded) < _MIN_PROMPT_SPACE:
+            if upper is not None:
+                self._cursor_to_upper(upper)
+            elif text.units_left() + len(preloaded) < _MIN_PROMPT_SPACE:
                 text.screen_new_line()
             grid.show(True)
             grid.show_prompt()
@@ -284,6 +289,8 @@ class HeadlessFrontend(Frontend):
             typed = self._read_raw_line()
             if self.virtual_clock and typed == TIMER_INPUT:
                 if self._timer_passes(request):
+                    if upper is not None:
+                        text.update_cursor()
                     return LineResult(preloaded[:max(0, request.max_len)], TIMED_OUT)
                 continue
             if self.echo:
@@ -291,11 +298,22 @@ class HeadlessFrontend(Frontend):
             break
         grid.put_input(typed)
         line = (preloaded + typed)[:max(0, request.max_len)]
-        text.x += len(typed)
         text.line_count = 0
-        text.screen_new_line()
-        text.need_newline = False
+        if upper is not None:
+            text.update_cursor()
+        else:
+            text.x += len(typed)
+            text.screen_new_line()
+            text.need_newline = False
         return LineResult(line, 13)
+
+    def _cursor_to_upper(self, cursor: tuple[int, int]) -> None:
+        """The grid's cursor to the upper window's (row, column), where
+        dfrotz's one cursor is when the story reads there."""
+        row, col = cursor
+        grid = self._grid
+        grid.row = min(max(0, self._text.status_rows + row), self.height - 1)
+        grid.col = max(0, min(col, self.width - 1) if self.width else col)
 
     def read_char(self, request: CharRequest) -> int | str:
         """One key: dfrotz reads a whole line and hands out its characters
@@ -311,12 +329,16 @@ class HeadlessFrontend(Frontend):
         text.flush()
         while True:
             while not self._key_buffer:
+                if request.upper_cursor is not None:
+                    self._cursor_to_upper(request.upper_cursor)
                 self._grid.show(True)
                 self._grid.show_prompt()
                 self.stdout.flush()
                 line = self._read_raw_line()
                 if self.virtual_clock and line == TIMER_INPUT:
                     if self._timer_passes(request):
+                        if request.upper_cursor is not None:
+                            text.update_cursor()
                         return TIMED_OUT
                     text.flush()
                     continue
@@ -326,6 +348,8 @@ class HeadlessFrontend(Frontend):
             code = self._key_buffer.pop(0)
             if code != _NO_KEY:
                 break
+        if request.upper_cursor is not None:
+            text.update_cursor()
         text.line_count = 0
         if code == 10 or code == 13:
             return 13

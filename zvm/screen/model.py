@@ -70,7 +70,9 @@ class Screen:
         touched: list[tuple[int, int]] = []
         for ch in text:
             if ch == "\n":
-                row += 1
+                # The upper window never scrolls: past its last row the
+                # cursor goes back to the top, as in Frotz.
+                row = row + 1 if row < self.upper_height else 1
                 col = 1
                 continue
             if 1 <= row <= self.upper_height and 1 <= col <= self.width:

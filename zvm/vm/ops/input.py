@@ -111,6 +111,15 @@ def terminators(m: Machine) -> frozenset[int]:
     return frozenset(found)
 
 
+def upper_cursor(m: Machine) -> tuple[int, int] | None:
+    """The upper window's cursor, 0-based, when input is read there (a
+    form filled in at a fixed place, a key read in a status area)."""
+    screen = m.screen
+    if screen.window != 1:
+        return None
+    return screen.cursor[0] - 1, screen.cursor[1] - 1
+
+
 def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> int:
     """Read a command into the text buffer (§15 read); the terminator.
     Meta-commands are handled here, before the game sees them."""
@@ -125,7 +134,8 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
         n = min(mem[text + 1], max_len)
         preloaded = "".join(m.codec.zscii_to_unicode(c) for c in mem[text + 2:text + 2 + n])
     request = LineRequest(max_len=max_len, preloaded=preloaded,
-                          timeout=time if routine else 0, terminators=terminators(m))
+                          timeout=time if routine else 0, terminators=terminators(m),
+                          upper_cursor=upper_cursor(m))
     m.meta.remember_turn(read_pc)
     while True:
         result = ask(m.frontend.read_line, request, _interrupt(m, routine))
@@ -134,6 +144,8 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
         if terminator == 0 or not m.meta.command(line):
             break
         request.typed, request.continued = "", False
+    if request.upper_cursor is not None and terminator == 13:
+        m.screen.print("\n")              # Enter moves the upper cursor on (Frotz)
     typed = line.lower()
     if drops_question_marks(m.header.release, m.header.serial):
         typed = typed.replace("?", " ")
@@ -184,7 +196,7 @@ def op_read_char(m: Machine, ins: Instruction, device: int = 1, time: int = 0,
                  routine: int = 0) -> int:
     """§15 read_char: one key as ZSCII (§10.7); a timeout whose routine
     returns true gives 0."""
-    request = CharRequest(timeout=time if routine else 0)
+    request = CharRequest(timeout=time if routine else 0, upper_cursor=upper_cursor(m))
     key = ask(m.frontend.read_char, request, _interrupt(m, routine))
     m.notice_resize()
     code = m.codec.unicode_to_zscii(key) if isinstance(key, str) else key
