@@ -44,7 +44,7 @@ import pytest
 
 from dfrotz_ref import dfrotz_output, zvm_output
 from helpers import ROOT
-from zvm.compile.closures import TEMPLATES
+from zvm.compile.templates import TEMPLATES
 from zvm.vm.ops.input import DROPS_QUESTION_MARKS, drops_question_marks
 
 STORIES = ROOT / "tests" / "stories"
