@@ -9,6 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from dfrotz_ref import dfrotz_output
 from helpers import ROOT
 
@@ -127,3 +129,32 @@ def test_input_in_the_upper_window_shows_its_row_as_the_prompt():
 
 def test_upper_input_story_matches_dfrotz():
     assert dfrotz_output(STORIES / "upper_input.z5", b"a\nb\nZed\nq\n") == UPPER_INPUT
+
+
+# -- a quote box taller than its split ----------------------------------------------
+
+QUOTE_BOX = (" Room                                                     Score: 0\n"
+             "Opening text.\n\n"
+             ">                   +------------------+\n"
+             ">a                 | A quoted line.   |\n"
+             "                   | -- Somebody      |\n"
+             "The turn goes on.  +------------------+\n\n"
+             ">Next turn.\n\n>")
+
+
+def _split_told() -> bool:
+    from zvm.screen.protocol import Frontend
+    return hasattr(Frontend, "split_changed")
+
+
+@pytest.mark.xfail(not _split_told(), strict=True,
+                   reason="the screen model does not yet tell frontends the story's own "
+                          "split (Frontend.split_changed, branch terminal)")
+def test_quote_box_rows_below_the_split_land_over_the_lower_window():
+    result = run("quote_box.z5", "a\nb\nc\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == QUOTE_BOX
+
+
+def test_quote_box_story_matches_dfrotz():
+    assert dfrotz_output(STORIES / "quote_box.z5", b"a\nb\nc\n") == QUOTE_BOX

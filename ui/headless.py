@@ -132,6 +132,8 @@ class HeadlessFrontend(Frontend):
         self._text = CoreText(self._grid, version)
         self._text.buffering = self._buffering
         self._key_buffer: list[int] = []
+        # The story's own split (``split_changed``), once the machine tells.
+        self._story_split: int | None = None
 
     # -- output -------------------------------------------------------------
     def write(self, text: str, style: Style = Style()) -> None:
@@ -192,11 +194,13 @@ class HeadlessFrontend(Frontend):
         window wrote into the grid: exactly those, so spaces and erasures
         cover what was there. dfrotz marks a cell changed whenever a write
         differs from what the cell held just before, so erasing and
-        redrawing the same text counts as a change."""
+        redrawing the same text counts as a change. Rows beyond the
+        story's own split (``split_changed``) land over the lower window,
+        which keeps its size, as in dfrotz."""
         text = self._text
         text.flush()
         height = len(cells)
-        if height != text.upper_height:
+        if self._story_split is None and height != text.upper_height:
             text.split(height)
         top = text.status_rows
         limit = min(height, self.height - top)
@@ -205,6 +209,19 @@ class HeadlessFrontend(Frontend):
                 ch, style = cells[r][c]
                 self._grid.set_cell(top + r, c, ch, (style.bits & 0xF) | FIXED)
         text.update_cursor()
+
+    def split_changed(self, height: int) -> None:
+        """split_window: the story's own upper window height, which the
+        lower window's place follows; the screen model may hand over more
+        rows than that when the story writes below its split (a quote box
+        one row taller than the split it made), and dfrotz draws those
+        over the lower window without moving it."""
+        text = self._text
+        text.flush()
+        self._story_split = height
+        if height != text.upper_height:
+            text.split(height)
+            text.update_cursor()
 
     def erase_lower(self, which: int = 0) -> None:
         """erase_window 0 (the lower window; cursor to its home row),
@@ -218,6 +235,8 @@ class HeadlessFrontend(Frontend):
                 # cursor position) and then homes the cursor.
                 text.flush()
                 text.split(0)
+                if self._story_split is not None:
+                    self._story_split = 0
                 text.y, text.x = text.home_row(), 1
                 text.update_cursor()
         else:
