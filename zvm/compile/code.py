@@ -59,11 +59,14 @@ class StoryCode:
         self.instructions: dict[int, Instruction] = {}
         self.decoded: dict[int, Instruction] = {}
         self.namespace: dict[str, Any] = dict(shapes.SCOPE)
-        self.namespace.update(OPS=IMPLEMENTATIONS, INS=self.instructions)
+        self.tier0: dict[int, Code] = {}
+        self.namespace.update(OPS=IMPLEMENTATIONS, INS=self.instructions, TIER0=self.tier0)
         self.show = bool(os.environ.get("ZVM_SHOW_PYTHON"))
+        self.loaded = 0                 # units that came from the disk cache
         if use_disk:
             for record in diskcache.load(key, __version__):
                 self._load(record)
+            self.loaded = len(self.units)
 
     @classmethod
     def of(cls, data: bytes, layout: Layout,
@@ -147,6 +150,7 @@ class StoryCode:
             self.new_units.append(unit)
 
     def _install(self, unit: Unit) -> None:
+        self.tier0[unit.entry] = shapes.build(self.instruction(unit.entry), self.layout)
         for address in unit.instructions:
             if address not in self.instructions:
                 self.instructions[address] = self.instruction(address)
@@ -177,12 +181,14 @@ class StoryCode:
             diskcache.save(self.key, __version__, records)
 
     # -- errors ------------------------------------------------------------------
-    def fault_pc(self, tb: TracebackType | None, pc: int) -> int:
-        """The address of the instruction that raised, when that happened
-        inside a unit entered at pc; pc otherwise."""
+    def fault(self, tb: TracebackType | None, pc: int) -> tuple[int, int]:
+        """Where an error raised, when that happened inside a unit entered
+        at pc: the failing instruction's address and the instructions the
+        unit ran before it; (pc, 0) otherwise."""
         while tb is not None:
-            unit = self.by_file.get(tb.tb_frame.f_code.co_filename)
+            frame = tb.tb_frame
+            unit = self.by_file.get(frame.f_code.co_filename)
             if unit is not None:
-                return unit.pc_at_line(tb.tb_lineno)
+                return unit.fault(tb.tb_lineno, frame.f_locals.get("n", 0))
             tb = tb.tb_next
-        return pc
+        return pc, 0

@@ -19,7 +19,7 @@ import os
 import tempfile
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"ZVMC"
 LIMIT = 64 << 20              # bytes the whole folder may hold
 FILE_LIMIT = 16 << 20         # bytes one story's file may hold
@@ -78,6 +78,7 @@ def _valid(record: Any) -> bool:
     return (isinstance(record, tuple) and len(record) == 5
             and isinstance(record[0], int) and type(record[1]).__name__ == "code"
             and isinstance(record[2], str) and isinstance(record[3], list)
+            and all(isinstance(x, list) and len(x) == 4 for x in record[3])
             and isinstance(record[4], list))
 
 

@@ -45,9 +45,15 @@ class Layout:
 
     def __init__(self, globals_addr: int, dyn_end: int, size: int, data: bytes = b"",
                  version: int = 5, routine_address: Callable[[int], int] | None = None,
-                 max_frames: int = 16384):
+                 max_frames: int = 16384, objects: int = 0):
         self.globals_addr = globals_addr
         self.max_frames = max_frames
+        # The object table (§12.1-§12.3): where object n's entry is
+        # (object_base + n * entry_size) and the attributes there are.
+        v3 = version <= 3
+        self.entry_size = 9 if v3 else 14
+        self.object_base = objects + 2 * (31 if v3 else 63) - self.entry_size
+        self.max_attr = 31 if v3 else 47
         self.dyn_end = dyn_end
         self.size = size
         self.data = data

@@ -17,7 +17,7 @@ in ``zvm.vm.ops``.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from zvm.vm.decoder import VARIABLE, Instruction
 
@@ -43,6 +43,7 @@ class Emitter:
     """What templates call; each tier provides one."""
 
     ins: Instruction
+    layout: Any
 
     def const(self, value: int | str) -> str:
         raise NotImplementedError
@@ -77,6 +78,9 @@ class Emitter:
         """Make the machine's own stack and locals up to date before code
         that reads them behind the emitter's back (indirect variable
         references, opcode functions)."""
+
+    def reload(self, var: int | None = None) -> None:
+        """Code behind the emitter's back may have written the locals."""
 
     def call(self, routine: str, args: list[str], store: int) -> None:
         """A call (§6.4): leave for the routine's first instruction."""
@@ -215,6 +219,7 @@ def _write_ref(e: Emitter, var: int | None, ref: str | None, expr: str) -> None:
     else:
         e.sync()
         e.line(f"m.write_ind({ref}, {expr})")
+        e.reload()
 
 
 def t_incdec(delta: str, check: bool = False) -> Template:
@@ -273,21 +278,61 @@ def t_objstore(expr: str) -> Template:
     return t
 
 
-def t_objcond(expr: str) -> Template:
+def _entry(e: Emitter, obj: str, offset: int) -> str:
+    """The address of byte offset of obj's entry."""
+    lay = e.layout
+    return f"{e.const(lay.object_base + offset)} + {obj} * {e.const(lay.entry_size)}"
+
+
+def _link(e: Emitter, obj: str, which: int) -> str:
+    """obj's parent (0), sibling (1) or child (2), for obj not 0 (§12.3.1-2)."""
+    mem = e.use("mem")
+    if e.layout.version <= 3:
+        return f"{mem}[{_entry(e, obj, 4 + which)}]"
+    e.line(f"t = {_entry(e, obj, 6 + 2 * which)}")
+    return f"(({mem}[t] << 8) | {mem}[t + 1])"
+
+
+def t_get_link(which: int, method: str) -> Template:
+    """get_parent, get_sibling, get_child (§15)."""
     def t(e: Emitter) -> None:
-        ops = e.operands()
-        e.branch(expr.format(*ops, O=e.use("O")))
+        a, = e.operands()
+        O = e.use("O")
+        link = _link(e, a, which)
+        e.line(f"if {a}:")
+        e.line(f"    r = {link}")
+        e.line("else:")
+        e.line(f"    r = {O}.{method}({a})")
+        if e.ins.branch is None:
+            e.store("r")
+        else:
+            e.write_var(e.ins.store, "r")
+            e.branch("r")
     return t
 
 
-def t_store_branch(expr: str) -> Template:
-    """get_sibling, get_child: store, then branch on a non-zero result."""
-    def t(e: Emitter) -> None:
-        ops = e.operands()
-        e.line(f"r = {expr.format(*ops, O=e.use('O'))}")
-        e.write_var(e.ins.store, "r")
-        e.branch("r")
-    return t
+def t_jin(e: Emitter) -> None:
+    a, b = e.operands()
+    link = _link(e, a, 0)
+    e.line(f"if {a}:")
+    e.line(f"    r = {link}")
+    e.line("else:")
+    e.line(f"    r = {e.use('O')}.parent({a})")
+    e.branch(f"r == {b}")
+
+
+def t_test_attr(e: Emitter) -> None:
+    a, b = e.operands()
+    O, mem = e.use("O"), e.use("mem")
+    if b.isdigit():
+        attr = int(b)
+        if attr > e.layout.max_attr:
+            e.branch(f"{O}.test_attr({a}, {b})")
+            return
+        cell = f"{mem}[{_entry(e, a, attr >> 3)}] & {e.const(0x80 >> (attr & 7))}"
+        e.branch(f"({cell} if {a} else {O}.test_attr({a}, {b}))")
+        return
+    e.branch(f"{O}.test_attr({a}, {b})")
 
 
 def t_loadw(e: Emitter) -> None:
@@ -384,15 +429,15 @@ TEMPLATES: dict[str, Template] = {
     "jg": t_compare(">"),
     "jz": t_cond("{} == 0"),
     "test": t_cond("({0} & {1}) == {1}"),
-    "jin": t_objcond("{O}.parent({}) == {}"),
-    "test_attr": t_objcond("{O}.test_attr({}, {})"),
+    "jin": t_jin,
+    "test_attr": t_test_attr,
     "set_attr": t_stmt("{O}.set_attr({}, {})"),
     "clear_attr": t_stmt("{O}.clear_attr({}, {})"),
     "insert_obj": t_stmt("{O}.insert({}, {})"),
     "remove_obj": t_stmt("{O}.remove({})"),
-    "get_parent": t_objstore("{O}.parent({})"),
-    "get_sibling": t_store_branch("{O}.sibling({})"),
-    "get_child": t_store_branch("{O}.child({})"),
+    "get_parent": t_get_link(0, "parent"),
+    "get_sibling": t_get_link(1, "sibling"),
+    "get_child": t_get_link(2, "child"),
     "get_prop": t_objstore("{O}.get_prop({}, {})"),
     "get_prop_addr": t_objstore("{O}.get_prop_addr({}, {})"),
     "get_next_prop": t_objstore("{O}.get_next_prop({}, {})"),

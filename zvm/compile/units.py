@@ -6,10 +6,13 @@ it, and takes in the instructions reachable from there inside the same
 routine that have run before (``seen``: code never run is left out, and a
 path that would go there leaves the unit instead), as Python control flow: a branch (§4.7) becomes an ``if`` whose
 body is the code at its target, a jump back to a loop's head becomes a
-``while True:`` and ``continue``; values the routine pushes on its stack
-and pops again within a path stay in Python variables (the machine's stack
-is brought up to date wherever something else could look at it), and a
-call to a routine at a known address is written out in place (§6.4.3-4). Code is laid out as a tree: where two paths
+``while True:`` and ``continue``; the routine's local variables, and the
+values it pushes on its stack and pops again within a path, live in Python
+variables (the machine's locals and stack are brought up to date wherever
+something else could look at them), and a call to a routine at a known
+address is written out in place (§6.4.3-4). A routine with fewer locals
+than a unit uses (bad code) runs that unit's entry as tier 0 instead,
+where the error names its instruction. Code is laid out as a tree: where two paths
 meet, the code after the meeting point is written again on each path,
 until a budget runs out, after which a path leaves the unit and the run
 loop goes on at that address.
@@ -26,7 +29,8 @@ A unit is a function of the machine only (``unit(m) -> next address``)
 whose numbers are written into its source, so its code object can be
 kept on disk (``zvm.compile.diskcache``) and shared by every machine of
 the story. Its ``lines`` map source lines back to instructions: a fatal
-error inside a unit names the PC of the instruction that failed.
+error inside a unit names the PC of the instruction that failed, and the
+instructions counted for it are those run before that one.
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ class Unit:
     addresses of the method opcodes whose Instruction it needs at run
     time (``INS``)."""
 
-    def __init__(self, entry: int, source: str, code: Any, lines: list[tuple[int, int]],
+    def __init__(self, entry: int, source: str, code: Any,
+                 lines: list[tuple[int, int, int, bool]],
                  instructions: list[int], callees: frozenset[int] = frozenset()):
         self.entry = entry
         self.callees = callees
@@ -66,14 +71,16 @@ class Unit:
     def filename(self) -> str:
         return unit_filename(self.entry)
 
-    def pc_at_line(self, lineno: int) -> int:
-        """The address of the instruction whose code holds source line lineno."""
-        pc = self.entry
-        for line, address in self.lines:
+    def fault(self, lineno: int, n: int) -> tuple[int, int]:
+        """For an error raised at source line lineno, with n in the unit's
+        count variable: the address of the instruction that failed, and
+        how many instructions ran in the unit before it."""
+        pc, k, counted = self.entry, 1, False
+        for line, address, at, in_n in self.lines:
             if line > lineno:
                 break
-            pc = address
-        return pc
+            pc, k, counted = address, at, in_n
+        return pc, (n if counted else 0) + k - 1
 
 
 def unit_filename(entry: int) -> str:
@@ -87,15 +94,18 @@ class _Path:
     (``pending``, bottom first)."""
 
     def __init__(self, indent: int, loops: tuple[int, ...], k: int, counted: bool,
-                 pending: tuple[str, ...] = ()):
+                 pending: tuple[str, ...] = (), dirty: frozenset[int] | None = frozenset()):
         self.indent = indent
         self.loops = loops
         self.k = k
         self.counted = counted          # part of the count is in ``n``
         self.pending = pending
+        # Locals written to Python variables only; None inside a loop: any
+        # the unit uses (an earlier pass through the loop may have written it).
+        self.dirty = dirty
 
     def copy(self, **changes: Any) -> _Path:
-        p = _Path(self.indent, self.loops, self.k, self.counted, self.pending)
+        p = _Path(self.indent, self.loops, self.k, self.counted, self.pending, self.dirty)
         p.__dict__.update(changes)
         return p
 
@@ -109,7 +119,8 @@ class UnitEmitter(Emitter):
         self.decode = decode
         self.seen = seen
         self.body: list[str] = []
-        self.marks: list[tuple[int, int]] = []       # (body index, pc)
+        # (body index, pc, instructions on the path so far, part in n)
+        self.marks: list[tuple[int, int, int, bool]] = []
         self.used: set[str] = set()
         self.copies: Counter[int] = Counter()
         self.total = 0
@@ -121,6 +132,7 @@ class UnitEmitter(Emitter):
         self.pending: int | None = None
         self.callees: set[int] = set()               # routines called in place
         self.temps = 0
+        self.locals: set[int] = set()                # kept in Python variables l1 ...
 
     # -- the Emitter interface ---------------------------------------------------
     def const(self, value: int | str) -> str:
@@ -145,13 +157,29 @@ class UnitEmitter(Emitter):
         self.pending = target
 
     def leave(self, expr: str) -> None:
-        self.sync()
+        if not expr.startswith("m.ret("):                # a return drops both anyway
+            self.sync()
         self._count(self.path)
         self.line(f"return {expr}")
         self.pending = None
 
-    # -- the stack, kept in Python variables within a path (§6.3) --------------------
+    # -- locals and the stack, kept in Python variables (§6.2, §6.3) -------------------
     def sync(self) -> None:
+        path = self.path
+        if path.dirty is None:
+            self.use("L")
+            self.line(ALL_LOCALS)                   # filled in when all are known
+            path.dirty = frozenset()
+        elif path.dirty:
+            L = self.use("L")
+            for v in sorted(path.dirty):
+                self.line(f"{L}[{v - 1}] = l{v}")
+            path.dirty = frozenset()
+        self.sync_stack()
+
+    def sync_stack(self) -> None:
+        """Push the values held in Python variables (at loop heads, where
+        every path must agree on the stack)."""
         path = self.path
         if path.pending:
             s = self.use("S")
@@ -161,8 +189,18 @@ class UnitEmitter(Emitter):
                 self.line(f"{s}.extend(({', '.join(path.pending)},))")
             path.pending = ()
 
+    def reload(self, var: int | None = None) -> None:
+        """After code that may have written the machine's locals (all of
+        them, or var): read them into the Python variables again."""
+        for v in sorted(self.locals) if var is None else [var]:
+            if v in self.locals:
+                self.line(f"l{v} = {self.use('L')}[{v - 1}]")
+
     def read_var(self, var: int) -> str:
         path = self.path
+        if 0 < var < 16:
+            self.locals.add(var)
+            return f"l{var}"
         if var == 0 and path.pending:
             top = path.pending[-1]
             path.pending = path.pending[:-1]
@@ -175,6 +213,12 @@ class UnitEmitter(Emitter):
         return super().peek_var(var)
 
     def write_var(self, var: int, expr: str, in_place: bool = False) -> None:
+        if 0 < var < 16:
+            self.locals.add(var)
+            self.line(f"l{var} = {expr}")
+            if self.path.dirty is not None:
+                self.path.dirty = self.path.dirty | {var}
+            return
         if var != 0:
             super().write_var(var, expr, in_place)
             return
@@ -261,7 +305,7 @@ class UnitEmitter(Emitter):
                 if pc != path.loops[-1]:
                     self._exit(pc, path)          # an outer loop: the run loop goes on there
                     return
-                self.sync()
+                self.sync_stack()
                 if path.k:
                     self.line(f"n += {path.k}")
                 self.line("continue")
@@ -275,18 +319,18 @@ class UnitEmitter(Emitter):
                 return
             if pc in self.heads:
                 self.path = path
-                self.sync()
+                self.sync_stack()
                 if path.k:
                     self.line(f"n += {path.k}")
                 self.line("while True:")
                 self.has_loops = True
                 path = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
-                                 counted=True)
+                                 counted=True, dirty=None)
             self.copies[pc] += 1
             self.total += 1
             path = path.copy(k=path.k + 1)
             self.path, self.ins, self.pending = path, ins, None
-            self.marks.append((len(self.body), pc))
+            self.marks.append((len(self.body), pc, path.k, path.counted))
             self.line(f"# ${pc:05x} {ins.name}")
             template = TEMPLATES.get(ins.name)
             if template is not None:
@@ -307,6 +351,8 @@ class UnitEmitter(Emitter):
             self.leave(call)
         else:
             self.line(call)
+            if ins.store is not None and 0 < ins.store < 16:
+                self.reload(ins.store)
             self.pending = ins.next
 
     # -- the whole unit ---------------------------------------------------------
@@ -344,16 +390,29 @@ class UnitEmitter(Emitter):
         self._emit(self.entry, _Path(1, (), 0, False))
         if self.total == 0:
             return None
+        if self.locals:
+            self.used.add("L")
         prologue = ["    " + LOADS[n] for n in ORDER if n in self.used]
+        if self.locals:
+            names = sorted(self.locals)
+            prologue += ["    try:",
+                         f"        {', '.join(f'l{v}' for v in names)}, = "
+                         f"{', '.join(f'L[{v - 1}]' for v in names)},",
+                         "    except IndexError:",
+                         f"        return TIER0[{self.entry}](m)"]
         if self.has_loops:
             prologue.append("    n = 0")
         head = ["def unit(m):"] + prologue
         offset = len(head) + 1                       # source lines are 1-based
-        source = "\n".join(head + self.body) + "\n"
-        lines = [(index + offset, pc) for index, pc in self.marks]
+        every = "; ".join(f"L[{v - 1}] = l{v}" for v in sorted(self.locals)) or "pass"
+        body = [line.replace(ALL_LOCALS, every) for line in self.body]
+        source = "\n".join(head + body) + "\n"
+        lines = [(index + offset, pc, k, c) for index, pc, k, c in self.marks]
         code = compile(source, unit_filename(self.entry), "exec")
         return Unit(self.entry, source, code, lines, self.methods, frozenset(self.callees))
 
+
+ALL_LOCALS = "#all-locals"     # stands for writing back every local the unit keeps
 
 # Opcodes after which no instruction follows in the same path.
 ENDS = frozenset({"ret", "rtrue", "rfalse", "ret_popped", "print_ret", "jump", "quit",

@@ -104,7 +104,7 @@ class Machine:
         self.meta = MetaCommands(self, enabled=meta)
         # -- execution (§5, §6)
         self.layout = Layout(self.globals_addr, self.dyn_end, len(self.mem), story.data, v,
-                             h.routine_address, MAX_FRAMES)
+                             h.routine_address, MAX_FRAMES, h.objects)
         self.code = StoryCode.of(story.data, self.layout, self._decoder)
         self._dynamic_code: dict[int, tuple[Code, int, bytes]] = {}
         self._routines: dict[int, tuple[int, tuple[int, ...]]] = {}
@@ -268,11 +268,14 @@ class Machine:
         except _InterruptDone:
             return self.interrupt_value
         except ZMachineError as e:
+            pc, ran = self.code.fault(e.__traceback__, pc)
+            n += ran
             if e.pc is None:
-                e.pc = self.code.fault_pc(e.__traceback__, pc)
+                e.pc = pc
             raise
         except IndexError as e:
-            pc = self.code.fault_pc(e.__traceback__, pc)
+            pc, ran = self.code.fault(e.__traceback__, pc)
+            n += ran
             raise ZMachineError(self._diagnose(pc, e), pc) from None
         except RecursionError:
             raise ZMachineError("interrupt routines nested too deeply", pc) from None
