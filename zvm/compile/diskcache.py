@@ -19,7 +19,7 @@ import os
 import tempfile
 from typing import Any
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"ZVMC"
 LIMIT = 64 << 20              # bytes the whole folder may hold
 FILE_LIMIT = 16 << 20         # bytes one story's file may hold

@@ -21,13 +21,14 @@ from zvm.compile.templates import TEMPLATES, Emitter
 from zvm.errors import Unimplemented
 from zvm.vm.decoder import Instruction
 from zvm.vm.ops import IMPLEMENTATIONS
+from zvm.vm.ops.control import op_ret_popped
 from zvm.vm.ops.output import print_addr, print_obj, print_paddr
 
 Code = Callable[[Any], int]
 
 # The names generated code may use besides its parameters.
 SCOPE: dict[str, Any] = {"print_addr": print_addr, "print_paddr": print_paddr,
-                         "print_obj": print_obj}
+                         "print_obj": print_obj, "ret_popped": op_ret_popped}
 
 # What each of the names an emitter hands out is loaded from.
 LOADS = {"mem": "mem = m.mem", "L": "L = m.locals", "S": "S = m.stack",

@@ -393,6 +393,17 @@ def t_ret(expr: str) -> Template:
     return t
 
 
+def t_ret_popped(e: Emitter) -> None:
+    """§15 ret_popped; on an empty stack the function in zvm.vm.ops.control
+    decides (Seastalker needs Frotz's answer)."""
+    top = e.read_var(0)
+    if top.isidentifier():                      # a value the emitter holds
+        e.leave(f"m.ret({top})")
+        return
+    s = e.use("S")
+    e.leave(f"(m.ret({s}.pop()) if {s} else ret_popped(m, None))")
+
+
 def t_print(e: Emitter) -> None:
     e.line(f"{e.use('ST')}.out({e.const(e.ins.text)})")
     e.cont()
@@ -463,7 +474,7 @@ TEMPLATES: dict[str, Template] = {
     "ret": t_ret("{}"),
     "rtrue": t_ret("1"),
     "rfalse": t_ret("0"),
-    "ret_popped": lambda e: e.leave(f"m.ret({e.read_var(0)})"),
+    "ret_popped": t_ret_popped,
     "jump": t_jump,
     "print": t_print,
     "print_ret": t_print_ret,

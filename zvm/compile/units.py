@@ -352,6 +352,7 @@ class UnitEmitter(Emitter):
         else:
             self.line(call)
             if ins.store is not None and 0 < ins.store < 16:
+                self.locals.add(ins.store)
                 self.reload(ins.store)
             self.pending = ins.next
 

@@ -10,7 +10,7 @@ return values.
 
 from __future__ import annotations
 
-from zvm.screen.protocol import PLAIN, Cell, Frontend, Style
+from zvm.screen.protocol import FIXED, PLAIN, Cell, Frontend, Style
 
 # §8.3.1 colour numbers 2-12 and the true colours (§8.3.7) they stand for:
 # black, red, green, yellow, blue, magenta, cyan, white, light, medium and
@@ -30,11 +30,17 @@ class Screen:
         f = frontend.features
         self.width = f.width or 80
         self.height = f.height or 24
+        # Flags 2 bit 1 (§11.1.2.1): the story asks for fixed-pitch text;
+        # lower-window text then has the fixed style, as in Frotz.
+        self.fixed_pitch = False
         self.reset()
 
     def reset(self, restart: bool = False) -> None:
-        """The state at start and restart (§8.4, §8.5)."""
+        """The state at start and restart (§8.4, §8.5). At a restart the
+        word being buffered goes to the screen before it is erased, as in
+        Frotz (whose restart flushes its buffer first)."""
         if restart:
+            self.word_break()
             self.frontend.erase_lower(-1)
         self.window = 0
         self.upper_height = 0
@@ -60,14 +66,19 @@ class Screen:
     # -- output ------------------------------------------------------------
     def print(self, text: str) -> None:
         if self.window == 0:
-            self.frontend.write(text, self.style)
+            style = self.style
+            if self.fixed_pitch and not style.bits & FIXED:
+                style = Style(style.bits | FIXED, style.fg, style.bg, style.font)
+            self.frontend.write(text, style)
             return
         row, col = self.cursor
         style = self.style
         touched: list[tuple[int, int]] = []
         for ch in text:
             if ch == "\n":
-                row += 1
+                # The upper window never scrolls: past its last row the
+                # cursor goes back to the top, as in Frotz.
+                row = row + 1 if row < self.upper_height else 1
                 col = 1
                 continue
             if 1 <= row <= self.upper_height and 1 <= col <= self.width:
@@ -201,6 +212,8 @@ class Screen:
             return previous
         if font not in (1, 4):
             return 0
+        if font == 4 and not self.frontend.features.fixed:
+            return 0                    # no fixed-pitch text (dfrotz's dumb interface)
         s = self.style
         self.style = Style(s.bits, s.fg, s.bg, font)
         return previous

@@ -85,7 +85,9 @@ class LineRequest:
     line is the same one, asked for again. ``timeout``: tenths of a second,
     0 = none; when it passes the read returns ``TIMED_OUT``. ``terminators``:
     ZSCII codes besides 13 that end input (§10.5.2.1). ``max_len``: the most
-    characters the buffer holds, preloaded text included."""
+    characters the buffer holds, preloaded text included. ``upper_cursor``:
+    when the story reads with the upper window selected, the cursor's place
+    there as (row, column), 0-based; None in the lower window."""
 
     max_len: int
     preloaded: str = ""
@@ -93,6 +95,7 @@ class LineRequest:
     terminators: frozenset[int] = field(default_factory=frozenset)
     typed: str = ""
     continued: bool = False
+    upper_cursor: tuple[int, int] | None = None
 
 
 @dataclass
@@ -107,11 +110,12 @@ class LineResult:
 
 @dataclass
 class CharRequest:
-    """A request for one keypress (§15 read_char); ``timeout`` and
-    ``continued`` as in ``LineRequest``."""
+    """A request for one keypress (§15 read_char); ``timeout``,
+    ``continued`` and ``upper_cursor`` as in ``LineRequest``."""
 
     timeout: int = 0
     continued: bool = False
+    upper_cursor: tuple[int, int] | None = None
 
 
 class InputEnded(Exception):

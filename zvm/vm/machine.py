@@ -96,7 +96,7 @@ class Machine:
         self.unicode_table = ((self.mem[ext] << 8) | self.mem[ext + 1]) if ext else 0
         self.codec = TextCodec(self.mem, v, h.abbreviations, h.alphabet_table if v >= 5 else 0,
                                self.unicode_table, h.static_base)
-        self.objects = ObjectTable(self.mem, v, h.objects, self.warn)
+        self.objects = ObjectTable(self.mem, v, h.objects, self.warn, h.static_base)
         self.dictionaries = Dictionaries(self.mem, v, self.codec, h.static_base, h.dictionary)
         self.streams = OutputStreams(self.mem, self.dyn_end, self.codec, self.screen, frontend,
                                      transcript_path=os.path.join(save_dir, self.stem + ".txt"),

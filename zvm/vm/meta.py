@@ -55,6 +55,9 @@ class MetaCommands:
         self.m = machine
         self.enabled = enabled
         self.autosave_path: str | None = None        # --autosave: the turn's file
+        # The file name last typed at a save or restore prompt: Frotz offers
+        # it as the next prompt's default.
+        self.save_name: str | None = None
         self.turns: deque[SavedState] = deque(maxlen=TURNS_KEPT)
 
     def say(self, text: str) -> None:

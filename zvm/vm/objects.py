@@ -15,8 +15,11 @@ from zvm.errors import ZMachineError
 
 
 class ObjectTable:
-    def __init__(self, mem: bytearray, version: int, table: int, warn):
+    def __init__(self, mem: bytearray, version: int, table: int, warn,
+                 static_base: int | None = None):
         self.mem = mem
+        # Where dynamic memory ends (§1.1): no object's entry lies beyond.
+        self.static_base = len(mem) if static_base is None else static_base
         self.v3 = version <= 3
         self.defaults = table                       # §12.2
         ndefaults = 31 if self.v3 else 63
@@ -183,6 +186,12 @@ class ObjectTable:
     def get_prop_addr(self, obj: int, prop: int) -> int:
         if obj == 0:
             self.warn("get_prop_addr of object 0")
+            return 0
+        if self.addr(obj) + self.entry_size > self.static_base:
+            # An object whose entry would lie past dynamic memory cannot
+            # exist (its attributes are writable): Beyond Zork asks this of
+            # dictionary words, and Frotz answers 0.
+            self.warn(f"get_prop_addr of object {obj}, beyond the object table")
             return 0
         return self.find_prop(obj, prop)[0]
 

@@ -126,8 +126,10 @@ class OutputStreams:
         self.set_transcript(True)
 
     def flags_written(self) -> None:
-        """The story wrote Flags 2: its bit 0 turns stream 2 on or off (§7.4)."""
+        """The story wrote Flags 2: its bit 0 turns stream 2 on or off
+        (§7.4), its bit 1 asks for fixed-pitch text (§11.1.2.1)."""
         self.transcript_on = bool(self.mem[FLAGS2_LOW] & 1)
+        self.screen.fixed_pitch = bool(self.mem[FLAGS2_LOW] & 2)
 
     def write_transcript(self, text: str) -> None:
         if self._transcript is None:

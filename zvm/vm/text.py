@@ -26,6 +26,12 @@ DEFAULT_UNICODE = (
     "\u00fe\u00f0\u00de\u00d0\u00a3\u0153\u0152\u00a1\u00bf"
 )
 
+# ZSCII codes with no meaning for output (§3.8): the undefined 1-7, 10, 12,
+# 14-31 and 127-128, and the input-only 8 (delete), 27 (escape), 129-154
+# (cursor, function and keypad keys) and 252-254 (menu and mouse clicks).
+NO_OUTPUT = frozenset([*range(1, 9), 10, 12, *range(14, 32), *range(127, 155),
+                       252, 253, 254])
+
 
 class TextCodec:
     """Decode and encode Z-encoded text for one story's memory."""
@@ -39,7 +45,7 @@ class TextCodec:
         self._cache: dict[int, tuple[str, int]] = {}
         # ZSCII -> Unicode (§3.8) for the codes a story can print.
         self.unicode_out = self._build_unicode_table(unicode_table)
-        self.unicode_in = {ch: z for z, ch in self.unicode_out.items() if z >= 155}
+        self.unicode_in = {ch: z for z, ch in self.unicode_out.items() if z >= 155 and ch}
         # Each alphabet as 26 ZSCII codes, entry i for z-char i + 6 (§3.5).
         if version >= 5 and alphabet_table:
             rows = [list(mem[alphabet_table + 26 * r: alphabet_table + 26 * (r + 1)])
@@ -63,8 +69,11 @@ class TextCodec:
     # -- tables ----------------------------------------------------------
     def _build_unicode_table(self, unicode_table: int) -> dict[int, str]:
         # 9 (tab) and 11 (sentence space) pass through as control characters
-        # for the frontend to show (§3.8.2.2); they must survive memory streams.
-        out = {0: "", 9: "\t", 11: "\x0b", 13: "\n"}
+        # for the frontend to show (§3.8.2.3-4); they must survive memory
+        # streams. Codes with no output meaning print nothing (§3.8: the
+        # undefined ones and those for input only, as dfrotz does).
+        out = dict.fromkeys(NO_OUTPUT, "")
+        out.update({0: "", 9: "\t", 11: "\x0b", 13: "\n"})
         for z in range(32, 127):
             out[z] = chr(z)
         if unicode_table:
@@ -79,7 +88,9 @@ class TextCodec:
 
     # -- ZSCII <-> Unicode -----------------------------------------------
     def zscii_to_unicode(self, z: int) -> str:
-        """§3.8: the text a ZSCII code prints as; '?' when undefined."""
+        """§3.8: the text a ZSCII code prints as: nothing for the codes
+        with no output meaning (``NO_OUTPUT``), '?' for an extra character
+        (155-251) without a translation and for codes past 254."""
         s = self.unicode_out.get(z)
         return "?" if s is None else s
 

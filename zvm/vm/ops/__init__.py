@@ -10,18 +10,51 @@ machine and the decoded instruction, does its work, stores or branches
 of the next instruction. ``IMPLEMENTATIONS`` maps opcode names (as the
 opcode table, ``zvm.vm.optable``, spells them) to these functions; a test
 checks that every opcode of every version has a template or one of these.
+
+An instruction may carry fewer operands than its opcode needs (a story's
+mistake, or random code: variable-form operands are optional, §4.4.3);
+the function for such an opcode is wrapped so that this stops the machine
+with a line that says so, rather than a fault of zvm's own.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
+from zvm.errors import ZMachineError
 from zvm.vm.ops import control, input, output, saves, screen
 
 OpFunction = Callable[..., int]
 
+
+def operands_needed(function: OpFunction) -> int:
+    """How many operands the function cannot do without."""
+    params = list(inspect.signature(function).parameters.values())[2:]
+    return sum(1 for p in params if p.default is inspect.Parameter.empty
+               and p.kind is p.POSITIONAL_OR_KEYWORD)
+
+
+def _checked(name: str, function: OpFunction) -> OpFunction:
+    """function, refusing instructions with too few operands."""
+    needed = operands_needed(function)
+    if not needed:
+        return function
+
+    def op(m, ins, *operands):
+        if len(operands) < needed:
+            raise ZMachineError(f"{name} needs {needed} operand{'s' if needed > 1 else ''}, "
+                                f"given {len(operands)}")
+        return function(m, ins, *operands)
+
+    op.__name__ = op.__qualname__ = function.__name__
+    op.__doc__ = function.__doc__
+    op.__wrapped__ = function  # type: ignore[attr-defined]
+    return op
+
+
 IMPLEMENTATIONS: dict[str, OpFunction] = {
-    name[3:]: function
+    name[3:]: _checked(name[3:], function)
     for module in (output, screen, input, saves, control)
     for name, function in vars(module).items()
     if name.startswith("op_") and callable(function)

@@ -1,5 +1,5 @@
-"""Tables and control flow (§15): scan_table, copy_table, throw, quit,
-restart."""
+"""Tables and control flow (§15): scan_table, copy_table, ret_popped,
+throw, quit, restart."""
 
 from __future__ import annotations
 
@@ -51,6 +51,25 @@ def op_copy_table(m: Machine, ins: Instruction, first: int, second: int, size: i
             raise ZMachineError("copy_table writes past dynamic memory")
         mem[second:second + n] = mem[first:first + n]
     return ins.next
+
+
+def op_ret_popped(m: Machine, ins: Instruction) -> int:
+    """§15 ret_popped: return the value on top of the routine's stack.
+
+    An empty stack is a stack underflow, which §15 (pull) says should halt.
+    But Seastalker (release 86) runs ret_popped on an empty stack and
+    Frotz plays on: its routine stack lies just above the routine's local
+    variables, so the pop takes the routine's last local variable. zvm
+    returns that value too, with a warning (Appendix A survivable error
+    under ``--warnings``); a routine without locals still underflows."""
+    stack = m.stack
+    if stack:
+        return m.ret(stack.pop())
+    if not m.locals or not m.frames:
+        raise ZMachineError("stack underflow")
+    m.warn("ret_popped with an empty stack: returned the last local variable, "
+           "as Frotz does")
+    return m.ret(m.locals[-1])
 
 
 def op_throw(m: Machine, ins: Instruction, value: int, frame: int) -> int:

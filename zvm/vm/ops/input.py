@@ -23,6 +23,47 @@ if TYPE_CHECKING:
 
 TERMINATING_CHARS = OFFSET["terminating_chars"]
 
+# Infocom's interpreters dropped the question marks of a typed line for
+# these releases (release.serial; an empty serial is six zero bytes), and
+# their parsers expect it: "what is a grue?" asks about "grue". Frotz
+# turns every '?' of the line into a space for them; so does zvm (§15
+# read leaves it to the interpreter what it stores of the typed text).
+_DROPS_QUESTION_MARKS = """
+    Zork I: 2.AS000C 5. 15.UG3AU5 20. 23.820428 25.820515 26.820803 28.821013
+      30.830330 52.871125 75.830929 76.840509 88.840726 119.880429
+    Zork II: 7.UG3AU5 15.820308 17.820427 18.820512 18.820517 19.820721 22.830331
+      22.840518 23.830411 48.840904 63.860811
+    Zork III: 10.820818 12.821025 15.830331 15.840518 16.830410 17.840727 25.860811
+    Mini-Zork: 2.840207 34.871124
+    Samplers: 26.840731 53.850407 55.850823 97.870601
+    Enchanter: 10.830810 15.831107 16.831118 16.840518 24.851118 29.860820
+    Sorcerer: 4.840131 6.840508 13.851021 15.851108 18.860904 63.850916 67.0
+      67.831208 85.840106 87.860904
+    Spellbreaker: 63.850916 87.860904
+    Planetfall: 10.880531 20.830708 26.831014 29.840118 37.851003 39.880501
+    Stationfall: 1.861017 63.870218 87.870326 107.870430
+    Ballyhoo: 97.851218 99.861014
+    Border Zone: 9.871008
+    A Mind Forever Voyaging: 1.841226 47.850313 77.850814 79.851122 84.850516
+      131.850628
+    Hitchhiker's Guide: 31.871119 47.840914 56.841221 58.851002 59.851108
+      60.861002 108.840809 119.840822
+    Leather Goddesses: 0.BLOWN! 1.851008 4.880405 50.860711 57.860121 59.860730
+      59.861114 118.860325 160.860521
+    Suspect: 14.841005 18.850222
+"""
+DROPS_QUESTION_MARKS = frozenset(
+    (int(release), serial.encode("latin-1").ljust(6, b"\0"))
+    for word in _DROPS_QUESTION_MARKS.split() if word[0].isdigit()
+    for release, _, serial in [word.partition(".")]
+)
+
+
+def drops_question_marks(release: int, serial: bytes) -> bool:
+    """Whether the story is one of Infocom's releases whose typed lines
+    lose their question marks (``_DROPS_QUESTION_MARKS``)."""
+    return (release, bytes(serial)) in DROPS_QUESTION_MARKS
+
 Answer = LineResult | int | str
 
 
@@ -70,6 +111,15 @@ def terminators(m: Machine) -> frozenset[int]:
     return frozenset(found)
 
 
+def upper_cursor(m: Machine) -> tuple[int, int] | None:
+    """The upper window's cursor, 0-based, when input is read there (a
+    form filled in at a fixed place, a key read in a status area)."""
+    screen = m.screen
+    if screen.window != 1:
+        return None
+    return screen.cursor[0] - 1, screen.cursor[1] - 1
+
+
 def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> int:
     """Read a command into the text buffer (§15 read); the terminator.
     Meta-commands are handled here, before the game sees them."""
@@ -84,7 +134,8 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
         n = min(mem[text + 1], max_len)
         preloaded = "".join(m.codec.zscii_to_unicode(c) for c in mem[text + 2:text + 2 + n])
     request = LineRequest(max_len=max_len, preloaded=preloaded,
-                          timeout=time if routine else 0, terminators=terminators(m))
+                          timeout=time if routine else 0, terminators=terminators(m),
+                          upper_cursor=upper_cursor(m))
     m.meta.remember_turn(read_pc)
     while True:
         result = ask(m.frontend.read_line, request, _interrupt(m, routine))
@@ -93,7 +144,12 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
         if terminator == 0 or not m.meta.command(line):
             break
         request.typed, request.continued = "", False
-    zs = [m.codec.unicode_to_zscii(ch) for ch in line.lower()][:max_len]
+    if request.upper_cursor is not None and terminator == 13:
+        m.screen.print("\n")              # Enter moves the upper cursor on (Frotz)
+    typed = line.lower()
+    if drops_question_marks(m.header.release, m.header.serial):
+        typed = typed.replace("?", " ")
+    zs = [m.codec.unicode_to_zscii(ch) for ch in typed][:max_len]
     if v <= 4:
         mem[text + 1:text + 1 + len(zs)] = bytes(zs)
         mem[text + 1 + len(zs)] = 0
@@ -140,7 +196,7 @@ def op_read_char(m: Machine, ins: Instruction, device: int = 1, time: int = 0,
                  routine: int = 0) -> int:
     """§15 read_char: one key as ZSCII (§10.7); a timeout whose routine
     returns true gives 0."""
-    request = CharRequest(timeout=time if routine else 0)
+    request = CharRequest(timeout=time if routine else 0, upper_cursor=upper_cursor(m))
     key = ask(m.frontend.read_char, request, _interrupt(m, routine))
     m.notice_resize()
     code = m.codec.unicode_to_zscii(key) if isinstance(key, str) else key

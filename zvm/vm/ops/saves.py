@@ -5,9 +5,11 @@ A save writes the whole state as a Quetzal file whose PC is the save's
 branch data (versions 1-3) or store byte (4+), as Quetzal asks; a restore
 puts that state back and answers the save again with 2 (§15 restore). With
 a table (versions 5+) the same opcodes write and read an auxiliary file of
-raw bytes instead (§7.6). Undo states stay ``SavedState`` records in
-memory; nothing encodes them, and the file format (``zvm.story.quetzal``,
-with construct) is imported only when a file is written or read.
+raw bytes instead (§7.6): the table operand's presence decides, not its
+value, so a table at address 0 (the header's bytes) is one too (§15).
+Undo states stay ``SavedState`` records in memory; nothing encodes them,
+and the file format (``zvm.story.quetzal``, with construct) is imported
+only when a file is written or read.
 """
 
 from __future__ import annotations
@@ -33,14 +35,17 @@ def _answer(m: Machine, ins: Instruction, ok: bool) -> int:
 def _file_for(m: Machine, name_addr: int, prompt: int | None, saving: bool) -> str | None:
     """The path of a save (or, with a name from the game, auxiliary
     file) inside the save folder; None when the player's name is unusable
-    or an existing file is not to be overwritten."""
+    or an existing file is not to be overwritten. A save's prompt offers
+    the name last typed at one (as Frotz), at first STORY.qzl."""
     frontend = m.frontend
-    default = m.stem + ".qzl"
+    default = m.meta.save_name or m.stem + ".qzl"
     if name_addr:
         given = "".join(chr(c) for c in m.mem[name_addr + 1:name_addr + 1 + m.mem[name_addr]])
         default = os.path.basename(auxiliary_file(m.save_dir, given))
     asked = prompt != 0 if name_addr else True
     name = frontend.ask_filename(default, saving) if asked else default
+    if not name_addr:
+        m.meta.save_name = name
     try:
         path = (auxiliary_file(m.save_dir, name) if name_addr and not asked
                 else player_file(m.save_dir, name))
@@ -54,14 +59,15 @@ def _file_for(m: Machine, name_addr: int, prompt: int | None, saving: bool) -> s
     return path
 
 
-def op_save(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, name: int = 0,
-            prompt: int | None = None) -> int:
+def op_save(m: Machine, ins: Instruction, table: int | None = None, nbytes: int = 0,
+            name: int = 0, prompt: int | None = None) -> int:
     """§15 save: the whole state as a Quetzal file, or with a table, those
     bytes as an auxiliary file (§7.6)."""
-    path = _file_for(m, name if table else 0, prompt, saving=True)
+    aux = table is not None
+    path = _file_for(m, name if aux else 0, prompt, saving=True)
     if path is None:
         return _answer(m, ins, False)
-    if table:
+    if table is not None:
         data = bytes(m.mem[table:table + nbytes])
     else:
         from zvm.story import quetzal
@@ -75,13 +81,13 @@ def op_save(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, name:
     return _answer(m, ins, True)
 
 
-def op_restore(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, name: int = 0,
-               prompt: int | None = None) -> int:
+def op_restore(m: Machine, ins: Instruction, table: int | None = None, nbytes: int = 0,
+               name: int = 0, prompt: int | None = None) -> int:
     """§15 restore: on success execution continues after the save that
     made the file, which now answers 2 (v4+) or branches (v1-3). With a
     table, up to nbytes of an auxiliary file are read into it and the
     count is the result."""
-    path = _file_for(m, name if table else 0, prompt, saving=False)
+    path = _file_for(m, name if table is not None else 0, prompt, saving=False)
     if path is None:
         return _answer(m, ins, False)
     try:
@@ -90,7 +96,7 @@ def op_restore(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, na
     except OSError as e:
         m.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
         return _answer(m, ins, False)
-    if table:
+    if table is not None:
         data = data[:nbytes]
         if table + len(data) > m.dyn_end:
             raise ZMachineError("restore: the table runs past dynamic memory")
