@@ -20,7 +20,7 @@ screen rows, each a list of ``(text, Style)`` runs.
 
 from __future__ import annotations
 
-from zvm.screen.protocol import BOLD, ITALIC, REVERSE, Style
+from zvm.screen.protocol import BOLD, ITALIC, PLAIN, REVERSE, Style
 
 from .wrap import clip_runs, runs_width, text_width
 
@@ -190,6 +190,30 @@ def _trim_blank(runs) -> list:
             out[-1] = (stripped, style)
             break
         out.pop()
+    return out
+
+
+def overlay(runs, cells) -> list:
+    """A display line with the non-blank cells of a left-behind upper
+    window row drawn over it (blank cells, unless reversed, let the
+    text show through)."""
+    grid = []
+    for text, style in runs:
+        for ch in text:
+            grid.append((ch, style))
+            grid.extend([("", style)] * (max(1, text_width(ch)) - 1))
+    for col, (ch, style) in enumerate(cells):
+        if ch == " " and not style.bits & REVERSE:
+            continue
+        while len(grid) <= col:
+            grid.append((" ", PLAIN))
+        grid[col] = (ch, style)
+    out: list = []
+    for ch, style in grid:
+        if out and out[-1][1] == style:
+            out[-1] = (out[-1][0] + ch, style)
+        else:
+            out.append((ch, style))
     return out
 
 

@@ -17,8 +17,9 @@ drawn (only the rows that changed) when the story waits for input, when a
 ``[MORE]`` is due and when a timed input's interrupt routine printed.
 
 The modules beside this one do the tty-free work: ``ui.wrap`` (widths,
-word-wrap), ``ui.render`` (styles, colours, rows, frames) and ``ui.keys``
-(keys to ZSCII, §10.5).
+word-wrap), ``ui.render`` (styles, colours, rows, frames), ``ui.keys``
+(keys to ZSCII, §10.5) and ``ui.lineedit`` (line editing as a table of
+key -> action); ``ui.session`` holds the terminal's modes and signals.
 
 blessed is imported inside the constructor, so importing ``zvm`` never
 needs it.
@@ -27,9 +28,6 @@ needs it.
 from __future__ import annotations
 
 import dataclasses
-import signal
-import time
-from contextlib import ExitStack
 
 from zvm.screen.protocol import (
     PLAIN,
@@ -45,9 +43,11 @@ from zvm.screen.protocol import (
     Style,
 )
 
-from .keys import KEYPAD_TEXT, key_zscii
-from .render import TRUECOLOUR, FrameWriter, Painter, status_row, upper_rows
-from .wrap import flow_chars, runs_width, text_width, wrap_runs
+from .keys import key_zscii
+from .lineedit import LineEditor, action_for, typed_text
+from .render import FrameWriter, Painter, overlay, status_row, upper_rows
+from .session import Session, Timer
+from .wrap import flow_chars, runs_width, wrap_runs
 
 INPUT_STYLE = PLAIN
 MORE_TEXT = "[MORE]"
@@ -55,47 +55,6 @@ QUIT_TEXT = "Quit the game? (y/n) "
 _POLL = 0.1          # seconds between checks for a resize while waiting for a key
 _RESIZE = object()   # _next_key: the screen was resized (redraw)
 _REDRAW = object()   # _next_key: redraw and carry on (after a refused quit)
-
-
-def overlay(runs, cells) -> list:
-    """A display line with the non-blank cells of a left-behind upper
-    window row drawn over it (blank cells, unless reversed, let the
-    text show through)."""
-    grid = []
-    for text, style in runs:
-        for ch in text:
-            grid.append((ch, style))
-            grid.extend([("", style)] * (max(1, text_width(ch)) - 1))
-    for col, (ch, style) in enumerate(cells):
-        if ch == " " and not style.bits & REVERSE:
-            continue
-        while len(grid) <= col:
-            grid.append((" ", PLAIN))
-        grid[col] = (ch, style)
-    out: list = []
-    for ch, style in grid:
-        if out and out[-1][1] == style:
-            out[-1] = (out[-1][0] + ch, style)
-        else:
-            out.append((ch, style))
-    return out
-
-
-class _Timer:
-    """Real-time interval for timed input (§15 read, read_char): fires every
-    ``tenths`` tenths of a second, 0 for never."""
-
-    def __init__(self, tenths: int):
-        self.period = tenths / 10 if tenths and tenths > 0 else 0.0
-        self.deadline = time.monotonic() + self.period if self.period else None
-
-    def remaining(self) -> float | None:
-        if self.deadline is None:
-            return None
-        return self.deadline - time.monotonic()
-
-    def restart(self) -> None:
-        self.deadline = time.monotonic() + self.period
 
 
 class TerminalFrontend(Frontend):
@@ -152,30 +111,13 @@ class TerminalFrontend(Frontend):
         self._partial: tuple[int, list, int] | None = None   # see _set_aside
         self._resized = False
         self._closed = False
-        self._stack: ExitStack | None = None
-        self._old_signals: dict = {}
+        self.session = Session(term, {"SIGWINCH": self._on_sigwinch,
+                                      "SIGTERM": self._on_sigterm})
         if enter:
-            self._enter()
+            self.session.enter()
+            self.writer.invalidate()
 
-    # -- terminal set-up and restore -----------------------------------------
-    def _enter(self) -> None:
-        """Full screen, cbreak and keypad modes, undone by ``close``."""
-        t = self.term
-        stack = ExitStack()
-        stack.enter_context(t.fullscreen())
-        stack.enter_context(t.cbreak())
-        stack.enter_context(t.keypad())
-        self._stack = stack
-        for sig, handler in ((getattr(signal, "SIGWINCH", None), self._on_sigwinch),
-                             (signal.SIGTERM, self._on_sigterm)):
-            if sig is None:
-                continue
-            try:
-                self._old_signals[sig] = signal.signal(sig, handler)
-            except (ValueError, OSError):      # not the main thread
-                pass
-        self.writer.invalidate()
-
+    # -- signals and restoring the terminal --------------------------------------
     def _on_sigwinch(self, signum, frame) -> None:
         self._resized = True
 
@@ -191,27 +133,16 @@ class TerminalFrontend(Frontend):
             return
         self._closed = True
         leftover = []
-        if self._stack is not None:
+        if self.session.active:
             leftover = [("".join(t for t, _ in row)).rstrip()
                         for row in self._region()[self.seen:]]
             while leftover and not leftover[-1]:
                 leftover.pop()
             while leftover and not leftover[0]:
                 leftover.pop(0)
-        stream = self.term.stream
-        try:
-            if self._stack is not None:
-                stream.write(self.term.normal + self.term.normal_cursor)
-                stream.flush()
-                self._stack.close()
-        finally:
-            for sig, old in self._old_signals.items():
-                try:
-                    signal.signal(sig, old)
-                except (ValueError, OSError, TypeError):
-                    pass
-            self._old_signals = {}
+        self.session.leave()
         if leftover:
+            stream = self.term.stream
             stream.write("\n".join(leftover) + "\n")
             stream.flush()
 
@@ -478,7 +409,7 @@ class TerminalFrontend(Frontend):
         self.seen = max(0, len(self._region()) - 1)
 
     # -- keys ------------------------------------------------------------------
-    def _next_key(self, timer: _Timer | None):
+    def _next_key(self, timer: Timer | None):
         """The next key; None when ``timer`` expires (it is restarted),
         ``_RESIZE`` after a resize, ``_REDRAW`` after a refused quit."""
         while True:
@@ -551,16 +482,14 @@ class TerminalFrontend(Frontend):
     def read_line(self, request: LineRequest) -> LineResult:
         """Read a line with editing (§10.5, §15 read).
 
-        Left, right, Home (Ctrl-A), End (Ctrl-E), Backspace, Delete,
-        Ctrl-U (erase to the start), Ctrl-K (erase to the end), Ctrl-W
-        (erase a word); up and down recall earlier lines, unless the game
-        made them terminating characters (§10.5.2.1). ``preloaded`` text
-        is already on screen (the game printed it) and counts as typed;
-        what is typed extends it. A timed read returns ``TIMED_OUT`` with
-        the text typed so far when ``timeout`` tenths of a second pass; the
-        same read continued (``request.continued``) goes on editing it.
-        Ctrl-D on an empty line ends the game; Ctrl-C asks whether to
-        quit."""
+        The keys are those of ``ui.lineedit`` (a table of key -> action);
+        up and down recall earlier lines, unless the game made them
+        terminating characters (§10.5.2.1). ``preloaded`` text is already
+        on screen (the game printed it) and counts as typed; what is typed
+        extends it. A timed read returns ``TIMED_OUT`` with the text typed
+        so far when ``timeout`` tenths of a second pass; the same read
+        continued (``request.continued``) goes on editing it. Ctrl-D on an
+        empty line ends the game; Ctrl-C asks whether to quit."""
         if request.continued:
             self._take_back()
         self._present()
@@ -569,82 +498,36 @@ class TerminalFrontend(Frontend):
         if scripted is not None:                     # replay: shown as if typed
             return self._finish_line(prefix, list(scripted), 13)
         room = max(0, request.max_len - len(prefix))
-        buf: list[str] = list(request.typed[:room])
-        pos = len(buf)
-        hist = len(self.history)
-        draft = ""
-        timer = _Timer(request.timeout) if request.timeout else None
+        editor = LineEditor(request.typed, room, self.history)
+        timer = Timer(request.timeout) if request.timeout else None
         terminators = request.terminators or frozenset()
         while True:
-            self.render("".join(buf), pos)
+            self.render(editor.text, editor.pos)
             key = self._next_key(timer)
             if key is None:
-                self._set_aside("".join(buf))
-                return LineResult(prefix + "".join(buf), TIMED_OUT)
+                self._set_aside(editor.text)
+                return LineResult(prefix + editor.text, TIMED_OUT)
             if key is _RESIZE or key is _REDRAW:
                 continue
-            text = str(key)
-            name = getattr(key, "name", None) if getattr(key, "is_sequence", False) else None
             code = key_zscii(key)
             if code is not None and code in terminators and code not in (8, 13, 27):
-                return self._finish_line(prefix, buf, code)
-            if text in ("\r", "\n") or name in ("KEY_ENTER", "KEY_KP_ENTER"):
-                return self._finish_line(prefix, buf, 13)
-            if text in ("\x7f", "\x08") or name == "KEY_BACKSPACE":
-                if pos > 0:
-                    del buf[pos - 1]
-                    pos -= 1
-            elif name in ("KEY_DELETE", "KEY_KP_DELETE"):
-                if pos < len(buf):
-                    del buf[pos]
-            elif text == "\x04":
-                if not buf:
-                    self.seen = len(self._region())
-                    raise InputEnded("Ctrl-D")
-                if pos < len(buf):
-                    del buf[pos]
-            elif name in ("KEY_LEFT", "KEY_KP_LEFT") or text == "\x02":
-                pos = max(0, pos - 1)
-            elif name in ("KEY_RIGHT", "KEY_KP_RIGHT") or text == "\x06":
-                pos = min(len(buf), pos + 1)
-            elif name in ("KEY_HOME", "KEY_KP_HOME") or text == "\x01":
-                pos = 0
-            elif name in ("KEY_END", "KEY_KP_END") or text == "\x05":
-                pos = len(buf)
-            elif text == "\x15":
-                del buf[:pos]
-                pos = 0
-            elif text == "\x0b":
-                del buf[pos:]
-            elif text == "\x17":
-                start = pos
-                while start > 0 and buf[start - 1] == " ":
-                    start -= 1
-                while start > 0 and buf[start - 1] != " ":
-                    start -= 1
-                del buf[start:pos]
-                pos = start
-            elif text == "\x0c":
+                return self._finish_line(prefix, editor.buf, code)
+            action = action_for(key)
+            if action == "enter":
+                return self._finish_line(prefix, editor.buf, 13)
+            if action == "eof" and not editor.buf:
+                self.seen = len(self._region())
+                raise InputEnded("Ctrl-D")
+            if action == "eof":
+                editor.delete()
+            elif action == "redraw":
                 self.writer.invalidate()
-            elif name in ("KEY_UP", "KEY_KP_UP", "KEY_DOWN", "KEY_KP_DOWN"):
-                up = name.endswith("UP")
-                if up and hist > 0:
-                    if hist == len(self.history):
-                        draft = "".join(buf)
-                    hist -= 1
-                    buf = list(self.history[hist][:room])
-                elif not up and hist < len(self.history):
-                    hist += 1
-                    buf = list((self.history[hist] if hist < len(self.history) else draft)[:room])
-                pos = len(buf)
+            elif action is not None:
+                editor.apply(action)
             else:
-                insert = KEYPAD_TEXT.get(name) if name else None
-                if insert is None and not name and len(text) == 1 and ord(text) >= 32 \
-                        and text != "\x7f":
-                    insert = text
-                if insert is not None and len(buf) < room:
-                    buf.insert(pos, insert)
-                    pos += 1
+                ch = typed_text(key)
+                if ch is not None:
+                    editor.insert(ch)
 
     def confirm(self, question: str, default: bool) -> bool:
         """Ask a yes/no question in the lower window; Enter gives default."""
@@ -670,7 +553,7 @@ class TerminalFrontend(Frontend):
         keys 133-144, keypad 145-154, Escape 27, Enter 13, Backspace and
         Delete 8 as their ZSCII codes. Timed as ``read_line``."""
         self._present()
-        timer = _Timer(request.timeout) if request.timeout else None
+        timer = Timer(request.timeout) if request.timeout else None
         while True:
             self.render()
             key = self._next_key(timer)
