@@ -8,75 +8,16 @@ that cannot be run or a usage error.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 
 from zvm import __version__
+from zvm.cli.guard import OutputFailed
+from zvm.cli.options import WARNING_MODES, Parser, build_parser, parse  # noqa: F401 (tools use Parser)
+from zvm.cli.play import make_machine, open_terminal_ui
 from zvm.errors import StoryError, ZMachineError
-
-
-class Parser(argparse.ArgumentParser):
-    """Usage errors as one line after the usage, exit status 2 (the
-    subcommands in tools/ use it too)."""
-
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: {message}\n")
-        sys.exit(2)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="zvm", description="A Z-machine interpreter: play interactive fiction.")
-    p.add_argument("story", nargs="?",
-                   help="the story file (.z1-.z8); without one, the bundled story")
-    p.add_argument("--list", action="store_true", help="list the bundled stories and exit")
-    p.add_argument("--info", action="store_true",
-                   help="describe the story (header, IFID, title, Blorb resources) and exit")
-    p.add_argument("--headless", action="store_true",
-                   help="read commands from standard input and write plain text, like dfrotz")
-    p.add_argument("--seed", type=int, metavar="N",
-                   help="seed the random numbers exactly as 'dfrotz -s N' does")
-    p.add_argument("--width", type=int, default=80, metavar="N",
-                   help="wrap text at N columns (headless; 0 = no wrapping; default 80)")
-    p.add_argument("--height", type=int, default=24, metavar="N",
-                   help="screen height in lines (headless; default 24)")
-    p.add_argument("--save-dir", metavar="DIR", default=".",
-                   help="the folder for saves, transcripts and records (default: here); "
-                        "nothing is written outside it")
-    p.add_argument("--restore", metavar="FILE",
-                   help="start from a saved game (a Quetzal file of this story)")
-    p.add_argument("--transcript", metavar="FILE",
-                   help="copy the game's text to FILE (output stream 2, §7.3)")
-    p.add_argument("--record", metavar="FILE",
-                   help="record the commands typed to FILE (output stream 4)")
-    p.add_argument("--replay", metavar="FILE",
-                   help="play the commands in FILE first (input stream 1, §10.2)")
-    p.add_argument("--no-meta", action="store_true",
-                   help="pass lines starting with / to the game instead of treating "
-                        "them as meta-commands (/undo, /save, /help ...)")
-    p.add_argument("--autosave", action="store_true",
-                   help="save at every turn to STORY.autosave.qzl in the save folder and "
-                        "offer to continue from it at the next start (kept until the game quits)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="headless: replace an existing save without asking")
-    p.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true",
-                   help="terminal UI: show no colours")
-    p.add_argument("--echo", action="store_true",
-                   help="print each command after its prompt, as a transcript shows it")
-    p.add_argument("--warnings", dest="warnings", action="store_const", const="once",
-                   default="off",
-                   help="report survivable Z-machine errors on standard error, once per "
-                        "kind; --warnings=always reports each, --warnings=fatal stops the game")
-    # "--warnings=MODE" arrives here (see main): a flag that takes no value
-    # cannot swallow the story name that follows it.
-    p.add_argument("--warnings-mode", dest="warnings", choices=WARNING_MODES,
-                   help=argparse.SUPPRESS)
-    p.add_argument("--stats", action="store_true",
-                   help="at exit, print the instructions executed and the time to standard error")
-    p.add_argument("--version", action="version", version=f"zvm {__version__}")
-    return p
+from zvm.screen.protocol import PLAIN
 
 
 def fail(message: str, status: int) -> None:
@@ -86,9 +27,6 @@ def fail(message: str, status: int) -> None:
     sys.exit(status)
 
 
-WARNING_MODES = ["off", "once", "always", "fatal"]
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and not argv[0].startswith("-") and not os.path.exists(argv[0]):
@@ -96,9 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         command = load_command(argv[0])
         if command is not None:
             return command(argv[1:])
-    argv = [a.replace("--warnings=", "--warnings-mode=", 1) if a.startswith("--warnings=") else a
-            for a in argv]
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     if args.list:
         for path, description in bundled_stories():
             print(f"{os.path.basename(path)}\n    {description}")
@@ -149,15 +85,13 @@ def main(argv: list[str] | None = None) -> int:
         frontend = frontend_class(stdin=sys.stdin, stdout=sys.stdout,
                                   width=args.width, height=args.height, echo=args.echo)
     else:
-        frontend = frontend_class(no_colour=args.no_colour)
+        frontend = open_terminal_ui(frontend_class, args, story)
 
     from zvm.vm.machine import Machine
     status, error, machine = 0, None, None
     start = time.perf_counter()
     try:
-        machine = Machine(story, frontend, seed=args.seed, warnings=args.warnings,
-                          save_dir=args.save_dir, overwrite=args.overwrite,
-                          meta=not args.no_meta)
+        machine = make_machine(Machine, story, frontend, args)
         if args.transcript:
             machine.streams.start_transcript(args.transcript)
         if args.record:
@@ -170,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             status = 2
         else:
             machine.run()
+            story_ended = getattr(frontend, "story_ended", None)
+            if story_ended is not None:
+                story_ended()           # the terminal UI: keep the last screen until a key
     except ZMachineError as e:
         status, error = 1, f"fatal: {e}"
     except KeyboardInterrupt:
@@ -274,11 +211,13 @@ def start_from_save(machine, path: str) -> bool:
     except OSError as e:
         machine.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
         return False
-    from zvm.vm.ops.saves import restore_from
+    from zvm.vm.ops.saves import TURN_PROMPT, restore_from, resumes_at_read
     pc = restore_from(machine, path, data)
     if pc is None:
         return False
     machine.pc = pc
+    if resumes_at_read(machine, data):          # its read runs again: show its prompt
+        machine.frontend.write(TURN_PROMPT, PLAIN)
     return True
 
 
@@ -295,12 +234,11 @@ def start_autosave(machine) -> bool:
 
 
 def reader_gone() -> int:
-    """Standard output's reader went away: nothing more can be shown."""
-    try:
-        sys.stdout = open(os.devnull, "w")
-    except OSError:
-        pass
-    return 0
+    """Standard output's reader went away: raises ``OutputFailed``, which
+    the command's guard (``zvm.cli.guard``) turns into one line and a
+    non-zero status."""
+    import errno
+    raise OutputFailed(BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE)))
 
 
 def _crash_report(story_path: str) -> str:
