@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 import helpers
@@ -25,3 +29,16 @@ def _shared_transcript_fixture():
 def _run_zvm_fixture():
     """The ``helpers.run_zvm`` function."""
     return helpers.run_zvm
+
+
+_CACHE = tempfile.mkdtemp(prefix="zvm-test-cache-")
+
+
+def pytest_configure(config):
+    """Compiled code goes to a cache folder of this run's own (zvm keeps
+    it in $XDG_CACHE_HOME/zvm), so tests never meet a user's cache."""
+    os.environ["XDG_CACHE_HOME"] = _CACHE
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_CACHE, ignore_errors=True)

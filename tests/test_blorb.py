@@ -7,7 +7,6 @@ The IFID expectations are worked out here from the Treaty's own wording
 
 from __future__ import annotations
 
-import importlib.util
 import struct
 import subprocess
 import sys
@@ -20,14 +19,12 @@ from zvm.story import babel
 from zvm.story import blorb as zblorb
 from zvm.errors import StoryError
 from zvm.story.loader import load, parse
+from zvm.tools import blorb as blorb_tool
 
 STORY = ROOT / "stories" / "hollinbrook.z5"
 WALKTHROUGH = ROOT / "stories" / "hollinbrook.walkthrough"
 TIMEOUT = 120
 
-_spec = importlib.util.spec_from_file_location("blorb_tool", ROOT / "tools" / "blorb.py")
-blorb_tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(blorb_tool)
 
 IFID = "6F1A3D2C-58B4-4E0B-9C2E-1D7A5B3C9E40"
 TITLE = "The Hollin Brook Signal"

@@ -21,7 +21,8 @@ def binary(tmp_path_factory):
     pytest.importorskip("PyInstaller")
     from zvm.tools.build_dist import build
     built = build(tmp_path_factory.mktemp("dist"), tmp_path_factory.mktemp("build"))
-    assert built.stat().st_size < 15_000_000, "over the 15 MB budget"
+    # Issue 12: with Pillow for pictures (PNG and JPEG only), under 25 MB.
+    assert built.stat().st_size < 25_000_000, "over the 25 MB budget"
     elsewhere = tmp_path_factory.mktemp("elsewhere") / "zvm"
     shutil.copy2(built, elsewhere)
     return elsewhere

@@ -12,9 +12,18 @@ chunk 'OGGV', 'MOD ' or an AIFF 'FORM'), then the iFiction metadata
 ('IFmd') if given. Every chunk's length excludes its 8-byte header, and an
 odd-length chunk is followed by one zero pad byte ("The IFF Format").
 
-As a library: ``build(story, ifmd=..., pictures={N: bytes}, sounds={N: bytes})``
-returns the bytes; ``exec_type`` and ``extra`` (more (type, bytes) chunks)
-allow odd files for tests, and ``story=None`` leaves the 'Exec' out.
+For version 6 stories (Blorb sections 2.3 and 11): ``--rect N WxH`` adds a
+placeholder picture ('Rect'), ``--release N`` a 'RelN' chunk, ``--adaptive N``
+lists picture N in an 'APal' chunk, and ``--reso PXxPY`` with
+``--scale N STD MIN MAX`` (ratios as ``a/b``, ``0`` for no limit) writes a
+'Reso' chunk. With no story (``-``) the file is a resource file to put
+beside a bare story as ``STORY.blb``.
+
+As a library: ``build(story, ifmd=..., pictures={N: bytes}, sounds={N: bytes},
+rects={N: (w, h)}, release=N, adaptive=[N], reso=Reso(...))`` returns the
+bytes; ``exec_type``, ``pict_chunks`` ({N: (type, bytes)}, written as they
+are) and ``extra`` (more (type, bytes) chunks) allow odd files for tests,
+and ``story=None`` leaves the 'Exec' out.
 """
 
 from __future__ import annotations
@@ -23,7 +32,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from construct import Array, Bytes, Int32ub, Struct, this
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from construct import Array, Bytes, GreedyRange, Int16ub, Int32ub, Struct, this
 
 from zvm.story.iff import form
 
@@ -36,6 +48,42 @@ RIdx = Struct(
 )
 
 FORM_HEADER = 12                       # 'FORM', length, 'IFRS'
+
+RESO = Struct(
+    "px" / Int32ub, "py" / Int32ub, "minx" / Int32ub, "miny" / Int32ub,
+    "maxx" / Int32ub, "maxy" / Int32ub,
+    "entries" / GreedyRange(Struct(
+        "number" / Int32ub, "ratnum" / Int32ub, "ratden" / Int32ub, "minnum" / Int32ub,
+        "minden" / Int32ub, "maxnum" / Int32ub, "maxden" / Int32ub)),
+)
+RECT = Struct("width" / Int32ub, "height" / Int32ub)
+
+
+@dataclass
+class Reso:
+    """A 'Reso' chunk (Blorb 11.2): the standard, minimum and maximum window
+    sizes ((0, 0): no limit) and each scalable picture's (standard, minimum,
+    maximum) ratios, a ratio being a Fraction or None (no limit)."""
+
+    standard: tuple[int, int]
+    minimum: tuple[int, int] = (0, 0)
+    maximum: tuple[int, int] = (0, 0)
+    scaling: dict[int, tuple] = field(default_factory=dict)
+
+    def build(self) -> bytes:
+        def frac(r) -> tuple[int, int]:
+            if r is None:
+                return 0, 0
+            r = Fraction(r)
+            return r.numerator, r.denominator
+        entries = []
+        for number, (std, low, high) in sorted(self.scaling.items()):
+            (rn, rd), (mn, md), (xn, xd) = frac(std), frac(low), frac(high)
+            entries.append(dict(number=number, ratnum=rn, ratden=rd, minnum=mn, minden=md,
+                                maxnum=xn, maxden=xd))
+        (px, py), (minx, miny), (maxx, maxy) = self.standard, self.minimum, self.maximum
+        return RESO.build(dict(px=px, py=py, minx=minx, miny=miny, maxx=maxx, maxy=maxy,
+                               entries=entries))
 
 
 def picture_type(data: bytes) -> bytes:
@@ -58,18 +106,31 @@ def sound_chunk(data: bytes) -> tuple[bytes, bytes]:
 
 def build(story: bytes | None, *, ifmd: str | bytes | None = None,
           pictures: dict[int, bytes] | None = None, sounds: dict[int, bytes] | None = None,
+          rects: dict[int, tuple[int, int]] | None = None, release: int | None = None,
+          adaptive: list[int] | None = None, reso: Reso | None = None,
           exec_type: bytes = b"ZCOD",
+          pict_chunks: dict[int, tuple[bytes, bytes]] | None = None,
           extra: list[tuple[bytes, bytes]] | None = None) -> bytes:
     """The bytes of a Blorb file holding the given story and resources."""
     resources: list[tuple[bytes, int, bytes, bytes]] = []   # usage, number, type, data
     if story is not None:
         resources.append((b"Exec", 0, exec_type, bytes(story)))
-    for number, data in sorted((pictures or {}).items()):
-        resources.append((b"Pict", number, picture_type(data), data))
+    picts = {n: (picture_type(data), data) for n, data in (pictures or {}).items()}
+    picts.update({n: (b"Rect", RECT.build(dict(width=w, height=h)))
+                  for n, (w, h) in (rects or {}).items()})
+    picts.update(pict_chunks or {})
+    for number, (kind, data) in sorted(picts.items()):
+        resources.append((b"Pict", number, kind, data))
     for number, data in sorted((sounds or {}).items()):
         kind, body = sound_chunk(data)
         resources.append((b"Snd ", number, kind, body))
     others: list[tuple[bytes, bytes]] = []
+    if release is not None:
+        others.append((b"RelN", Int16ub.build(release)))
+    if reso is not None:
+        others.append((b"Reso", reso.build()))
+    if adaptive is not None:
+        others.append((b"APal", b"".join(Int32ub.build(n) for n in sorted(adaptive))))
     if ifmd is not None:
         others.append((b"IFmd", ifmd.encode("utf-8") if isinstance(ifmd, str) else ifmd))
     others += extra or []
@@ -87,27 +148,55 @@ def build(story: bytes | None, *, ifmd: str | bytes | None = None,
     return Form.build(dict(body=dict(chunks=chunks)))
 
 
+def _size(text: str) -> tuple[int, int]:
+    w, _, h = text.lower().partition("x")
+    return int(w), int(h)
+
+
+def _ratio(text: str) -> Fraction | None:
+    return None if text == "0" else Fraction(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="blorb.py", description="Write a Z-code Blorb file.")
-    p.add_argument("out", help="the Blorb file to write (.zblorb)")
-    p.add_argument("story", help="the Z-code story file")
+    p.add_argument("out", help="the Blorb file to write (.zblorb, or .blb for a resource file)")
+    p.add_argument("story", help="the Z-code story file, or - for none (a resource file)")
     p.add_argument("--ifmd", metavar="FILE", help="iFiction XML metadata to include")
     p.add_argument("--pict", nargs=2, action="append", default=[], metavar=("N", "FILE"),
                    help="a picture resource N from a PNG or JPEG file (repeatable)")
+    p.add_argument("--rect", nargs=2, action="append", default=[], metavar=("N", "WxH"),
+                   help="a placeholder picture N of the given size (repeatable)")
     p.add_argument("--snd", nargs=2, action="append", default=[], metavar=("N", "FILE"),
                    help="a sound resource N from an Ogg, AIFF or MOD file (repeatable)")
+    p.add_argument("--release", type=int, help="the resources' release number (RelN)")
+    p.add_argument("--adaptive", type=int, action="append", metavar="N",
+                   help="picture N takes the current palette (APal; repeatable)")
+    p.add_argument("--reso", metavar="PXxPY", help="the standard window size (Reso)")
+    p.add_argument("--scale", nargs=4, action="append", default=[],
+                   metavar=("N", "STD", "MIN", "MAX"),
+                   help="picture N is scalable with these ratios (a/b; 0 = no limit)")
     args = p.parse_args(argv)
     try:
-        story = Path(args.story).read_bytes()
+        story = None if args.story == "-" else Path(args.story).read_bytes()
         ifmd = Path(args.ifmd).read_bytes() if args.ifmd else None
         pictures = {int(n): Path(f).read_bytes() for n, f in args.pict}
+        rects = {int(n): _size(size) for n, size in args.rect}
         sounds = {int(n): Path(f).read_bytes() for n, f in args.snd}
-        data = build(story, ifmd=ifmd, pictures=pictures, sounds=sounds)
+        if args.scale and not args.reso:
+            raise ValueError("--scale needs --reso")
+        reso = None
+        if args.reso:
+            reso = Reso(_size(args.reso), scaling={
+                int(n): (Fraction(std), _ratio(low), _ratio(high))
+                for n, std, low, high in args.scale})
+        data = build(story, ifmd=ifmd, pictures=pictures, sounds=sounds, rects=rects,
+                     release=args.release, adaptive=args.adaptive, reso=reso)
         Path(args.out).write_bytes(data)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, ZeroDivisionError) as e:
         sys.stderr.write(f"blorb.py: {e}\n")
         return 1
-    print(f"{args.out}: {len(data)} bytes, {1 + len(pictures) + len(sounds)} resources")
+    count = (story is not None) + len(pictures) + len(rects) + len(sounds)
+    print(f"{args.out}: {len(data)} bytes, {count} resources")
     return 0
 
 

@@ -5,10 +5,17 @@ PyInstaller freezes tools/launcher.py with everything zvm needs at run
 time: the frontends and tools (found by name, so collected explicitly),
 the bundled stories, zvm's own metadata (its entry points), and blessed's
 terminal definitions (``jinxed.terminfo``). ``--strip`` halves the size.
+
+Pillow goes in for the terminal UI's pictures with only the image formats a
+Blorb file may hold (PNG and JPEG, Blorb 2.0.4 section 2; MPO and TIFF are
+read by the JPEG plugin for multi-picture files and EXIF): the other image
+plugins and the extension modules zvm does not use (fonts, colour
+management, WebP, AVIF, Tk) are left out, with the libraries they need.
 """
 
 from __future__ import annotations
 
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +23,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+KEPT_IMAGE_PLUGINS = {"PngImagePlugin", "JpegImagePlugin", "MpoImagePlugin",
+                      "TiffImagePlugin"}
+UNUSED_PIL = ["PIL._avif", "PIL._imagingft", "PIL.ImageFont", "PIL._imagingcms",
+              "PIL.ImageCms", "PIL._webp", "PIL._imagingtk", "PIL.ImageTk", "PIL.ImageQt",
+              "PIL._imagingmath", "PIL.ImageMath", "PIL._imagingmorph", "PIL.ImageMorph",
+              "PIL.ImageShow", "PIL.ImageGrab", "PIL.ImageDraw", "tkinter"]
+
+
+def pil_excludes() -> list[str]:
+    """--exclude-module arguments for the parts of Pillow zvm does not use."""
+    try:
+        import PIL
+    except ImportError:
+        return []
+    plugins = [f"PIL.{m.name}" for m in pkgutil.iter_modules(PIL.__path__)
+               if m.name.endswith("ImagePlugin") and m.name not in KEPT_IMAGE_PLUGINS]
+    return [arg for name in UNUSED_PIL + plugins for arg in ("--exclude-module", name)]
+
+
 def pyinstaller_args(dist: Path, work: Path) -> list[str]:
     return [
+        *pil_excludes(),
         "--onefile", "--strip", "--name", "zvm", "--noconfirm", "--log-level", "WARN",
         "--distpath", str(dist), "--workpath", str(work / "pyinstaller"), "--specpath", str(work),
         "--collect-submodules", "jinxed.terminfo",

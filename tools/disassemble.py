@@ -46,7 +46,7 @@ ENDS = frozenset({"rtrue", "rfalse", "ret", "ret_popped", "print_ret",
 CALLS = frozenset({"call", "call_vs", "call_vs2", "call_vn", "call_vn2",
                    "call_1s", "call_1n", "call_2s", "call_2n"})
 
-# Instructions whose first operand names a variable by number (§14.2.3,
+# Instructions whose first operand names a variable by number (§6.3.4,
 # "indirect variable references"): inc, dec, inc_chk, dec_chk, store,
 # load, pull.
 VARIABLE_BY_NUMBER = frozenset({"inc", "dec", "inc_chk", "dec_chk", "store",

@@ -106,7 +106,7 @@ class Tables:
 
     def dict_section(self) -> list[str]:
         """§13.2: n, n separator codes, entry length, count (negative: an
-        unsorted table, §13.2.4), then the entries."""
+        unsorted table, §15 tokenise), then the entries."""
         mem = self.mem
         dictionaries = Dictionaries(mem, self.version, self.codec, self.header.static_base,
                                     self.header.dictionary)

@@ -1,7 +1,7 @@
 """Errors the machine raises, by who is at fault (Appendix A).
 
 ``StoryError``: the file given is not a story we can run (exit status 2).
-``ZMachineError``: the running story did something fatal (Appendix A:
+``ZMachineError``: the running story did something fatal (e.g. §2.3.1:
 "an interpreter should halt with an error message"); the run loop adds the
 PC and the CLI prints ``zvm: fatal: WHAT (PC = $xxxx)`` with exit status 1.
 ``Unimplemented``: a feature zvm does not provide, named with where it was

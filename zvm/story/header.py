@@ -40,7 +40,7 @@ FIELDS: tuple[tuple[str, int, int], ...] = (
     ("screen_width", 0x21, 1),
     ("screen_width_units", 0x22, 2),
     ("screen_height_units", 0x24, 2),
-    ("font_width", 0x26, 1),            # font height in v6 (§11.1.6.1)
+    ("font_width", 0x26, 1),            # font height in v6 (the table of §11.1)
     ("font_height", 0x27, 1),           # font width in v6
     ("routines_offset", 0x28, 2),       # v6-7
     ("strings_offset", 0x2A, 2),        # v6-7

@@ -1,6 +1,6 @@
 """Instruction decoding (§4): bytes at an address -> an ``Instruction``.
 
-Decoding knows nothing of execution: ``zvm.compile.closures`` turns an Instruction
+Decoding knows nothing of execution: ``zvm.compile`` turns an Instruction
 into Python code, and the disassembler reads Instructions too. Operand types
 (§4.2): 0 large constant, 1 small constant, 2 variable, 3 omitted.
 """

@@ -1,7 +1,7 @@
 """Dictionaries and tokenising (§13, §15 tokenise).
 
 A dictionary (§13.2) has word-separator characters, an entry length and a
-count (negative for an unsorted user dictionary, §13.2.4). Words are looked
+count (negative for an unsorted user dictionary, §15 tokenise). Words are looked
 up by their encoded form (§3.7). Dictionaries in static memory cannot
 change, so their word->address maps are built once.
 """
@@ -42,7 +42,7 @@ class Dictionaries:
 
     def layout(self, addr: int) -> tuple[list[int], int, list[int]]:
         """§13.2: (separator codes, entry length, entry addresses) of the
-        dictionary at addr; a negative count is an unsorted table (§13.2.4)."""
+        dictionary at addr; a negative count is an unsorted table (§15 tokenise)."""
         mem = self.mem
         nsep = mem[addr]
         seps = list(mem[addr + 1: addr + 1 + nsep])

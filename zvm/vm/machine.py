@@ -8,18 +8,23 @@ frames of its callers, the PC. Opcode implementations (``zvm.vm.ops``) are
 functions that receive the machine and use these attributes.
 
 The run loop fetches the code compiled for the PC (``zvm.compile``), calls
-it and takes the next PC it returns; code outside dynamic memory is
-compiled once and kept in ``cache``, indexed by address. Restart and the
-end of the game are exceptions caught by the run loop (§6.1.3); a
-``ZMachineError`` leaves it with the PC of the instruction that failed.
+it with the machine and takes the next PC it returns. Code outside dynamic
+memory is compiled once per story and shared by every machine that runs
+it (``zvm.compile.code.StoryCode``); code in dynamic memory is the
+machine's own, checked against the bytes it came from before each run
+(a story may rewrite it). Restart and the end of the game are exceptions
+caught by the run loop (§6.1.3); a ``ZMachineError`` leaves it with the PC
+of the instruction that failed.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Callable
+from functools import partial
 
-from zvm.compile.closures import Compiler
+from zvm.compile import shapes
+from zvm.compile.code import StoryCode
+from zvm.compile.shapes import Code, Layout
 from zvm.errors import Quit, Restart, ZMachineError
 from zvm.screen.model import Screen
 from zvm.screen.protocol import Frontend, InputEnded
@@ -54,6 +59,12 @@ class _InterruptDone(Exception):
     """An interrupt routine returned (see ``Machine.call_interrupt``)."""
 
 
+def _interrupt_return(m: Machine) -> int:
+    """The code at the return address of interrupt routines: it ends the
+    nested run that ``call_interrupt`` started."""
+    raise _InterruptDone
+
+
 class Machine:
     """One running story."""
 
@@ -82,9 +93,9 @@ class Machine:
         frontend.start(v)
         self.screen = Screen(v, frontend)
         ext = self.ext_word_addr(EXT_UNICODE_TABLE)
-        unicode_table = ((self.mem[ext] << 8) | self.mem[ext + 1]) if ext else 0
-        self.codec = TextCodec(self.mem, v, h.abbreviations,
-                               h.alphabet_table if v >= 5 else 0, unicode_table, h.static_base)
+        self.unicode_table = ((self.mem[ext] << 8) | self.mem[ext + 1]) if ext else 0
+        self.codec = TextCodec(self.mem, v, h.abbreviations, h.alphabet_table if v >= 5 else 0,
+                               self.unicode_table, h.static_base)
         self.objects = ObjectTable(self.mem, v, h.objects, self.warn)
         self.dictionaries = Dictionaries(self.mem, v, self.codec, h.static_base, h.dictionary)
         self.streams = OutputStreams(self.mem, self.dyn_end, self.codec, self.screen, frontend,
@@ -92,13 +103,15 @@ class Machine:
                                      record_path="")
         self.meta = MetaCommands(self, enabled=meta)
         # -- execution (§5, §6)
-        self.compiler = Compiler(self)
+        self.layout = Layout(self.globals_addr, self.dyn_end, len(self.mem), story.data, v,
+                             h.routine_address, MAX_FRAMES, h.objects)
+        self.code = StoryCode.of(story.data, self.layout, self._decoder)
+        self._dynamic_code: dict[int, tuple[Code, int, bytes]] = {}
         self._routines: dict[int, tuple[int, tuple[int, ...]]] = {}
-        # The cache has one more slot than memory: the return address of
-        # interrupt routines, whose code ends a nested run.
+        # The code cache has one more slot than memory: the return address
+        # of interrupt routines, whose code ends a nested run.
         self.interrupt_pc = len(self.mem)
-        self.cache: list[Callable[[], int] | None] = [None] * len(self.mem)
-        self.cache.append(self._interrupt_return)
+        self.code.cache[self.interrupt_pc] = _interrupt_return
         self.interrupt_value = 0
         self.pc: int = h.initial_pc
         self.locals: list[int] = []
@@ -241,23 +254,28 @@ class Machine:
         return v - 0x10000 if signed and v & 0x8000 else v
 
     def _loop(self, pc: int) -> int:
-        cache = self.cache
-        compile_at = self.compile_at
+        cache = self.code.cache
+        code_at = self.code_at
+        m = self
         n = 0
         try:
             while True:
                 f = cache[pc]
                 if f is None:
-                    f = compile_at(pc)
-                pc = f()
+                    f = code_at(pc)
+                pc = f(m)
                 n += 1
         except _InterruptDone:
             return self.interrupt_value
         except ZMachineError as e:
+            pc, ran = self.code.fault(e.__traceback__, pc)
+            n += ran
             if e.pc is None:
                 e.pc = pc
             raise
         except IndexError as e:
+            pc, ran = self.code.fault(e.__traceback__, pc)
+            n += ran
             raise ZMachineError(self._diagnose(pc, e), pc) from None
         except RecursionError:
             raise ZMachineError("interrupt routines nested too deeply", pc) from None
@@ -269,12 +287,31 @@ class Machine:
         """The instruction at pc (§4)."""
         return decode(self.mem, pc, self.optable, self.version, self.codec.decode)
 
-    def compile_at(self, pc: int) -> Callable[[], int]:
-        if pc >= len(self.mem) or pc < 0:
-            raise ZMachineError(f"PC outside memory (${pc:x})", pc)
-        f = self.compiler.compile(self.decode(pc))
+    def _decoder(self) -> partial[Instruction]:
+        """A decoder of the story's code for StoryCode, over a copy of the
+        story of its own (code outside dynamic memory never changes)."""
+        h, v = self.header, self.version
+        copy = bytearray(self.story.data)
+        codec = TextCodec(copy, v, h.abbreviations, h.alphabet_table if v >= 5 else 0,
+                          self.unicode_table, h.static_base)
+        return partial(decode, copy, ops=self.optable, version=v, text_decoder=codec.decode)
+
+    def code_at(self, pc: int) -> Code:
+        """The code at pc when none is cached: compiled for the story, or
+        in dynamic memory, the machine's own, checked against its bytes."""
         if pc >= self.dyn_end:
-            self.cache[pc] = f
+            if pc >= len(self.mem):
+                raise ZMachineError(f"PC outside memory (${pc:x})", pc)
+            return self.code.compile_at(pc)
+        if pc < 0:
+            raise ZMachineError(f"PC outside memory (${pc:x})", pc)
+        known = self._dynamic_code.get(pc)
+        mem = self.mem
+        if known is not None and mem[pc:known[1]] == known[2]:
+            return known[0]
+        ins = self.decode(pc)
+        f = shapes.build(ins, self.layout)
+        self._dynamic_code[pc] = (f, ins.next, bytes(mem[pc:ins.next]))
         return f
 
     def _diagnose(self, pc: int, e: IndexError) -> str:
@@ -393,6 +430,7 @@ class Machine:
             start = addr + 1
         if addr >= self.dyn_end:
             self._routines[packed] = (start, initial)
+            self.code.mark_entry(start)
         return start, initial
 
     def ret(self, value: int) -> int:
@@ -426,9 +464,6 @@ class Machine:
     def in_interrupt(self) -> bool:
         """Whether the running routine is an interrupt routine's."""
         return bool(self.frames) and self.frames[-1][1] == -2
-
-    def _interrupt_return(self) -> int:
-        raise _InterruptDone
 
     def jump_to(self, target: int) -> int:
         if not 0 <= target < len(self.mem):

@@ -7,8 +7,8 @@ instruction itself ("turn snapshots"); restoring one runs that read again,
 so the player is back at the prompt of that turn. Snapshots are Quetzal
 ``SavedState`` records, encoded to bytes only when written to disk, where
 zvm's own ``ZVMm`` chunk marks the PC as an instruction to run again
-rather than the store or branch of a save (the Quetzal standard's §5.8
-leaves the meaning of the PC to the chunks that interpreters add).
+rather than the store or branch of a save (Quetzal lets interpreters add
+chunks of their own, which others skip).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Output streams (§7): where the text a story prints goes.
 
 Stream 1 is the screen (the screen model, ``zvm.screen.model``); stream 2
-the transcript, a text file (§7.3; Flags 2 bit 0 mirrors it, §7.3.1);
-stream 3 a table in memory, nested up to 16 deep (§7.1.2.1.1), which while
-selected takes all text and nothing else gets it (§7.1.2.2); stream 4 the
-player's commands, recorded one a line (§7.1.2.3). Text arrives as Unicode
-and goes into memory as ZSCII (§3.8).
+the transcript, a text file (§7.1.1; Flags 2 bit 0 mirrors it, §7.4,
+§11.1.2.1); stream 3 a table in memory, nested up to 16 deep (§7.1.2.1.1),
+which while selected takes all text and nothing else gets it (§7.1.2.2);
+stream 4 the player's commands, recorded one a line (§7.1.2.3). Text
+arrives as Unicode and goes into memory as ZSCII (§3.8, §7.5.3).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class OutputStreams:
         self.record_path = record_path
 
     def reset(self, transcript_on: bool) -> None:
-        """At start and restart (§7.1.2.2.1 keeps the transcript bit)."""
+        """At start and restart (§6.1.3 keeps the transcript bit)."""
         self.screen_on = True
         self.memory = []
         self.transcript_on = transcript_on
@@ -51,7 +51,7 @@ class OutputStreams:
 
     # -- printing ----------------------------------------------------------
     def out(self, text: str) -> None:
-        """Send text to the selected streams (§7.1.2)."""
+        """Send text to the selected streams (§7.1; stream 3 alone, §7.1.2.2)."""
         if self.memory:
             to_zscii = self.codec.unicode_to_zscii
             self._memory_write([13 if ch == "\n" else to_zscii(ch) for ch in text])
@@ -72,7 +72,7 @@ class OutputStreams:
             self.out(self.codec.zscii_to_unicode(code))
 
     def print_unicode(self, code: int) -> None:
-        """print_unicode (§3.8.5.4): a memory stream gets its ZSCII."""
+        """print_unicode (§3.8.5.4): a memory stream gets its ZSCII (§7.5.3)."""
         if self.memory:
             self._memory_write([self.codec.unicode_to_zscii(chr(code))])
         else:
@@ -110,7 +110,7 @@ class OutputStreams:
             self.record_on = number > 0
 
     def set_transcript(self, on: bool) -> None:
-        """Stream 2 on or off, and Flags 2 bit 0 with it (§7.3.1)."""
+        """Stream 2 on or off, and Flags 2 bit 0 with it (§7.4, §11.1.2.1)."""
         self.transcript_on = on
         if on:
             self.mem[FLAGS2_LOW] |= 1
@@ -126,7 +126,7 @@ class OutputStreams:
         self.set_transcript(True)
 
     def flags_written(self) -> None:
-        """The story wrote Flags 2: its bit 0 turns stream 2 on or off (§7.3.1)."""
+        """The story wrote Flags 2: its bit 0 turns stream 2 on or off (§7.4)."""
         self.transcript_on = bool(self.mem[FLAGS2_LOW] & 1)
 
     def write_transcript(self, text: str) -> None:

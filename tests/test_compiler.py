@@ -1,0 +1,189 @@
+"""The compiler (zvm.compile): both tiers run every story the same way.
+
+Each story runs twice in process: once with every entry compiled as a unit
+the first time it runs (HOT = 1, so nearly everything runs as tier 1) and
+once with units never made (tier 0 only). The text, the instruction count
+(--stats) and any fatal error's PC must be the same, and each run must be
+right on its own (the suites pass; Zork I matches dfrotz's transcript).
+Then: code in dynamic memory that a story rewrites is never run stale;
+machines of one story share its code; the disk cache is used, and a
+damaged or stale cache file is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import ROOT, shared_story, shared_transcript
+from zvm.compile import code as storecode
+from zvm.compile import diskcache
+from zvm.errors import ZMachineError
+from zvm.story.loader import load
+from zvm.ui.headless import HeadlessFrontend
+from zvm.vm.machine import Machine
+
+STORIES = ROOT / "tests" / "stories"
+NEVER = 10 ** 9
+
+
+@pytest.fixture(autouse=True)
+def _fresh_code(monkeypatch):
+    """Each run compiles afresh and leaves nothing on disk."""
+    monkeypatch.setattr(storecode, "use_disk", False)
+    monkeypatch.setattr(storecode, "HOT", storecode.HOT)
+    storecode._stories.clear()
+    yield
+    storecode._stories.clear()
+
+
+def play(path, commands: str, hot: int, seed: int | None = 12):
+    """(text, instructions, fatal error or None) of one run at hot."""
+    storecode.HOT = hot
+    storecode._stories.clear()
+    out = io.StringIO()
+    m = Machine(load(str(path)), HeadlessFrontend(io.StringIO(commands), out, 80, 24),
+                seed=seed)
+    error = None
+    try:
+        m.run()
+    except ZMachineError as e:
+        error = str(e)
+    m.frontend.close()
+    return out.getvalue(), m.instructions, error
+
+
+def both_tiers(path, commands: str = "", seed: int | None = 12):
+    units = play(path, commands, hot=1, seed=seed)
+    plain = play(path, commands, hot=NEVER, seed=seed)
+    assert units[0] == plain[0], "tier 1 printed something else"
+    assert units[1] == plain[1], "tier 1 counted instructions differently"
+    assert units[2] == plain[2], "tier 1 failed differently"
+    return units
+
+
+@pytest.mark.parametrize("name", ["czech.z3", "czech.z4", "czech.z5", "czech.z8"])
+def test_czech(name):
+    text, _, error = both_tiers(shared_story(name))
+    assert error is None and "Failed: 0" in text
+
+
+def test_praxix():
+    story = shared_story("praxix.z5")
+    text, _, error = both_tiers(story, shared_transcript("praxix.cmd").read_text())
+    assert text == shared_transcript("praxix.out").read_text()
+
+
+@pytest.mark.slow
+def test_zork1_walkthrough():
+    story = shared_story("zork1.z3")
+    text, count, _ = both_tiers(story, shared_transcript("zork1.cmd").read_text(), seed=12)
+    assert text == shared_transcript("zork1.seed12.out").read_text()
+
+
+@pytest.mark.parametrize("name", ["opcodes.z3", "opcodes.z5", "opcodes.z7", "opcodes.z8"])
+def test_opcode_stories(name):
+    text, _, error = both_tiers(STORIES / name)
+    assert error is None and text.rstrip().endswith(" passed, 0 failed")
+
+
+def test_self_modifying_code():
+    """selfmod.z5 builds a routine in an array, calls it, rewrites its
+    constant and then its opcode, and calls it again each time."""
+    text, _, error = both_tiers(STORIES / "selfmod.z5")
+    assert error is None and text.rstrip().endswith("5 passed, 0 failed")
+
+
+def test_fatal_error_inside_a_unit_names_its_instruction():
+    """fatal_loop.z5 divides by zero on the 51st pass through a hot loop:
+    the loop runs as a unit, and the error still names the @div."""
+    text, _, error = both_tiers(STORIES / "fatal_loop.z5")
+    assert error is not None and error.startswith("division by zero (PC = $")
+    storecode.HOT = 1
+    storecode._stories.clear()
+    m = Machine(load(str(STORIES / "fatal_loop.z5")),
+                HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+    with pytest.raises(ZMachineError) as caught:
+        m.run()
+    assert m.code.units, "the loop did not become a unit"
+    assert m.decode(caught.value.pc).name == "div"
+
+
+def test_machines_of_a_story_share_their_code():
+    story = load(str(STORIES / "opcodes.z5"))
+    a = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO()))
+    b = Machine(load(str(STORIES / "opcodes.z5")),
+                HeadlessFrontend(io.StringIO(""), io.StringIO()))
+    assert a.code is b.code
+
+
+# -- the disk cache ------------------------------------------------------------------
+
+RUN = """
+import sys
+from zvm.cli.main import main
+sys.argv = ["zvm", "--headless", sys.argv[1]]
+main()
+from zvm.compile import code
+print("loaded:", *(c.loaded for c in code._stories.values()), file=sys.stderr)
+"""
+
+
+def run_cached(story, cache_home, commands: str = "") -> tuple[str, int]:
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache_home))
+    p = subprocess.run([sys.executable, "-c", RUN, str(story)], input=commands, text=True,
+                       capture_output=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    loaded = int(p.stderr.strip().split()[-1])
+    return p.stdout, loaded
+
+
+def cache_files(cache_home):
+    folder = cache_home / "zvm"
+    return sorted(folder.glob("*.zvmc")) if folder.exists() else []
+
+
+def test_disk_cache_is_used_and_rebuilt_when_damaged(tmp_path):
+    story = shared_story("praxix.z5")
+    commands = "all\nquit\n"
+    first, _ = run_cached(story, tmp_path, commands)
+    files = cache_files(tmp_path)
+    assert len(files) == 1
+    size = files[0].stat().st_size
+    # A second run starts with the units the first one compiled.
+    again, loaded = run_cached(story, tmp_path, commands)
+    assert again == first and loaded > 0
+    # Damage the file: the run ignores it, plays the same, and saves anew.
+    data = bytearray(files[0].read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    files[0].write_bytes(bytes(data))
+    damaged, _ = run_cached(story, tmp_path, commands)
+    assert damaged == first
+    assert files[0].stat().st_size >= size * 0.5
+    assert files[0].read_bytes() != bytes(data)
+    _, loaded = run_cached(story, tmp_path, commands)
+    assert loaded > 0
+
+
+def test_stale_or_foreign_cache_files_are_ignored(tmp_path, monkeypatch):
+    story = shared_story("praxix.z5")
+    run_cached(story, tmp_path, "all\nquit\n")
+    key = storecode.digest(load(str(story)).data)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert diskcache.load(key, storecode.__version__)
+    assert diskcache.load(key, "0.0.0-other") == []           # another zvm
+    assert diskcache.load(storecode.digest(b"another story"), storecode.__version__) == []
+    # A file written for another zvm found under this zvm's name: the
+    # identity inside it does not match, so it is ignored, then rebuilt.
+    path = diskcache.path_for(key, storecode.__version__)
+    records = [(0x4000, compile("def unit(m):\n    return 0\n", "<x>", "exec"),
+                "def unit(m):\n    return 0\n", [], [])]
+    diskcache.save(key, "0.0.0-other", records)
+    os.replace(diskcache.path_for(key, "0.0.0-other"), path)
+    assert diskcache.load(key, storecode.__version__) == []
+    _, loaded = run_cached(story, tmp_path, "all\nquit\n")
+    assert loaded == 0 and diskcache.load(key, storecode.__version__)

@@ -1,0 +1,194 @@
+"""The compiled code of a story, shared by every machine that runs it.
+
+``StoryCode.cache`` maps each address of static and high memory (§1.1) to
+the function that runs the code there: a tier-0 function of one
+instruction (``zvm.compile.shapes``) until the address proves hot, then,
+at entries, a tier-1 unit (``zvm.compile.units``). Entries are the first
+instructions of routines, loop heads and the instructions after calls;
+tier-0 code there counts its runs, and after ``HOT`` runs the unit is
+compiled and takes its place. Counting costs one small function call at
+entries only; other cold code pays nothing.
+
+Machines of the same story (every ``zvm.Game`` of Zork I in a process)
+share one ``StoryCode``: the code takes the machine as its argument and
+holds nothing of one. Units are kept on disk between runs
+(``zvm.compile.diskcache``) unless ``use_disk`` is off. Code in dynamic
+memory is each machine's own and never shared (``Machine.code_at``).
+
+``ZVM_SHOW_PYTHON=1`` in the environment prints the Python source of each
+unit as it is compiled or loaded.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import linecache
+import os
+import sys
+from types import FunctionType, TracebackType
+from typing import Any, Callable
+
+from zvm import __version__
+from zvm.compile import diskcache, shapes
+from zvm.compile.shapes import Code, Layout
+from zvm.compile.units import Unit, compile_unit, unit_filename
+from zvm.vm.decoder import Instruction
+from zvm.vm.ops import IMPLEMENTATIONS
+
+HOT = 32                 # runs of an entry before it is compiled as a unit
+
+_stories: dict[str, StoryCode] = {}
+use_disk = True          # zvm --no-cache turns it off
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+class StoryCode:
+    def __init__(self, key: str, layout: Layout, decode: Callable[[int], Instruction]):
+        self.key = key
+        self.layout = layout
+        self.decode = decode
+        self.cache: list[Code | None] = [None] * (layout.size + 1)
+        self.entries: set[int] = set()
+        self.units: dict[int, Unit] = {}
+        self.by_file: dict[str, Unit] = {}
+        self.new_units: list[Unit] = []
+        self.instructions: dict[int, Instruction] = {}
+        self.decoded: dict[int, Instruction] = {}
+        self.namespace: dict[str, Any] = dict(shapes.SCOPE)
+        self.tier0: dict[int, Code] = {}
+        self.namespace.update(OPS=IMPLEMENTATIONS, INS=self.instructions, TIER0=self.tier0)
+        self.show = bool(os.environ.get("ZVM_SHOW_PYTHON"))
+        self.loaded = 0                 # units that came from the disk cache
+        if use_disk:
+            for record in diskcache.load(key, __version__):
+                self._load(record)
+            self.loaded = len(self.units)
+
+    @classmethod
+    def of(cls, data: bytes, layout: Layout,
+           make_decoder: Callable[[], Callable[[int], Instruction]]) -> StoryCode:
+        """The code of the story whose bytes are data, made once a process
+        (``make_decoder`` is called then, for a decoder of its own)."""
+        key = digest(data)
+        code = _stories.get(key)
+        if code is None:
+            code = _stories[key] = cls(key, layout, make_decoder())
+        return code
+
+    # -- tier 0 ----------------------------------------------------------------
+    def instruction(self, pc: int) -> Instruction:
+        ins = self.decoded.get(pc)
+        if ins is None:
+            ins = self.decoded[pc] = self.decode(pc)
+        return ins
+
+    def ran(self, pc: int) -> bool:
+        """Whether the code at pc has run (has code of its own)."""
+        return self.cache[pc] is not None
+
+    def compile_at(self, pc: int) -> Code:
+        """The code for pc (outside dynamic memory), made now."""
+        ins = self.instruction(pc)
+        f = shapes.build(ins, self.layout)
+        name = ins.name
+        if name.startswith("call"):
+            self.mark_entry(ins.next)                     # a return comes back there
+        elif ins.branch is not None and ins.branch[1] not in (0, 1):
+            target = ins.next + ins.branch[1] - 2
+            if target <= pc:
+                self.mark_entry(target)
+        elif name == "jump" and ins.operands[0][0] != 2:
+            v = ins.operands[0][1]
+            target = ins.next + (v - ((v & 0x8000) << 1)) - 2
+            if target <= pc:
+                self.mark_entry(target)
+        if pc in self.entries:
+            f = self._counted(pc, f)
+        self.cache[pc] = f
+        return f
+
+    def mark_entry(self, pc: int) -> None:
+        """pc is an entry: count its runs to find out whether it is hot."""
+        if pc in self.entries or not self.layout.dyn_end <= pc < self.layout.size:
+            return
+        self.entries.add(pc)
+        f = self.cache[pc]
+        if f is not None and pc not in self.units:
+            self.cache[pc] = self._counted(pc, f)
+
+    def _counted(self, pc: int, f: Code) -> Code:
+        runs = 0
+
+        def counted(m: Any) -> int:
+            nonlocal runs
+            runs += 1
+            if runs == HOT:
+                self.promote(pc, f)
+            return f(m)
+        return counted
+
+    # -- tier 1 ----------------------------------------------------------------
+    def promote(self, pc: int, fallback: Code) -> None:
+        """Compile the unit at pc and let it run there from now on; where
+        no unit can start, the plain tier-0 code stays."""
+        unit, exits = compile_unit(pc, self.layout, self.instruction, self.ran)
+        if unit is None:
+            self.cache[pc] = fallback
+            return
+        self._install(unit)
+        for address in exits:
+            self.mark_entry(address)
+        for address in unit.callees:
+            self.mark_entry(address)
+        if use_disk:
+            if not self.new_units:
+                atexit.register(self.save)
+            self.new_units.append(unit)
+
+    def _install(self, unit: Unit) -> None:
+        self.tier0[unit.entry] = shapes.build(self.instruction(unit.entry), self.layout)
+        for address in unit.instructions:
+            if address not in self.instructions:
+                self.instructions[address] = self.instruction(address)
+        exec(unit.code, self.namespace)
+        function = self.namespace.pop("unit")
+        assert isinstance(function, FunctionType)
+        self.units[unit.entry] = unit
+        self.by_file[unit.filename] = unit
+        self.cache[unit.entry] = function
+        linecache.cache[unit.filename] = (len(unit.source), None,
+                                          unit.source.splitlines(True), unit.filename)
+        if self.show:
+            sys.stderr.write(f"# zvm: unit at ${unit.entry:05x}\n{unit.source}\n")
+
+    def _load(self, record: tuple[Any, ...]) -> None:
+        entry, code, source, lines, instructions = record
+        if not self.layout.dyn_end <= entry < self.layout.size \
+                or code.co_filename != unit_filename(entry):
+            return
+        self._install(Unit(entry, source, code, [tuple(x) for x in lines], instructions))
+
+    def save(self) -> None:
+        """Keep the units compiled in this process for the next run."""
+        if self.new_units and use_disk:
+            records = [(u.entry, u.code, u.source, [list(x) for x in u.lines],
+                        list(u.instructions)) for u in self.new_units]
+            self.new_units = []
+            diskcache.save(self.key, __version__, records)
+
+    # -- errors ------------------------------------------------------------------
+    def fault(self, tb: TracebackType | None, pc: int) -> tuple[int, int]:
+        """Where an error raised, when that happened inside a unit entered
+        at pc: the failing instruction's address and the instructions the
+        unit ran before it; (pc, 0) otherwise."""
+        while tb is not None:
+            frame = tb.tb_frame
+            unit = self.by_file.get(frame.f_code.co_filename)
+            if unit is not None:
+                return unit.fault(tb.tb_lineno, frame.f_locals.get("n", 0))
+            tb = tb.tb_next
+        return pc, 0

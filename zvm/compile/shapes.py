@@ -1,0 +1,146 @@
+"""Tier 0: one small function per instruction, for code that runs rarely.
+
+Building Python code with ``exec`` is slow, so cold code must not pay for
+it once per instruction. An instruction's code is generated from its
+template (``zvm.compile.templates``) with every number in it (constants,
+variable addresses, branch targets, the next address) and its inline text
+taken out as parameters: what is left, the instruction's *shape*, is the
+same for thousands of instructions. Each shape is compiled once per
+process into a factory; the factory, given the instruction's numbers,
+returns a function ``op(m)`` that runs the instruction on the machine
+``m`` and returns the address of the next one. These functions hold
+nothing of a machine, so every machine of a story shares them.
+"""
+
+from __future__ import annotations
+
+import linecache
+from typing import Any, Callable
+
+from zvm.compile.templates import TEMPLATES, Emitter
+from zvm.errors import Unimplemented
+from zvm.vm.decoder import Instruction
+from zvm.vm.ops import IMPLEMENTATIONS
+from zvm.vm.ops.output import print_addr, print_obj, print_paddr
+
+Code = Callable[[Any], int]
+
+# The names generated code may use besides its parameters.
+SCOPE: dict[str, Any] = {"print_addr": print_addr, "print_paddr": print_paddr,
+                         "print_obj": print_obj}
+
+# What each of the names an emitter hands out is loaded from.
+LOADS = {"mem": "mem = m.mem", "L": "L = m.locals", "S": "S = m.stack",
+         "O": "O = m.objects", "ST": "ST = m.streams"}
+ORDER = ("mem", "L", "S", "O", "ST")
+
+_factories: dict[str, Callable[..., Code]] = {}
+
+
+class Layout:
+    """What code generation needs to know of a story: where its globals
+    are (§6.2), where dynamic memory ends (§1.1), how big memory is; and
+    for calls written inline, the story's bytes and how a packed routine
+    address unpacks (§1.2.3)."""
+
+    def __init__(self, globals_addr: int, dyn_end: int, size: int, data: bytes = b"",
+                 version: int = 5, routine_address: Callable[[int], int] | None = None,
+                 max_frames: int = 16384, objects: int = 0):
+        self.globals_addr = globals_addr
+        self.max_frames = max_frames
+        # The object table (§12.1-§12.3): where object n's entry is
+        # (object_base + n * entry_size) and the attributes there are.
+        v3 = version <= 3
+        self.entry_size = 9 if v3 else 14
+        self.object_base = objects + 2 * (31 if v3 else 63) - self.entry_size
+        self.max_attr = 31 if v3 else 47
+        self.dyn_end = dyn_end
+        self.size = size
+        self.data = data
+        self.version = version
+        self.routine_address = routine_address
+
+
+class ShapeEmitter(Emitter):
+    """The tier-0 emitter: numbers become parameters p0, p1 ..."""
+
+    def __init__(self, ins: Instruction, layout: Layout):
+        self.ins = ins
+        self.layout = layout
+        self.lines: list[str] = []
+        self.params: list[Any] = []
+        self.used: set[str] = set()
+
+    def const(self, value: int | str) -> str:
+        if value == "DYN":
+            value = self.layout.dyn_end
+        self.params.append(value)
+        return f"p{len(self.params) - 1}"
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
+
+    def use(self, name: str) -> str:
+        self.used.add(name)
+        return name
+
+    def global_addr(self, var: int) -> int:
+        return self.layout.globals_addr + 2 * (var - 16)
+
+    def target(self, address: int) -> str:
+        if 0 <= address < self.layout.size:
+            return f"return {self.const(address)}"
+        return f"return m.bad_jump({self.const(address)})"
+
+    def cont(self) -> None:
+        self.line(f"return {self.const(self.ins.next)}")
+
+    def branch(self, cond: str) -> None:
+        on_true, off = self.ins.branch
+        self.line(f"if {cond}:" if on_true else f"if not ({cond}):")
+        if off in (0, 1):
+            self.line(f"    return m.ret({off})")
+        else:
+            self.line("    " + self.target(self.ins.next + off - 2))
+        self.cont()
+
+    def goto(self, target: int) -> None:
+        self.line(self.target(target))
+
+    def leave(self, expr: str) -> None:
+        self.line(f"return {expr}")
+
+    def call_implementation(self) -> None:
+        """An opcode without a template: its function in zvm.vm.ops."""
+        function = IMPLEMENTATIONS.get(self.ins.name)
+        if function is None:
+            raise Unimplemented(f"opcode {self.ins.name} is not implemented", self.ins.addr)
+        args = "".join(f", {x}" for x in self.operands())
+        self.line(f"return {self.const(function)}(m, {self.const(self.ins)}{args})")  # type: ignore[arg-type]
+
+    def source(self) -> str:
+        body = [LOADS[n] for n in ORDER if n in self.used] + self.lines
+        params = ", ".join(f"p{i}" for i in range(len(self.params)))
+        return (f"def factory({params}):\n"
+                f"    def op(m):\n"
+                + "".join(f"        {line}\n" for line in body)
+                + "    return op\n")
+
+
+def build(ins: Instruction, layout: Layout) -> Code:
+    """The tier-0 function of one instruction."""
+    e = ShapeEmitter(ins, layout)
+    template = TEMPLATES.get(ins.name)
+    if template is None:
+        e.call_implementation()
+    else:
+        template(e)
+    src = e.source()
+    factory = _factories.get(src)
+    if factory is None:
+        filename = f"<zvm shape {len(_factories)}: {ins.name}>"
+        scope = dict(SCOPE)
+        exec(compile(src, filename, "exec"), scope)
+        factory = _factories[src] = scope["factory"]
+        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    return factory(*e.params)

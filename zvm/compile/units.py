@@ -1,0 +1,430 @@
+"""Tier 1: hot code compiled into larger units.
+
+A unit starts at an *entry* (a routine's first instruction, a loop's head,
+the instruction after a call, §6.4-§6.5) that ran often enough to be worth
+it, and takes in the instructions reachable from there inside the same
+routine that have run before (``seen``: code never run is left out, and a
+path that would go there leaves the unit instead), as Python control flow: a branch (§4.7) becomes an ``if`` whose
+body is the code at its target, a jump back to a loop's head becomes a
+``while True:`` and ``continue``; the routine's local variables, and the
+values it pushes on its stack and pops again within a path, live in Python
+variables (the machine's locals and stack are brought up to date wherever
+something else could look at them), and a call to a routine at a known
+address is written out in place (§6.4.3-4). A routine with fewer locals
+than a unit uses (bad code) runs that unit's entry as tier 0 instead,
+where the error names its instruction. Code is laid out as a tree: where two paths
+meet, the code after the meeting point is written again on each path,
+until a budget runs out, after which a path leaves the unit and the run
+loop goes on at that address.
+
+A unit is left (``return ADDRESS``) wherever the machine must be able to
+stop or change frames: at a call and a return, before the opcodes in
+``STOPS`` (input, save, restore, undo, quit, restart, throw), and at
+addresses in dynamic memory (§1.1), which a story may rewrite. Each way
+out first adds the instructions run since the unit was entered to
+``m.instructions`` (less the one the run loop counts), so ``--stats`` stays
+exact.
+
+A unit is a function of the machine only (``unit(m) -> next address``)
+whose numbers are written into its source, so its code object can be
+kept on disk (``zvm.compile.diskcache``) and shared by every machine of
+the story. Its ``lines`` map source lines back to instructions: a fatal
+error inside a unit names the PC of the instruction that failed, and the
+instructions counted for it are those run before that one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Callable
+
+from zvm.compile.shapes import LOADS, ORDER, Layout
+from zvm.compile.templates import STOPS, TEMPLATES, Emitter
+from zvm.vm.decoder import Instruction
+
+BUDGET = 240          # instructions written into one unit at most
+COPIES = 3            # times one instruction may be written into a unit
+DEPTH = 40            # indentation at most (Python allows 100 levels)
+LOOPS = 12            # loops open at once at most (Python allows 20 blocks)
+
+Decode = Callable[[int], Instruction]
+Seen = Callable[[int], bool]
+
+
+class Unit:
+    """A compiled unit: its entry, Python source, code object, the
+    (source line, instruction address) pairs of its instructions, and the
+    addresses of the method opcodes whose Instruction it needs at run
+    time (``INS``)."""
+
+    def __init__(self, entry: int, source: str, code: Any,
+                 lines: list[tuple[int, int, int, bool]],
+                 instructions: list[int], callees: frozenset[int] = frozenset()):
+        self.entry = entry
+        self.callees = callees
+        self.source = source
+        self.code = code
+        self.lines = lines
+        self.instructions = instructions
+
+    @property
+    def filename(self) -> str:
+        return unit_filename(self.entry)
+
+    def fault(self, lineno: int, n: int) -> tuple[int, int]:
+        """For an error raised at source line lineno, with n in the unit's
+        count variable: the address of the instruction that failed, and
+        how many instructions ran in the unit before it."""
+        pc, k, counted = self.entry, 1, False
+        for line, address, at, in_n in self.lines:
+            if line > lineno:
+                break
+            pc, k, counted = address, at, in_n
+        return pc, (n if counted else 0) + k - 1
+
+
+def unit_filename(entry: int) -> str:
+    return f"<zvm unit ${entry:05x}>"
+
+
+class _Path:
+    """Where one path of the tree stands: its indentation, the loops
+    opened on it (innermost last), instructions since the last count,
+    and the values pushed on this path but kept in Python variables
+    (``pending``, bottom first)."""
+
+    def __init__(self, indent: int, loops: tuple[int, ...], k: int, counted: bool,
+                 pending: tuple[str, ...] = (), dirty: frozenset[int] | None = frozenset()):
+        self.indent = indent
+        self.loops = loops
+        self.k = k
+        self.counted = counted          # part of the count is in ``n``
+        self.pending = pending
+        # Locals written to Python variables only; None inside a loop: any
+        # the unit uses (an earlier pass through the loop may have written it).
+        self.dirty = dirty
+
+    def copy(self, **changes: Any) -> _Path:
+        p = _Path(self.indent, self.loops, self.k, self.counted, self.pending, self.dirty)
+        p.__dict__.update(changes)
+        return p
+
+
+class UnitEmitter(Emitter):
+    """The tier-1 emitter: numbers are written as literals."""
+
+    def __init__(self, entry: int, layout: Layout, decode: Decode, seen: Seen):
+        self.entry = entry
+        self.layout = layout
+        self.decode = decode
+        self.seen = seen
+        self.body: list[str] = []
+        # (body index, pc, instructions on the path so far, part in n)
+        self.marks: list[tuple[int, int, int, bool]] = []
+        self.used: set[str] = set()
+        self.copies: Counter[int] = Counter()
+        self.total = 0
+        self.heads: set[int] = set()
+        self.methods: list[int] = []
+        self.exits: set[int] = set()                 # addresses the unit leaves to
+        self.has_loops = False
+        self.path = _Path(1, (), 0, False)
+        self.pending: int | None = None
+        self.callees: set[int] = set()               # routines called in place
+        self.temps = 0
+        self.locals: set[int] = set()                # kept in Python variables l1 ...
+
+    # -- the Emitter interface ---------------------------------------------------
+    def const(self, value: int | str) -> str:
+        if value == "DYN":
+            return str(self.layout.dyn_end)
+        return repr(value)
+
+    def line(self, text: str) -> None:
+        self.body.append("    " * self.path.indent + text)
+
+    def use(self, name: str) -> str:
+        self.used.add(name)
+        return name
+
+    def global_addr(self, var: int) -> int:
+        return self.layout.globals_addr + 2 * (var - 16)
+
+    def cont(self) -> None:
+        self.pending = self.ins.next
+
+    def goto(self, target: int) -> None:
+        self.pending = target
+
+    def leave(self, expr: str) -> None:
+        if not expr.startswith("m.ret("):                # a return drops both anyway
+            self.sync()
+        self._count(self.path)
+        self.line(f"return {expr}")
+        self.pending = None
+
+    # -- locals and the stack, kept in Python variables (§6.2, §6.3) -------------------
+    def sync(self) -> None:
+        path = self.path
+        if path.dirty is None:
+            self.use("L")
+            self.line(ALL_LOCALS)                   # filled in when all are known
+            path.dirty = frozenset()
+        elif path.dirty:
+            L = self.use("L")
+            for v in sorted(path.dirty):
+                self.line(f"{L}[{v - 1}] = l{v}")
+            path.dirty = frozenset()
+        self.sync_stack()
+
+    def sync_stack(self) -> None:
+        """Push the values held in Python variables (at loop heads, where
+        every path must agree on the stack)."""
+        path = self.path
+        if path.pending:
+            s = self.use("S")
+            if len(path.pending) == 1:
+                self.line(f"{s}.append({path.pending[0]})")
+            else:
+                self.line(f"{s}.extend(({', '.join(path.pending)},))")
+            path.pending = ()
+
+    def reload(self, var: int | None = None) -> None:
+        """After code that may have written the machine's locals (all of
+        them, or var): read them into the Python variables again."""
+        for v in sorted(self.locals) if var is None else [var]:
+            if v in self.locals:
+                self.line(f"l{v} = {self.use('L')}[{v - 1}]")
+
+    def read_var(self, var: int) -> str:
+        path = self.path
+        if 0 < var < 16:
+            self.locals.add(var)
+            return f"l{var}"
+        if var == 0 and path.pending:
+            top = path.pending[-1]
+            path.pending = path.pending[:-1]
+            return top
+        return super().read_var(var)
+
+    def peek_var(self, var: int) -> str:
+        if var == 0 and self.path.pending:
+            return self.path.pending[-1]
+        return super().peek_var(var)
+
+    def write_var(self, var: int, expr: str, in_place: bool = False) -> None:
+        if 0 < var < 16:
+            self.locals.add(var)
+            self.line(f"l{var} = {expr}")
+            if self.path.dirty is not None:
+                self.path.dirty = self.path.dirty | {var}
+            return
+        if var != 0:
+            super().write_var(var, expr, in_place)
+            return
+        path = self.path
+        if in_place and not path.pending:
+            super().write_var(var, expr, in_place)
+            return
+        self.temps += 1
+        name = f"s{self.temps}"
+        self.line(f"{name} = {expr}")
+        path.pending = (path.pending[:-1] if in_place else path.pending) + (name,)
+
+    # -- calls written in place (§6.4) ------------------------------------------------
+    def call(self, routine: str, args: list[str], store: int) -> None:
+        layout = self.layout
+        if not routine.isdigit() or int(routine) == 0 or layout.routine_address is None:
+            super().call(routine, args, store)
+            return
+        address = layout.routine_address(int(routine))
+        data = layout.data
+        if not layout.dyn_end <= address < layout.size or data[address] > 15:
+            super().call(routine, args, store)
+            return
+        count = data[address]
+        if layout.version <= 4:
+            initial = [(data[address + 1 + 2 * i] << 8) | data[address + 2 + 2 * i]
+                       for i in range(count)]
+            start = address + 1 + 2 * count
+        else:
+            initial = [0] * count
+            start = address + 1
+        new = [a for a in args[:count]] + [str(v) for v in initial[len(args):]]
+        self.sync()
+        self.callees.add(start)
+        self.line("F = m.frames")
+        self.line(f"if len(F) >= {layout.max_frames}:")
+        self.line("    m.fatal('call stack overflow')")
+        self.line(f"F.append(({self.ins.next}, {store}, {self.use('L')}, {self.use('S')}, m.argc))")
+        self.line(f"m.locals = [{', '.join(new)}]")
+        self.line("m.stack = []")
+        self.line(f"m.argc = {len(args)}")
+        self.leave(str(start))
+
+    def branch(self, cond: str) -> None:
+        on_true, off = self.ins.branch
+        self.line(f"if {cond}:" if on_true else f"if not ({cond}):")
+        ins, path = self.ins, self.path
+        inner = path.copy(indent=path.indent + 1)
+        if off in (0, 1):
+            self.path = inner
+            self.leave(f"m.ret({off})")
+        else:
+            self._emit(ins.next + off - 2, inner)
+        self.ins, self.path = ins, path
+        self.pending = ins.next
+
+    # -- writing paths -------------------------------------------------------------
+    def _count(self, path: _Path) -> None:
+        """Before leaving: add what this path ran (less the run loop's one)."""
+        k = path.k - 1
+        if path.counted:
+            self.line(f"m.instructions += n + {k}" if k else "m.instructions += n")
+        elif k:
+            self.line(f"m.instructions += {k}")
+
+    def _exit(self, pc: int, path: _Path) -> None:
+        self.path = path
+        self.exits.add(pc)
+        if 0 <= pc < self.layout.size:
+            self.leave(repr(pc))
+        else:
+            self.leave(f"m.bad_jump({pc})")
+
+    def _includes(self, pc: int, path: _Path) -> bool:
+        return (self.layout.dyn_end <= pc < self.layout.size and self.copies[pc] < COPIES
+                and self.total < BUDGET and path.indent < DEPTH and len(path.loops) < LOOPS
+                and (pc == self.entry or self.seen(pc)))
+
+    def _emit(self, pc: int | None, path: _Path) -> None:
+        """Write the path that starts at pc, to its end."""
+        while pc is not None:
+            if pc in path.loops:
+                self.path = path
+                if pc != path.loops[-1]:
+                    self._exit(pc, path)          # an outer loop: the run loop goes on there
+                    return
+                self.sync_stack()
+                if path.k:
+                    self.line(f"n += {path.k}")
+                self.line("continue")
+                return
+            if not self._includes(pc, path):
+                self._exit(pc, path)
+                return
+            ins = self.decode(pc)
+            if ins.name in STOPS:
+                self._exit(pc, path)
+                return
+            if pc in self.heads:
+                self.path = path
+                self.sync_stack()
+                if path.k:
+                    self.line(f"n += {path.k}")
+                self.line("while True:")
+                self.has_loops = True
+                path = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
+                                 counted=True, dirty=None)
+            self.copies[pc] += 1
+            self.total += 1
+            path = path.copy(k=path.k + 1)
+            self.path, self.ins, self.pending = path, ins, None
+            self.marks.append((len(self.body), pc, path.k, path.counted))
+            self.line(f"# ${pc:05x} {ins.name}")
+            template = TEMPLATES.get(ins.name)
+            if template is not None:
+                template(self)
+            else:
+                self._method(ins)
+            pc = self.pending
+            path = self.path
+
+    def _method(self, ins: Instruction) -> None:
+        """An opcode with no template: its function in zvm.vm.ops, with its
+        Instruction from ``INS``; one that branches leaves the unit."""
+        self.methods.append(ins.addr)
+        args = "".join(f", {x}" for x in self.operands())
+        self.sync()
+        call = f"OPS[{ins.name!r}](m, INS[{ins.addr}]{args})"
+        if ins.branch is not None:
+            self.leave(call)
+        else:
+            self.line(call)
+            if ins.store is not None and 0 < ins.store < 16:
+                self.reload(ins.store)
+            self.pending = ins.next
+
+    # -- the whole unit ---------------------------------------------------------
+    def find_heads(self) -> None:
+        """Loop heads: addresses a jump or branch inside the region goes
+        back to (at or before the instruction that goes there)."""
+        seen: set[int] = set()
+        todo = [self.entry]
+        while todo and len(seen) < 4 * BUDGET:
+            pc = todo.pop()
+            if pc in seen or not self.layout.dyn_end <= pc < self.layout.size \
+                    or pc != self.entry and not self.seen(pc):
+                continue
+            seen.add(pc)
+            ins = self.decode(pc)
+            if ins.name in STOPS:
+                continue
+            targets: list[int] = []
+            name = ins.name
+            if ins.branch is not None and ins.branch[1] not in (0, 1):
+                targets.append(ins.next + ins.branch[1] - 2)
+            if name == "jump":
+                t, v = ins.operands[0]
+                if t != 2:
+                    targets.append(ins.next + (v - ((v & 0x8000) << 1)) - 2)
+            elif name not in ENDS and not name.startswith("call"):
+                targets.append(ins.next)
+            for t in targets:
+                if t <= pc:
+                    self.heads.add(t)
+                todo.append(t)
+
+    def build(self) -> Unit | None:
+        self.find_heads()
+        self._emit(self.entry, _Path(1, (), 0, False))
+        if self.total == 0:
+            return None
+        if self.locals:
+            self.used.add("L")
+        prologue = ["    " + LOADS[n] for n in ORDER if n in self.used]
+        if self.locals:
+            names = sorted(self.locals)
+            prologue += ["    try:",
+                         f"        {', '.join(f'l{v}' for v in names)}, = "
+                         f"{', '.join(f'L[{v - 1}]' for v in names)},",
+                         "    except IndexError:",
+                         f"        return TIER0[{self.entry}](m)"]
+        if self.has_loops:
+            prologue.append("    n = 0")
+        head = ["def unit(m):"] + prologue
+        offset = len(head) + 1                       # source lines are 1-based
+        every = "; ".join(f"L[{v - 1}] = l{v}" for v in sorted(self.locals)) or "pass"
+        body = [line.replace(ALL_LOCALS, every) for line in self.body]
+        source = "\n".join(head + body) + "\n"
+        lines = [(index + offset, pc, k, c) for index, pc, k, c in self.marks]
+        code = compile(source, unit_filename(self.entry), "exec")
+        return Unit(self.entry, source, code, lines, self.methods, frozenset(self.callees))
+
+
+ALL_LOCALS = "#all-locals"     # stands for writing back every local the unit keeps
+
+# Opcodes after which no instruction follows in the same path.
+ENDS = frozenset({"ret", "rtrue", "rfalse", "ret_popped", "print_ret", "jump", "quit",
+                  "restart", "throw"})
+
+
+def compile_unit(entry: int, layout: Layout, decode: Decode,
+                 seen: Seen) -> tuple[Unit | None, set[int]]:
+    """The unit starting at entry, or None when nothing there can be
+    compiled (dynamic memory, or an opcode that stops the machine); and
+    the addresses its paths leave to."""
+    if not layout.dyn_end <= entry < layout.size:
+        return None, set()
+    e = UnitEmitter(entry, layout, decode, seen)
+    return e.build(), e.exits
