@@ -134,7 +134,7 @@ def test_a_bad_config_file_is_one_line_and_status_2(tmp_path, text, says):
     assert result.returncode == 2 and err.count("\n") == 1 and says in err, err
 
 
-# -- item 13: file names typed at the prompt ------------------------------------------------------------
+# -- item 13: file names typed at the prompt -------------------------------------------------------
 
 def test_restore_reads_where_the_path_names_and_save_adds_qzl(tmp_path):
     story = shared_story("zork1.z3")
@@ -154,7 +154,7 @@ def test_restore_reads_where_the_path_names_and_save_adds_qzl(tmp_path):
     assert (saves / "out.qzl").exists() and not (elsewhere / "out.qzl").exists()
 
 
-# -- item 8: the prompt after a restore, headless ---------------------------------------------------------
+# -- item 8: the prompt after a restore, headless --------------------------------------------------
 
 def test_restore_at_start_matches_dfrotz_and_turn_saves_show_the_prompt(tmp_path):
     dfrotz = "/usr/games/dfrotz"
@@ -176,7 +176,7 @@ def test_restore_at_start_matches_dfrotz_and_turn_saves_show_the_prompt(tmp_path
     assert before_look.startswith(theirs.stdout.split("Ok.")[0])
 
 
-# -- issue 13 item 13 (and item 10): --interpreter and Beyond Zork's line codes ---------------------------------
+# -- issue 13 item 13 (and item 10): --interpreter and Beyond Zork's line codes --------------------
 
 def test_interpreter_number_and_beyond_zork_line_drawing():
     pc = run_zvm([STORIES / "bzcodes.z5"])

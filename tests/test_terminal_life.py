@@ -171,7 +171,7 @@ def test_hangup_is_a_normal_end_with_the_autosave_kept(tmp_path):
     assert "The small mailbox contains:" in again.stdout       # the turn after "open mailbox"
 
 
-# -- item 7: a terminal that never answers -----------------------------------------------------------
+# -- item 7: a terminal that never answers ---------------------------------------------------------
 
 def _script_run(tmp_path, story, keys, env_extra=()):
     """zvm under ``script`` (a terminal that answers no query) with keys
@@ -209,7 +209,7 @@ def test_ctrl_c_while_waiting_for_the_terminal_ends_cleanly(tmp_path):
     assert "Traceback" not in out and "KeyboardInterrupt" not in out
 
 
-# -- item 8: the prompt after a restore ---------------------------------------------------------------
+# -- item 8: the prompt after a restore ------------------------------------------------------------
 
 def test_prompt_after_restore_and_after_continuing_the_autosave(panes, tmp_path):
     story = shared_story("zork1.z3")
@@ -243,7 +243,7 @@ def test_prompt_after_restore_and_after_continuing_the_autosave(panes, tmp_path)
         p.exit_status()
 
 
-# -- item 9: Ctrl-D and /restart ask -------------------------------------------------------------------
+# -- item 9: Ctrl-D and /restart ask ---------------------------------------------------------------
 
 def test_ctrl_d_and_restart_ask_first(panes):
     p = panes(shared_story("zork1.z3"))
@@ -270,7 +270,7 @@ def test_ctrl_d_and_restart_ask_first(panes):
     assert "Moves: 0" in screen
 
 
-# -- item 10: scrollback and the last screen -------------------------------------------------------------
+# -- item 10: scrollback and the last screen -------------------------------------------------------
 
 def test_scrollback_reaches_the_opening_after_40_moves(panes):
     p = panes(shared_story("zork1.z3"))
@@ -317,7 +317,7 @@ def test_story_end_keeps_its_last_screen_until_a_key(panes):
     assert "Your score is" not in screen and "Hit any key" not in screen   # left clean
 
 
-# -- item 11: options: colours and the window title ------------------------------------------------------
+# -- item 11: options: colours and the window title ------------------------------------------------
 
 def test_fg_bg_and_window_title(panes):
     p = panes(ROOT / "stories" / "hollinbrook.z5", args=("--fg", "yellow", "--bg", "blue"))
@@ -327,7 +327,7 @@ def test_fg_bg_and_window_title(panes):
     assert title == "hollinbrook.z5"          # no iFiction title: the file name
 
 
-# -- issue 13 items 11 and 12: where the story puts the upper window -------------------------------------
+# -- issue 13 items 11 and 12: where the story puts the upper window -------------------------------
 
 def test_a_field_drawn_below_an_unsplit_window_stays_where_it_was_put(panes):
     p = panes(STORIES / "field.z5", height=16)

@@ -14,7 +14,7 @@ import pytest
 
 blessed = pytest.importorskip("blessed")
 
-from test_terminal_draw import FakeScreen, keys, make, screen_text  # noqa: E402
+from test_terminal_draw import keys, make, screen_text  # noqa: E402
 
 from zvm.screen import font3  # noqa: E402
 from zvm.screen.model import Screen  # noqa: E402

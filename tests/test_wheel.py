@@ -45,7 +45,8 @@ def test_the_wheel_installs_one_top_level_name_and_py_typed(installed):
     assert tops == {"zvm", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1]
                     + ".dist-info"}
     assert "zvm/py.typed" in names
-    assert {"zvm/ui/terminal.py", "zvm/tools/regtest.py", "zvm/stories/hollinbrook.z5"} <= set(names)
+    assert {"zvm/ui/terminal.py", "zvm/tools/regtest.py",
+            "zvm/stories/hollinbrook.z5"} <= set(names)
 
 
 PROJECT = {
@@ -97,8 +98,9 @@ def test_make_play_installs_only_what_playing_needs(tmp_path):
     """``make play`` with a fresh environment: zvm plays, and pytest (a
     test tool) is not there."""
     venv = tmp_path / "venv"
-    result = subprocess.run(["make", "-s", f"VENV={venv}", "play", f"STORY={ROOT}/stories/hollinbrook.z5"],
-                            cwd=ROOT, input="look\n", capture_output=True, text=True, timeout=900)
+    story = ROOT / "stories" / "hollinbrook.z5"
+    result = subprocess.run(["make", "-s", f"VENV={venv}", "play", f"STORY={story}"], cwd=ROOT,
+                            input="look\n", capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Hollin Brook Platform" in result.stdout
     has = subprocess.run([venv / "bin" / "python", "-c", "import pytest"], capture_output=True)

@@ -44,7 +44,8 @@ class Pane:
         self.socket = f"zvmtest-{os.getpid()}-{next(_ids)}"
         self.cwd = cwd
         shell = (f"env -i PATH={shlex.quote(os.environ.get('PATH', ''))} TERM={term} "
-                 f"HOME={shlex.quote(str(cwd))} HISTFILE=/dev/null PS1='$ ' bash --norc --noprofile -i")
+                 f"HOME={shlex.quote(str(cwd))} HISTFILE=/dev/null PS1='$ ' "
+                 "bash --norc --noprofile -i")
         self.tmux("new-session", "-d", "-x", str(width), "-y", str(height), shell)
         settings = " ".join(f"{k}={shlex.quote(v)}" for k, v in env)
         argv = shlex.join([sys.executable, "-m", "zvm", *map(str, args), str(story)])
