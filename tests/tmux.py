@@ -56,6 +56,9 @@ class Pane:
 
     def exit_status(self) -> int:
         """zvm has ended (started by ``shell``): its exit status."""
+        # Type only at the shell's prompt: keys typed while zvm is still
+        # leaving the screen would be read (or dropped) by zvm.
+        self.wait(lambda s: s.rstrip().endswith("$"), "the shell's prompt")
         self.type("echo ZVM-EXITED $?")
         self.keys("Enter")
         screen = self.wait(lambda s: "\nZVM-EXITED " in s, "the exit status")
