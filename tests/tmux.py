@@ -11,6 +11,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 
 from helpers import ROOT
@@ -43,8 +44,9 @@ class Pane:
         self = cls.__new__(cls)
         self.socket = f"zvmtest-{os.getpid()}-{next(_ids)}"
         self.cwd = cwd
+        home = tempfile.mkdtemp(prefix="zvmtest-home-")        # caches go there, not here
         shell = (f"env -i PATH={shlex.quote(os.environ.get('PATH', ''))} TERM={term} "
-                 f"HOME={shlex.quote(str(cwd))} HISTFILE=/dev/null PS1='$ ' "
+                 f"HOME={home} HISTFILE=/dev/null PS1='$ ' "
                  "bash --norc --noprofile -i")
         self.tmux("new-session", "-d", "-x", str(width), "-y", str(height), shell)
         settings = " ".join(f"{k}={shlex.quote(v)}" for k, v in env)

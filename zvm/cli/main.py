@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         frontend = open_terminal_ui(frontend_class, args, story)
 
     from zvm.vm.machine import Machine
+    if args.no_cache:
+        from zvm.compile import code
+        code.use_disk = False
     status, error, machine = 0, None, None
     start = time.perf_counter()
     try:

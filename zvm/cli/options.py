@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     # cannot swallow the story name that follows it.
     p.add_argument("--warnings-mode", dest="warnings", choices=WARNING_MODES,
                    help=argparse.SUPPRESS)
+    p.add_argument("--no-cache", dest="no_cache", action="store_true",
+                   help="compile the story afresh: neither read nor write the compiled "
+                        "code kept in $XDG_CACHE_HOME/zvm")
     p.add_argument("--stats", action="store_true",
                    help="at exit, print the instructions executed and the time to standard error")
     p.add_argument("--version", action="version", version=version_text())

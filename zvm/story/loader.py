@@ -9,12 +9,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from zvm.story import blorb as blorb_file
-from zvm.story.blorb import Blorb
+from typing import TYPE_CHECKING
+
 from zvm.errors import StoryError
 from zvm.story.header import HEADER_SIZE, MAX_SIZE, Header
 
+if TYPE_CHECKING:
+    from zvm.story.blorb import Blorb
+
 SUPPORTED = (1, 2, 3, 4, 5, 7, 8)
+
+
+def is_blorb(data: bytes) -> bool:
+    """"FORM", a length, "IFRS": the first twelve bytes of every Blorb.
+    (Reading one needs construct, imported only when a Blorb is met.)"""
+    return len(data) >= 12 and data[:4] == b"FORM" and data[8:12] == b"IFRS"
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ def load(path: str) -> Story:
             raise StoryError("is a directory")
         with open(path, "rb") as f:
             data = f.read(MAX_SIZE[8] + 1)
-            if blorb_file.is_blorb(data):
+            if is_blorb(data):
                 data += f.read()       # pictures and sounds may be large
     except FileNotFoundError:
         raise StoryError("no such file") from None
@@ -63,7 +72,8 @@ def load(path: str) -> Story:
 def parse(path: str, data: bytes) -> Story:
     if not data:
         raise StoryError("empty file")
-    if blorb_file.is_blorb(data):
+    if is_blorb(data):
+        from zvm.story import blorb as blorb_file
         wrapper = blorb_file.parse(data)
         try:
             story = _parse_zcode(path, wrapper.zcode())
@@ -76,7 +86,7 @@ def parse(path: str, data: bytes) -> Story:
 def _parse_zcode(path: str, data: bytes) -> Story:
     if not data:
         raise StoryError("empty file")
-    if blorb_file.is_blorb(data):
+    if is_blorb(data):
         raise StoryError("a Blorb file, where a Z-code story should be")
     what = identify(data)
     if what:

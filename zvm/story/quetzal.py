@@ -10,25 +10,17 @@ read from CMem or UMem. Chunks we do not know are skipped on reading.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from construct import (Array, Bytes, ConstructError, GreedyRange, Int8ub, Int16ub, Int24ub,
                        StreamError, Struct, Terminated, this)
 
 from zvm.story.iff import form
+from zvm.story.state import (ZVM_BUFFERS, ZVM_DONE, ZVM_RNG, ZVM_TURN,  # noqa: F401
+                             SavedState, StackFrame)
 
 
 _ZERO_RUNS = re.compile(b"\x00+")
 
-# zvm's own chunks (other interpreters skip chunks they do not know,
-# Quetzal §1.3): a seeded random generator's state; a mark that the PC is
-# an instruction to run again (a save taken at a read) rather than the
-# store or branch of a save; the library's game-over flag; and where the
-# latest command's text and parse buffers are.
-ZVM_RNG = b"ZVMr"
-ZVM_TURN = b"ZVMm"
-ZVM_DONE = b"ZVMd"
-ZVM_BUFFERS = b"ZVMb"
 
 
 class SaveError(Exception):
@@ -57,31 +49,6 @@ Frame = Struct(
 # Every byte of the chunk must belong to a frame: a frame cut short is an
 # error, not the end of the list.
 Stks = Struct("frames" / GreedyRange(Frame), Terminated)
-
-
-@dataclass
-class StackFrame:
-    """One routine's frame. ``store`` is the variable for the result or None
-    (discarded, §Quetzal 4.6 bit 4); ``argc`` the arguments supplied."""
-
-    return_pc: int
-    locals: list[int]
-    stack: list[int]
-    store: int | None = None
-    argc: int = 0
-
-
-@dataclass
-class SavedState:
-    release: int
-    serial: bytes
-    checksum: int
-    pc: int
-    memory: bytes                      # dynamic memory
-    frames: list[StackFrame] = field(default_factory=list)
-    # Further chunks by id, kept as they are: other interpreters' chunks
-    # read from a file, and zvm's own (see ``zvm.vm.machine``).
-    extra: dict[bytes, bytes] = field(default_factory=dict)
 
 
 def _compress(memory: bytes, original: bytes) -> bytes:

@@ -31,7 +31,7 @@ from zvm.screen.protocol import Frontend, InputEnded
 from zvm.story.header import (EXT_FLAGS3, EXT_TRUE_BG, EXT_TRUE_FG, EXT_UNICODE_TABLE,
                               OFFSET)
 from zvm.story.loader import Story
-from zvm.story.quetzal import ZVM_RNG, SavedState, StackFrame
+from zvm.story.state import ZVM_RNG, SavedState, StackFrame
 from zvm.vm.decoder import Instruction, decode
 from zvm.vm.dictionary import Dictionaries
 from zvm.vm.meta import MetaCommands, Resume

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 from zvm.errors import Restart
 from zvm.screen.protocol import PLAIN
-from zvm.story import quetzal
 from zvm.story.files import (FileNameError, player_file, player_read_file, with_extension,
                              write_atomically)
+from zvm.story.state import ZVM_RNG, ZVM_TURN, SavedState
 from zvm.vm.ops.saves import restore_from
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class MetaCommands:
         self.m = machine
         self.enabled = enabled
         self.autosave_path: str | None = None        # --autosave: the turn's file
-        self.turns: deque[quetzal.SavedState] = deque(maxlen=TURNS_KEPT)
+        self.turns: deque[SavedState] = deque(maxlen=TURNS_KEPT)
 
     def say(self, text: str) -> None:
         """Interpreter text in the lower window, then a fresh prompt."""
@@ -79,14 +79,15 @@ class MetaCommands:
                                    f"{e.strerror or e}")
                 self.autosave_path = None
 
-    def turn_save_bytes(self, state: quetzal.SavedState) -> bytes:
+    def turn_save_bytes(self, state: SavedState) -> bytes:
         """A turn snapshot as a save file: marked as resuming at its read,
         with a seeded generator's state."""
         extra = dict(state.extra)
-        extra[quetzal.ZVM_TURN] = b"\x01"
+        extra[ZVM_TURN] = b"\x01"
         if self.m.rng.seeded:
-            extra[quetzal.ZVM_RNG] = self.m.rng.state()
-        return quetzal.encode(quetzal.SavedState(**{**state.__dict__, "extra": extra}),
+            extra[ZVM_RNG] = self.m.rng.state()
+        from zvm.story import quetzal
+        return quetzal.encode(SavedState(**{**state.__dict__, "extra": extra}),
                               self.m.original_dynamic)
 
     def end_autosave(self) -> None:

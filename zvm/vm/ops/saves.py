@@ -6,7 +6,8 @@ branch data (versions 1-3) or store byte (4+), as Quetzal asks; a restore
 puts that state back and answers the save again with 2 (§15 restore). With
 a table (versions 5+) the same opcodes write and read an auxiliary file of
 raw bytes instead (§7.6). Undo states stay ``SavedState`` records in
-memory; nothing encodes them.
+memory; nothing encodes them, and the file format (``zvm.story.quetzal``,
+with construct) is imported only when a file is written or read.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from zvm.errors import ZMachineError
 from zvm.screen.protocol import PLAIN
-from zvm.story import quetzal
 from zvm.story.files import (FileNameError, auxiliary_file, player_file, player_read_file,
                              write_atomically)
 
@@ -70,6 +70,7 @@ def op_save(m: Machine, ins: Instruction, table: int = 0, nbytes: int = 0, name:
     if table:
         data = bytes(m.mem[table:table + nbytes])
     else:
+        from zvm.story import quetzal
         pc = ins.branch_addr if ins.branch is not None else ins.store_addr
         data = quetzal.encode(m.state(pc), m.original_dynamic)
     try:
@@ -117,6 +118,7 @@ TURN_PROMPT = "\n>"
 def resumes_at_read(m: Machine, data: bytes) -> bool:
     """The save in data (already restored) was made at a line input and
     continues by running that read again (zvm's ``ZVMm`` chunk)."""
+    from zvm.story import quetzal                # imported when first used (start-up)
     try:
         return quetzal.ZVM_TURN in quetzal.decode(data, m.original_dynamic).extra
     except quetzal.SaveError:
@@ -127,6 +129,7 @@ def restore_from(m: Machine, path: str, data: bytes) -> int | None:
     """Put the machine into the state saved in data (read from path); the
     PC to continue at, or None (the reason said in one line) when the
     save cannot be used."""
+    from zvm.story import quetzal
     try:
         state = quetzal.decode(data, m.original_dynamic)
         h = m.header
