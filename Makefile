@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+PLAY_STAMP := $(VENV)/.installed-play
 STAMP  := $(VENV)/.installed
 STORY  ?=
 BENCH_ARGS ?=
@@ -19,7 +20,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when pyproject.toml changes (editable install: code changes need no reinstall).
-$(STAMP): pyproject.toml | $(BIN)/python
+# Playing needs zvm and its own dependencies; the test tools come with make test.
+# (The distribution was called "zvm" before it became zvm-interpreter: the old
+# one goes, or its entry points would be registered twice.)
+$(PLAY_STAMP): pyproject.toml | $(BIN)/python
+	-$(BIN)/pip uninstall -q -y zvm 2>/dev/null
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(STAMP): $(PLAY_STAMP)
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
@@ -29,7 +38,7 @@ test: $(STAMP)
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-play: $(STAMP)
+play: $(PLAY_STAMP)
 	$(BIN)/zvm $(STORY)
 
 # One executable, dist/zvm, holding Python, zvm, blessed and the bundled stories.

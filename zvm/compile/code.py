@@ -70,10 +70,12 @@ class StoryCode:
 
     @classmethod
     def of(cls, data: bytes, layout: Layout,
-           make_decoder: Callable[[], Callable[[int], Instruction]]) -> StoryCode:
+           make_decoder: Callable[[], Callable[[int], Instruction]],
+           variant: str = "") -> StoryCode:
         """The code of the story whose bytes are data, made once a process
-        (``make_decoder`` is called then, for a decoder of its own)."""
-        key = digest(data)
+        (``make_decoder`` is called then, for a decoder of its own);
+        ``variant`` keeps apart code that differs for the same bytes."""
+        key = digest(data) + (f"-{variant}" if variant else "")
         code = _stories.get(key)
         if code is None:
             code = _stories[key] = cls(key, layout, make_decoder())

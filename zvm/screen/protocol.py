@@ -71,6 +71,7 @@ class Features:
     sound: bool = False
     default_fg: int = 9        # §8.3.1 colour numbers for the header (white on black)
     default_bg: int = 2
+    graphics_font: bool = False    # can show font 3, character graphics (§16, set_font 3)
 
 
 @dataclass
@@ -116,6 +117,11 @@ class CharRequest:
     timeout: int = 0
     continued: bool = False
     upper_cursor: tuple[int, int] | None = None
+
+
+class FrontendUnavailable(Exception):
+    """A frontend cannot work here (a terminal that cannot move the
+    cursor); the message says why, and the caller plays another way."""
 
 
 class InputEnded(Exception):
@@ -167,6 +173,14 @@ class Frontend:
         (0-based) that the latest operation wrote, whether or not they
         changed. The frontend must not modify ``cells`` and must copy what
         it keeps."""
+
+    def split_changed(self, height: int) -> None:
+        """split_window (§8.6.1): the story made the upper window ``height``
+        rows tall. The next ``upper_changed`` may hold more rows than that
+        when the story moved the cursor below the window (the screen model
+        grows the window to keep what is written there); a frontend may show
+        those rows where the story put them, over the lower window, as Frotz
+        does, instead of giving them room."""
 
     def erase_lower(self, which: int = 0) -> None:
         """erase_window's argument: 0 the lower window; -1 the whole screen,
