@@ -105,8 +105,8 @@ def run(argv: list[str] | None = None) -> int:
 
     from zvm.vm.machine import Machine
     if args.no_cache:
-        from zvm.compile import code
-        code.use_disk = False
+        from zvm.compile import diskcache
+        diskcache.enabled = False
     status, error, machine = 0, None, None
     start = time.perf_counter()
     try:

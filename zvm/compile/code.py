@@ -12,7 +12,7 @@ entries only; other cold code pays nothing.
 Machines of the same story (every ``zvm.Game`` of Zork I in a process)
 share one ``StoryCode``: the code takes the machine as its argument and
 holds nothing of one. Units are kept on disk between runs
-(``zvm.compile.diskcache``) unless ``use_disk`` is off. Code in dynamic
+(``zvm.compile.diskcache``) unless ``diskcache.enabled`` is off. Code in dynamic
 memory is each machine's own and never shared (``Machine.code_at``).
 
 ``ZVM_SHOW_PYTHON=1`` in the environment prints the Python source of each
@@ -22,7 +22,6 @@ unit as it is compiled or loaded.
 from __future__ import annotations
 
 import atexit
-import hashlib
 import linecache
 import os
 import sys
@@ -39,11 +38,24 @@ from zvm.vm.ops import IMPLEMENTATIONS
 HOT = 32                 # runs of an entry before it is compiled as a unit
 
 _stories: dict[str, StoryCode] = {}
-use_disk = True          # zvm --no-cache turns it off
 
 
 def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    """The name a story's code goes by, from its bytes."""
+    try:
+        from _blake2 import blake2b          # what hashlib uses, without OpenSSL's start-up
+    except ImportError:                      # another Python
+        from hashlib import blake2b
+    return blake2b(data, digest_size=20).hexdigest()
+
+
+def _valid_unit(record: Any) -> bool:
+    """(entry, code, source, lines, instructions) with the right types."""
+    return (isinstance(record, tuple) and len(record) == 5
+            and isinstance(record[0], int) and diskcache.is_code(record[1])
+            and isinstance(record[2], str) and isinstance(record[3], list)
+            and all(isinstance(x, list) and len(x) == 4 for x in record[3])
+            and isinstance(record[4], list))
 
 
 class StoryCode:
@@ -63,8 +75,8 @@ class StoryCode:
         self.namespace.update(OPS=IMPLEMENTATIONS, INS=self.instructions, TIER0=self.tier0)
         self.show = bool(os.environ.get("ZVM_SHOW_PYTHON"))
         self.loaded = 0                 # units that came from the disk cache
-        if use_disk:
-            for record in diskcache.load(key, __version__):
+        if diskcache.enabled:
+            for record in diskcache.load(key, __version__, _valid_unit):
                 self._load(record)
             self.loaded = len(self.units)
 
@@ -146,7 +158,7 @@ class StoryCode:
             self.mark_entry(address)
         for address in unit.callees:
             self.mark_entry(address)
-        if use_disk:
+        if diskcache.enabled:
             if not self.new_units:
                 atexit.register(self.save)
             self.new_units.append(unit)
@@ -176,11 +188,11 @@ class StoryCode:
 
     def save(self) -> None:
         """Keep the units compiled in this process for the next run."""
-        if self.new_units and use_disk:
+        if self.new_units and diskcache.enabled:
             records = [(u.entry, u.code, u.source, [list(x) for x in u.lines],
                         list(u.instructions)) for u in self.new_units]
             self.new_units = []
-            diskcache.save(self.key, __version__, records)
+            diskcache.save(self.key, __version__, records, lambda r: r[0], _valid_unit)
 
     # -- errors ------------------------------------------------------------------
     def fault(self, tb: TracebackType | None, pc: int) -> tuple[int, int]:

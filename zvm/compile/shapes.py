@@ -14,9 +14,12 @@ nothing of a machine, so every machine of a story shares them.
 
 from __future__ import annotations
 
+import atexit
 import linecache
 from typing import Any, Callable
 
+from zvm import __version__
+from zvm.compile import diskcache
 from zvm.compile.templates import TEMPLATES, Emitter
 from zvm.errors import Unimplemented
 from zvm.vm.decoder import Instruction
@@ -36,6 +39,9 @@ LOADS = {"mem": "mem = m.mem", "L": "L = m.locals", "S": "S = m.stack",
 ORDER = ("mem", "L", "S", "O", "ST")
 
 _factories: dict[str, Callable[..., Code]] = {}
+_new: list[tuple[str, Any]] = []           # (source, code) compiled, not yet saved
+_saved: list[str] = []                     # sources compiled and saved in this process
+_loaded = False
 
 
 class Layout:
@@ -128,8 +134,42 @@ class ShapeEmitter(Emitter):
                 + "    return op\n")
 
 
+def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:
+    scope = dict(SCOPE)
+    exec(code, scope)
+    factory = _factories[src] = scope["factory"]
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    return factory
+
+
+def _valid(record: Any) -> bool:
+    return (isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], str)
+            and diskcache.is_code(record[1]))
+
+
+def _load() -> None:
+    """The shapes compiled by earlier runs (of any story), once a process."""
+    global _loaded
+    _loaded = True
+    if diskcache.enabled:
+        for src, code in diskcache.load("shapes", __version__, _valid):
+            if src not in _factories and code.co_filename.startswith("<zvm shape "):
+                _install(src, code, code.co_filename)
+
+
+def save() -> None:
+    """Keep the shapes compiled in this process for later runs."""
+    global _new
+    if _new and diskcache.enabled:
+        records, _new = _new, []
+        _saved.extend(src for src, _ in records)
+        diskcache.save("shapes", __version__, records, lambda r: r[0], _valid)
+
+
 def build(ins: Instruction, layout: Layout) -> Code:
     """The tier-0 function of one instruction."""
+    if not _loaded:
+        _load()
     e = ShapeEmitter(ins, layout)
     template = TEMPLATES.get(ins.name)
     if template is None:
@@ -139,9 +179,11 @@ def build(ins: Instruction, layout: Layout) -> Code:
     src = e.source()
     factory = _factories.get(src)
     if factory is None:
-        filename = f"<zvm shape {len(_factories)}: {ins.name}>"
-        scope = dict(SCOPE)
-        exec(compile(src, filename, "exec"), scope)
-        factory = _factories[src] = scope["factory"]
-        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+        filename = f"<zvm shape {ins.name}>"
+        code = compile(src, filename, "exec")
+        factory = _install(src, code, filename)
+        if diskcache.enabled:
+            if not _new:
+                atexit.register(save)
+            _new.append((src, code))
     return factory(*e.params)
