@@ -27,7 +27,6 @@ needs it.
 
 from __future__ import annotations
 
-import dataclasses
 
 from zvm.screen.font3 import graphics
 from zvm.screen.model import TRUE_COLOURS
@@ -175,7 +174,7 @@ class TerminalFrontend(KeyInput, Frontend):
         width, height = self._size()
         f = self.features
         if (width, height) != (f.width, f.height):
-            self.features = dataclasses.replace(f, width=width, height=height)
+            self.features = f._replace(width=width, height=height)
             self.size_changed = True
         self.writer.invalidate()
         self.ghosts = {}

@@ -20,7 +20,7 @@ import sys
 import zlib
 from typing import Any, Callable, Hashable
 
-FORMAT = 4
+FORMAT = 5
 MAGIC = b"ZVMC"
 enabled = True                # zvm --no-cache turns it off
 LIMIT = 64 << 20              # bytes the whole folder may hold
@@ -112,6 +112,16 @@ def save(name: str, version: str, records: list[Record], key: Callable[[Record],
 
 def is_code(value: Any) -> bool:
     return type(value).__name__ == "code"
+
+
+def code_of(blob: bytes) -> Any:
+    """A code object kept as marshal bytes (each is read only when used,
+    so a run pays only for the code it runs); None when it is not one."""
+    try:
+        code = marshal.loads(blob)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return code if is_code(code) else None
 
 
 def _trim() -> None:

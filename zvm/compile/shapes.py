@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import linecache
+import marshal
 from typing import Any, Callable
 
 from zvm import __version__
@@ -41,6 +42,7 @@ ORDER = ("mem", "L", "S", "O", "ST")
 _factories: dict[str, Callable[..., Code]] = {}
 _new: list[tuple[str, Any]] = []           # (source, code) compiled, not yet saved
 _saved: list[str] = []                     # sources compiled and saved in this process
+_stored: dict[str, bytes] = {}             # kept by earlier runs: source -> marshal bytes
 _loaded = False
 
 
@@ -138,23 +140,24 @@ def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:
     scope = dict(SCOPE)
     exec(code, scope)
     factory = _factories[src] = scope["factory"]
-    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    linecache.cache[filename] = (lambda: src,)           # tracebacks show the source
     return factory
 
 
 def _valid(record: Any) -> bool:
+    """(source, its code as marshal bytes)."""
     return (isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], str)
-            and diskcache.is_code(record[1]))
+            and isinstance(record[1], bytes))
 
 
 def _load() -> None:
-    """The shapes compiled by earlier runs (of any story), once a process."""
+    """The shapes compiled by earlier runs (of any story), once a process;
+    each is unmarshalled when an instruction first needs it."""
     global _loaded
     _loaded = True
     if diskcache.enabled:
-        for src, code in diskcache.load("shapes", __version__, _valid):
-            if src not in _factories and code.co_filename.startswith("<zvm shape "):
-                _install(src, code, code.co_filename)
+        for src, blob in diskcache.load("shapes", __version__, _valid):
+            _stored.setdefault(src, blob)
 
 
 def save() -> None:
@@ -180,10 +183,15 @@ def build(ins: Instruction, layout: Layout) -> Code:
     factory = _factories.get(src)
     if factory is None:
         filename = f"<zvm shape {ins.name}>"
-        code = compile(src, filename, "exec")
-        factory = _install(src, code, filename)
-        if diskcache.enabled:
-            if not _new:
-                atexit.register(save)
-            _new.append((src, code))
+        blob = _stored.pop(src, None)
+        code = diskcache.code_of(blob) if blob is not None else None
+        if code is not None and code.co_filename.startswith("<zvm shape "):
+            factory = _install(src, code, code.co_filename)
+        else:
+            code = compile(src, filename, "exec")
+            factory = _install(src, code, filename)
+            if diskcache.enabled:
+                if not _new:
+                    atexit.register(save)
+                _new.append((src, marshal.dumps(code)))
     return factory(*e.params)
