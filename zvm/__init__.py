@@ -2,13 +2,27 @@
 
 __version__ = "0.1.0"
 
+__all__ = ["Game", "Games", "GameError", "GameTimeout", "GameProcessError", "StepResult",
+           "GameObject", "IsolatedGame", "__version__"]
+
+_LIBRARY = {
+    "Game": "zvm.research.game", "GameObject": "zvm.research.game",
+    "StepResult": "zvm.research.frontend",
+    "GameError": "zvm.research.errors", "GameTimeout": "zvm.research.errors",
+    "GameProcessError": "zvm.research.errors",
+    "IsolatedGame": "zvm.research.isolated",
+    "Games": "zvm.research.games",
+}
+
 
 def __getattr__(name):
-    # zvm.Game without importing the machine when only the CLI is used.
-    if name in ("Game", "GameError", "StepResult", "GameObject"):
-        from zvm.research import game
-        return getattr(game, name)
-    if name in ("GameTimeout",):
-        from zvm.research import isolated
-        return getattr(isolated, name)
-    raise AttributeError(name)
+    # zvm.Game and the rest without importing the machine when only the CLI is used.
+    module = _LIBRARY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zvm' has no attribute {name!r}")
+    import importlib
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LIBRARY))
