@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
     if args.library:
-        return bench_library(args.shared, args.repeat)
+        from zvm.tools import bench_library; return bench_library.run(args.shared, args.repeat)  # noqa: E702
 
     zvm = shlex.split(args.zvm) if args.zvm else [sys.executable, "-m", "zvm"]
     dfrotz = find_dfrotz(args.dfrotz)
