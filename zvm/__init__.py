@@ -7,9 +7,9 @@ __all__ = ["Game", "Games", "GameError", "GameTimeout", "GameProcessError", "Ste
 
 _LIBRARY = {
     "Game": "zvm.research.game", "GameObject": "zvm.research.game",
-    "StepResult": "zvm.research.frontend",
-    "GameError": "zvm.research.errors", "GameTimeout": "zvm.research.errors",
-    "GameProcessError": "zvm.research.errors",
+    "StepResult": "zvm.research.common",
+    "GameError": "zvm.research.common", "GameTimeout": "zvm.research.common",
+    "GameProcessError": "zvm.research.common",
     "IsolatedGame": "zvm.research.isolated",
     "Games": "zvm.research.games",
 }

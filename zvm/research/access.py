@@ -10,6 +10,10 @@ the machine changes shape, only this module has to follow.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from zvm.story import quetzal
@@ -49,6 +53,7 @@ class Access:
         self.static_base = m.header.static_base
         self.objects = m.objects
         self._count: int | None = None
+        self._scratch: str | None = None
 
     # -- the header (§11) ------------------------------------------------------
     def header_word(self, addr: int) -> int:
@@ -72,6 +77,11 @@ class Access:
     def time_game(self) -> bool:
         """§8.2.3.2: a version 1-3 story whose status line shows the time."""
         return self.version <= 3 and bool(self.mem[1] & 0x02)
+
+    @property
+    def instructions(self) -> int:
+        """Z-machine instructions run so far (a deterministic measure of work)."""
+        return self.m.instructions
 
     # -- globals (§6.2) ----------------------------------------------------------
     def global_value(self, n: int, signed: bool = False) -> int:
@@ -173,6 +183,26 @@ class Access:
     def set_header(self) -> None:
         """The interpreter's header fields (§11.1) as the frontend says."""
         self.m.set_header()
+
+    @contextmanager
+    def quarantine(self):
+        """Files a tried command writes (saves, transcripts, auxiliary files,
+        §7.6) go to a scratch folder that is emptied afterwards, and a
+        transcript it starts is closed."""
+        m = self.m
+        if self._scratch is None:
+            self._scratch = tempfile.mkdtemp(prefix="zvm-try-")
+            weakref.finalize(self, shutil.rmtree, self._scratch, True)
+        keep, opened, on = m.save_dir, m._transcript, m.transcript_on
+        m.save_dir = self._scratch
+        try:
+            yield
+        finally:
+            m.save_dir = keep
+            if m._transcript is not opened:
+                m._transcript.close()
+                m._transcript = opened
+            m.transcript_on = on
 
     # -- the whole state -------------------------------------------------------------
     def capture(self) -> MachineState:

@@ -41,7 +41,7 @@ import multiprocessing
 import os
 import re
 
-from zvm.research import ending
+from zvm.research.common import asks_game_over
 from zvm.research.access import MachineState
 
 CHUNK = 64                       # candidates per task sent to a worker
@@ -68,8 +68,10 @@ def try_all(game, state: MachineState, candidates: list[str]) -> list[Record]:
     base_globals = bytes(acc.mem[mask.globals])
     out = []
     for i, command in enumerate(candidates):
-        text, ended = game._attempt(state, command)
-        ended = ended or ending.asks_game_over(text)
+        text, how = game._attempt(state, command)
+        if how == "timeout":                     # a story that hangs: no action
+            continue
+        ended = how == "ended" or asks_game_over(text)
         digest = mask.digest(acc.mem)
         changed = mask.changed_globals(base_globals, acc.mem)
         if digest != base or changed or ended:
@@ -181,9 +183,9 @@ def scope_words(game, state: MachineState) -> tuple[list[str], list[str]]:
     probe = [w for w in owner if inform or w in local] + far[:: max(1, len(far) // 4)][:4]
     replies: dict[str, str] = {}
     for word in dict.fromkeys(probe):
-        text, ended = game._attempt(state, f"{profile.examine} {word}")
+        text, how = game._attempt(state, f"{profile.examine} {word}")
         blank = re.sub(re.escape(word) + r"\w*", "#", text.lower())
-        replies[word] = "\0ended" if ended else blank
+        replies[word] = "\0ended" if how != "input" else blank
     counts: dict[str, int] = {}
     for reply in replies.values():
         counts[reply] = counts.get(reply, 0) + 1

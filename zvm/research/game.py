@@ -8,8 +8,8 @@
     game.valid_actions()                 # the actions that change the world here
 
 The machine runs until the story asks for a line (or a key) and stops
-there (``zvm.research.frontend``), so it can be stopped, snapshot or copied
-between any two commands. Text comes back unwrapped, in full Unicode.
+there, so it can be stopped, snapshot or copied
+between any two commands (``zvm.research.common``). Text comes back unwrapped, in full Unicode.
 What the library knows about a story — where it keeps the score, the
 moves, the player and the location, what of its memory is the world — is
 learned from the story itself (``zvm.research.profile``).
@@ -23,10 +23,9 @@ import re
 from dataclasses import dataclass, field
 
 from zvm.errors import Quit, StoryError, ZMachineError
-from zvm.research import ending
 from zvm.research.access import Access, MachineState
-from zvm.research.errors import GameError
-from zvm.research.frontend import LibraryFrontend, StepResult, WaitInput
+from zvm.research.common import (GameError, LibraryFrontend, StepResult, TryTimeout, WaitInput,
+                                 asks_game_over, says_won, time_limit)
 from zvm.research.profile import Profile, cached, learn
 from zvm.screen.protocol import InputEnded, Style
 from zvm.story.loader import Story, load
@@ -36,6 +35,7 @@ from zvm.vm.machine import Machine
 SCORE = re.compile(r"Score:\s*(-?\d+)")
 MOVES = re.compile(r"(?:Moves|Turns):\s*(-?\d+)")
 GAME_CHUNK = b"ZVMg"                  # snapshot chunk: done, won, lost, width, screen
+TRY_SECONDS = 5.0                     # a command tried for valid_actions or learning
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ class Game:
         self.player_override = player
         self._pool = None
         self._profile: Profile | None = None
+        self._learning = False
         self._new_machine()
 
     def _new_machine(self) -> None:
@@ -104,16 +105,16 @@ class Game:
             raise GameError(str(e)) from None
         text = self.frontend.take_text()
         self.last_text = text
-        if quit_ or ending.asks_game_over(text):
+        if quit_ or asks_game_over(text):
             self._finish(text, asked=not quit_)
         return text
 
     def _finish(self, text: str, asked: bool) -> None:
-        """The game is over: won or lost (``zvm.research.ending``)."""
+        """The game is over: won or lost (``zvm.research.common``)."""
         self.done = True
-        score, best = self.score, self.max_score
+        score, best = (None, None) if self._learning else (self.score, self.max_score)
         self.won = (score is not None and best is not None and score >= best) \
-            or ending.says_won(text)
+            or says_won(text)
         self.lost = not self.won and asked
 
     def reset(self) -> str:
@@ -132,24 +133,28 @@ class Game:
             text = ""
         return StepResult(text, self.score, self.moves, self.done, self.won, self.lost)
 
-    def _attempt(self, state: MachineState, command: str, text: bool = True) -> tuple[str, bool]:
-        """Run command from state, for trying it: (text, whether the story
-        stopped or failed). The game's own flags are left alone."""
+    def _attempt(self, state: MachineState, command: str, text: bool = True) -> tuple[str, str]:
+        """Run command from state, for trying it: (text, how it stopped:
+        "input", "ended" (quit or a fatal error) or "timeout" (still running
+        after TRY_SECONDS)). The game's own flags are left alone."""
         acc, fe = self.access, self.frontend
         acc.restore(state, screen=text)
         fe.discard = not text
         fe.pending = command
-        ended = False
+        how = "input"
         try:
-            self.machine.run_until_input()
+            with time_limit(TRY_SECONDS), acc.quarantine():
+                self.machine.run_until_input()
         except WaitInput:
             pass
-        except (Quit, InputEnded, ZMachineError):
-            ended = True
+        except TryTimeout:
+            how = "timeout"
+        except (Quit, InputEnded, ZMachineError, RecursionError):
+            how = "ended"
         finally:
             fe.pending = None
             fe.discard = False
-        return fe.take_text(), ended
+        return fe.take_text(), how
 
     # -- what the story keeps: score, moves, player, location ---------------------
     @property
@@ -158,11 +163,13 @@ class Game:
         found = self._profile or cached(self.access, self.width)
         if found is None:
             fresh = Game(self.story, seed=0, width=self.width)
+            fresh._learning = True                 # its ending must not ask for this profile
             fresh.reset()
             for _ in range(5):                   # past a "press a key" opening
                 if fresh.frontend.waiting != "char" or fresh.done:
                     break
-                fresh.step("")
+                fresh.frontend.pending = ""
+                fresh._run()
             found = learn(fresh, self.width)
         self._profile = found
         return found

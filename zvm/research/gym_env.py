@@ -26,7 +26,7 @@ try:
 except ImportError:                              # pragma: no cover - named when used
     gymnasium = None
 
-from zvm.research.errors import GameError
+from zvm.research.common import GameError
 from zvm.research.game import Game
 
 CHARSET = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
@@ -94,3 +94,16 @@ class StoryEnv(_base() if gymnasium is not None else object):
 
     def close(self) -> None:
         self.game = None
+
+
+ENV_ID = "zvm/Story-v0"
+
+
+def register() -> None:
+    """Make ``gymnasium.make("zvm/Story-v0", story=PATH, ...)`` build a
+    ``StoryEnv`` (done when this module is imported with Gymnasium there)."""
+    if gymnasium is not None and ENV_ID not in gymnasium.registry:
+        gymnasium.register(id=ENV_ID, entry_point=StoryEnv)
+
+
+register()

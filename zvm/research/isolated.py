@@ -16,8 +16,8 @@ import multiprocessing
 import os
 
 from zvm.errors import StoryError
-from zvm.research import errors
-from zvm.research.errors import GameError, GameProcessError, GameTimeout
+from zvm.research import common
+from zvm.research.common import GameError, GameProcessError, GameTimeout
 from zvm.story.loader import Story, load
 
 
@@ -85,7 +85,7 @@ class IsolatedGame:
             raise GameProcessError("the story's process ended unexpectedly") from None
         if status == "error":
             kind, message = value
-            cls = getattr(errors, kind, GameError)
+            cls = getattr(common, kind, GameError)
             raise (cls if isinstance(cls, type) and issubclass(cls, GameError) else GameError)(message)
         return value
 

@@ -13,9 +13,9 @@ verbs. From what they change, and from the status line (§8.2), it finds:
   status line redrawn, and the globals whose values show there, left to
   right, are the score and the moves. The moves are the counter that
   changes with the shown one and starts lowest (a story may show a clock);
-* the location: the global the status line names (global 0 in versions 1-3
-  and in Inform's library), and the player: the object in that location
-  that the globals refer to most, before and after commands (the parser's
+* the location: the global the status line names (global 0 in versions 1-3),
+  and the player: of the things in that location that stay put through the
+  quiet commands, the one the globals hold after most of them (the parser's
   actor); then the globals that hold it, read afresh at every question;
 * the maximum score, from the numbers of the story's reply to "score" other
   than the score and the moves;
@@ -45,7 +45,9 @@ NEUTRAL_VERBS = ("look", "inventory", "wait", "l", "i", "z")
 EXAMINE_VERBS = ("examine", "x")
 POKE_BASE, POKE_STEP, POKE_SLACK = 2000, 16, 8
 MAX_EXAMINED = 10
-FAILING_PATTERNS = 12
+LEARN_LIMIT = 40_000_000           # Z-instructions for all the learning
+FAILING_BUDGET = 2_500_000         # Z-instructions for refused commands
+EXAMINE_BUDGET = 3_000_000         # ... for each thing held in turn
 CARRIED = 3
 
 _cache: dict[tuple[str, int], "Profile"] = {}
@@ -108,14 +110,24 @@ class Profile:
         self.base: MachineState = self.acc.capture()
         self.base_globals = self.acc.global_values()
         self.base_rows = list(self.acc.upper_rows())
+        self.hangs = False
+        self.limit = self.acc.instructions + LEARN_LIMIT
         self.layout = WorldLayout(self.acc)
 
     def has_verb(self, word: str) -> bool:
         return word[:self.acc.word_length()] in self.verb_words
 
     def run(self, command: str, state: MachineState | None = None) -> _Probe:
-        text, ended = self.game._attempt(state or self.base, command)
+        """Try command from state (the opening by default). Once a command
+        has hung, the story is not tried again: every later probe ends."""
         acc = self.acc
+        if self.hangs or acc.instructions > self.limit:
+            acc.restore(self.base)
+            return _Probe(command, self.base.memory, list(self.base_globals),
+                          list(self.base_rows), "", True)
+        text, how = self.game._attempt(state or self.base, command)
+        ended = how != "input"
+        self.hangs = how == "timeout"
         probe = _Probe(command, bytes(acc.mem[:acc.dyn_end]), acc.global_values(),
                        list(acc.upper_rows()), text, ended)
         return probe
@@ -176,52 +188,147 @@ class Profile:
     def noise(self) -> Noise:
         players = self.status.player_globals
         player = self.base_globals[players[0]] if players else 0
-        failing = self.run_all(self.failing_commands(self.location, self.names, self.examine))
+        failing = self.run_all(self.failing_commands(self.location, self.names, self.examine),
+                               FAILING_BUDGET)
         noise = self.find_noise(self.quiet, failing, player)
         return self.carrying_noise(noise, player)
 
     def carrying_noise(self, noise: Noise, player: int) -> Noise:
-        """The noise of quiet commands when the player carries things and
-        the room holds one: a few things far away are moved there (in memory,
-        as @insert_obj would, §15) and "look", "inventory" and "examine" are
-        tried from that state too (listing things uses globals and
-        attributes that an empty inventory does not)."""
+        """More noise, from more starting states (a global that a command
+        sets to its value at the opening is not seen from there): the states
+        after a few quiet and refused commands; the player moved to another
+        room; the player carrying things and the room holding one (things
+        far away moved there in memory, as @insert_obj would, §15: listing
+        things uses globals and attributes that an empty inventory does
+        not). From each, the quiet commands are tried again."""
+        acc = self.acc
+        quiet = [p.command for p in self.quiet]
+        followers = quiet[:2] + [c for c in quiet[2:] if c.split()[0] != self.examine][:6] + \
+            [c for c in quiet if self.examine and c.split()[0] == self.examine][:2]
+        starts: list[MachineState] = []
+        for command in quiet[:1] + followers[2:5] + self.failing_commands(
+                self.location, self.names, self.examine)[-3:]:
+            _, how = self.game._attempt(self.base, command)
+            if how == "input":
+                starts.append(acc.capture())
+        acc.restore(self.base)
+        carried = self.carried_state(player)
+        elsewhere = self.moved_state(player)
+        if elsewhere is not None:
+            starts.append(elsewhere)
+        if carried is not None:
+            starts.append(carried)
+            if self.examine:
+                followers.append(f"{self.examine} {self.names[acc.children(player)[0]]}"
+                                 if acc.children(player) and acc.children(player)[0] in self.names
+                                 else quiet[0])
+        try:
+            tried = [(state.memory, self.run(c, state)) for state in starts for c in followers]
+        finally:
+            acc.restore(self.base)
+        tried += self.held_examines(player)
+        # Each probe against its start, and against the probe before it from
+        # the same start: a global that two quiet commands leave with two
+        # values is the commands', even when one of them is the start's.
+        g, a, p = set(noise.globals), set(noise.attributes), set(noise.properties)
+        previous: dict[bytes, bytes] = {}
+        for before, probe in tried:
+            if probe.ended:
+                continue
+            for other in (before, previous.get(before)):
+                if other is None:
+                    continue
+                ch = self.layout.changes(other, probe.memory)
+                if ch.tree - noise.objects or (player and player in ch.tree):
+                    continue
+                g |= ch.globals
+                a |= ch.attributes
+                p |= ch.properties
+            previous[before] = probe.memory
+        return Noise(frozenset(g), frozenset(a), frozenset(p), noise.objects)
+
+    def held_examines(self, player: int) -> list[tuple[bytes, _Probe]]:
+        """(memory before, probe): each thing in turn put in the player's
+        hands (in memory), then examined, looked about with and listed,
+        within EXAMINE_BUDGET instructions: a thing's own routines use
+        globals as scratch too."""
+        acc = self.acc
+        if not (player and self.examine):
+            return []
+        depth = self.status.room_depth
+        out = []
+        end = acc.instructions + EXAMINE_BUDGET
+        try:
+            for o, word in sorted(self.names.items()):
+                if acc.instructions > end:
+                    break
+                if o == player or o in acc.ancestors(player) or len(acc.ancestors(o)) <= depth:
+                    continue
+                acc.restore(self.base)
+                acc.move(o, player)
+                state = self.settled(acc.capture())
+                if state is None:
+                    continue
+                for command in [f"{self.examine} {word}"] + [
+                        w for w in ("look", "inventory") if self.has_verb(w)]:
+                    out.append((state.memory, self.run(command, state)))
+        finally:
+            acc.restore(self.base)
+        return out
+
+    def settled(self, state: MachineState) -> MachineState | None:
+        """A state made in memory after one turn-taking quiet command, so that
+        what the end of a turn does to it (Inform's "visited" and "moved")
+        is done before the quiet commands are tried; None if that fails."""
+        verb = next((w for w in ("look", "wait") if self.has_verb(w)), None)
+        if verb is None:
+            return state
+        _, how = self.game._attempt(state, verb)
+        return self.acc.capture() if how == "input" else None
+
+    def moved_state(self, player: int) -> MachineState | None:
+        """The opening with the player (and the location global) moved to
+        another room (the room of a thing far away), settled."""
+        acc, st = self.acc, self.status
+        if not (player and st.location_global is not None):
+            return None
+        rooms = []
+        for o in sorted(self.names):
+            chain = acc.ancestors(o)[::-1]
+            if len(chain) > st.room_depth and chain[st.room_depth] != self.location:
+                rooms.append(chain[st.room_depth])
+        if not rooms:
+            return None
+        try:
+            acc.restore(self.base)
+            acc.move(player, rooms[0])
+            a = acc.globals_addr + 2 * st.location_global
+            acc.mem[a], acc.mem[a + 1] = rooms[0] >> 8, rooms[0] & 255
+            return self.settled(acc.capture())
+        finally:
+            acc.restore(self.base)
+
+    def carried_state(self, player: int) -> MachineState | None:
+        """The opening with a few far things moved to the player and one to
+        the room, settled; None when there is no player or nothing to move."""
         acc = self.acc
         if not (player and acc.valid_object(self.location)):
-            return noise
+            return None
         near = set(acc.descendants(self.location)) | set(acc.ancestors(player)) | {player}
         depth = self.status.room_depth
         things = [o for o in sorted(self.names) if o not in near and not acc.children(o)
                   and len(acc.ancestors(o)) > depth + 1]
         chosen = things[:: max(1, len(things) // CARRIED)][:CARRIED + 1]
         if not chosen:
-            return noise
+            return None
         try:
             acc.restore(self.base)
             for o in chosen[:-1]:
                 acc.move(o, player)
             acc.move(chosen[-1], self.location)
-            state = acc.capture()
+            return self.settled(acc.capture())
         finally:
             acc.restore(self.base)
-        commands = [w for w in ("look", "inventory") if self.has_verb(w)]
-        if self.examine:
-            commands += [f"{self.examine} {self.names[o]}" for o in chosen]
-        g, a, p = set(noise.globals), set(noise.attributes), set(noise.properties)
-        try:
-            for c in commands:
-                probe = self.run(c, state)
-                if probe.ended:
-                    continue
-                ch = self.layout.changes(state.memory, probe.memory)
-                if ch.tree - noise.objects:
-                    continue
-                g |= ch.globals
-                a |= ch.attributes
-                p |= ch.properties
-        finally:
-            acc.restore(self.base)
-        return Noise(frozenset(g), frozenset(a), frozenset(p), noise.objects)
 
     @cached_property
     def mask(self) -> WorldMask:
@@ -234,11 +341,21 @@ class Profile:
         st = self.status
         return self.find_max_score(st.score_global, st.moves_global)
 
-    def run_all(self, commands: list[str]) -> list[_Probe]:
+    def run_all(self, commands: list[str], budget: int = 0) -> list[_Probe]:
+        """Try each command from the opening; with a budget, stop once the
+        commands have run that many Z-instructions (deterministic, unlike
+        a time limit, so every process learns the same)."""
+        acc = self.acc
+        end = acc.instructions + budget
+        out = []
         try:
-            return [self.run(c) for c in commands]
+            for c in commands:
+                if budget and acc.instructions > end:
+                    break
+                out.append(self.run(c))
+            return out
         finally:
-            self.acc.restore(self.base)
+            acc.restore(self.base)
 
     def failing_commands(self, location: int, names: dict[int, str],
                          examine: str | None) -> list[str]:
@@ -259,10 +376,12 @@ class Profile:
         out += [" ".join(p) for p in self.grammar.patterns if None not in p]
         out += [f"{examine} {w}" for w in far[:: max(1, len(far) // 5)][:5]] if examine else []
         patterns = [p for p in self.grammar.patterns if None in p]
-        for i, pattern in enumerate(patterns[:: max(1, len(patterns) // FAILING_PATTERNS)]):
+        stride = 7 if len(patterns) % 7 else 5             # spread: any prefix is a sample
+        order = sorted(range(len(patterns)), key=lambda k: ((k * stride) % len(patterns), k))
+        for i in order:
             words = iter(far[i % len(far):] + far)
-            out.append(" ".join(w if w is not None else next(words) for w in pattern))
-            out.append(" ".join(w if w is not None else unknown for w in pattern))
+            out.append(" ".join(w if w is not None else next(words) for w in patterns[i]))
+            out.append(" ".join(w if w is not None else unknown for w in patterns[i]))
         return out
 
     def find_noise(self, quiet: list[_Probe], other: list[_Probe], player: int) -> Noise:
@@ -385,21 +504,30 @@ class Profile:
     # -- the player -------------------------------------------------------------------
     def find_player(self, location: int, base: list[int],
                     probes: list[_Probe]) -> tuple[tuple[int, ...], int]:
+        """The globals holding the player: of the things in the location that
+        stay put through the quiet commands, the one that globals hold after
+        the most of them (the parser's actor), then by the most globals."""
         acc = self.acc
         if not acc.valid_object(location):
             return (), 0
-        inside = set(acc.descendants(location))
-        counts: dict[int, int] = {}
-        for values in [base] + [p.globals for p in probes if not p.ended]:
-            for g, v in enumerate(values):
-                if v in inside:
-                    counts[v] = counts.get(v, 0) + 1
-        if not counts:
+        done = [p for p in probes if not p.ended]
+        movers: set[int] = set()
+        for p in done:
+            movers |= self.layout.changes(self.base.memory, p.memory).tree
+        inside = set(acc.descendants(location)) - movers
+        seen: dict[int, int] = {}
+        refs: dict[int, int] = {}
+        for values in [base] + [p.globals for p in done]:
+            held = [v for v in values if v in inside]
+            for v in set(held):
+                seen[v] = seen.get(v, 0) + 1
+            for v in held:
+                refs[v] = refs.get(v, 0) + 1
+        if not seen:
             return (), 0
-        player = max(sorted(counts), key=lambda o: counts[o])
+        player = max(sorted(seen), key=lambda o: (seen[o], refs[o]))
         holders = tuple(g for g, v in enumerate(base) if v == player)
-        steady = tuple(g for g in holders
-                       if all(p.globals[g] == player for p in probes if not p.ended))
+        steady = tuple(g for g in holders if all(p.globals[g] == player for p in done))
         return steady or holders, len(acc.ancestors(location))
 
     # -- the maximum score -------------------------------------------------------------
