@@ -7,7 +7,8 @@ world changed or the game ended. Globals that change in more than 3% of
 the tries (at least 8) are left out too: they are the parser's (the
 objects of the latest command, pronouns) or clocks, not the world. Valid
 candidates with the same outcome (the same world after them) form a group;
-its simplest wording (fewest words, then shortest) stands for it.
+its simplest wording (fewest words, then a common verb, then shortest)
+stands for it.
 
 Candidates, when none are given, come from the story itself:
 
@@ -42,6 +43,7 @@ import os
 import re
 
 from zvm.research.common import asks_game_over
+from zvm.research.grammar import PREFERRED_VERBS
 from zvm.research.access import MachineState
 
 CHUNK = 64                       # candidates per task sent to a worker
@@ -50,8 +52,17 @@ BUSY_MIN, BUSY_SHARE = 8, 0.03   # see busy_globals
 _worker_game = None              # the game of a worker process (fork-inherited)
 
 
-def simplest(words: list[str]) -> str:
-    return min(words, key=lambda c: (len(c.split()), len(c), c))
+def wording(command: str) -> tuple:
+    """How simple a wording is (smaller is simpler): fewest words, then a
+    common verb (``PREFERRED_VERBS``, in its order), then the shortest."""
+    words = command.split()
+    verb = words[0] if words else ""
+    rank = PREFERRED_VERBS.index(verb) if verb in PREFERRED_VERBS else len(PREFERRED_VERBS)
+    return len(words), rank, len(command), command
+
+
+def simplest(commands: list[str]) -> str:
+    return min(commands, key=wording)
 
 
 # -- the world after each try ---------------------------------------------------------------
