@@ -43,7 +43,7 @@ def _base():
 class StoryEnv(_base() if gymnasium is not None else object):
     """One story as a ``gymnasium.Env`` (see the module's docstring)."""
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(self, story: str, width: int = 0, max_steps: int = 0,
                  max_observation: int = MAX_OBSERVATION, render_mode: str | None = None):
