@@ -13,10 +13,9 @@ import sys
 import time
 
 from zvm import __version__
-from zvm.cli.guard import OutputFailed
 from zvm.cli.options import WARNING_MODES, Parser, build_parser, parse  # noqa: F401 (tools use Parser)
 from zvm.cli.play import make_machine, open_terminal_ui
-from zvm.cli.stdio import LineInput, secure_streams, writable
+from zvm.cli.stdio import LineInput, OutputFailed, secure_streams, writable
 from zvm.errors import StoryError, ZMachineError
 from zvm.screen.protocol import PLAIN
 
