@@ -149,7 +149,7 @@ def describe(story) -> list[str]:
     from zvm.story.babel import identify
     h = story.header
     size = len(story.data)
-    static_end = min(size, 0x10000)            # §1.1.2: static memory ends by $ffff
+    static_end = min(size, 0x10000)            # §1.1: static memory ends by $ffff
     computed = story.checksum()
     where = " (in a Blorb file)" if story.blorb is not None else ""
     lines = [f"story: {story.path}",
