@@ -213,3 +213,23 @@ def test_runs_counted_carry_over_so_warm_code_becomes_units(tmp_path):
     commands = "".join(shared_transcript("zork1.cmd").read_text().splitlines(True)[:60])
     loaded = [run_cached(story, tmp_path, commands)[1] for _ in range(3)]
     assert 0 == loaded[0] < loaded[1] < loaded[2], loaded
+
+
+def test_generated_code_can_be_read():
+    """ZVM_SHOW_PYTHON=1 prints each unit's source as it is made, and a
+    traceback through generated code shows that code's lines."""
+    env = dict(os.environ, ZVM_SHOW_PYTHON="1")
+    p = subprocess.run([sys.executable, "-m", "zvm", "--headless", "--no-cache",
+                        str(shared_story("praxix.z5"))], input="all\nquit\n",
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert "# zvm: unit at $" in p.stderr and "def unit(m):" in p.stderr
+    import traceback
+    storecode.HOT = 1
+    story = load(str(STORIES / "fatal_loop.z5"))
+    m = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+    with pytest.raises(ZMachineError) as caught:
+        m.run()
+    text = "".join(traceback.format_exception(caught.value.__context__ or caught.value))
+    shown = "".join(traceback.format_tb(caught.value.__traceback__))
+    assert "<zvm unit $" in shown + text
+    assert "m.fatal('division by zero')" in shown + text
