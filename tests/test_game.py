@@ -25,7 +25,7 @@ def test_zork_walkthrough_through_step_reaches_350_and_done():
     texts = [game.reset()]
     for command in commands:
         result = game.step(command)
-        texts.append(result.text)
+        texts.append(result.text + result.prompt)
     assert result.done and result.score == 350
     headless = shared_transcript("zork1.seed12.out").read_text()
     assert words("".join(texts)) == words(headless)
@@ -128,3 +128,10 @@ def test_a_fatal_error_in_an_isolated_game_is_an_exception():
     with pytest.raises(zvm.GameError, match="division by zero"):
         game.reset()
     game.close()
+
+
+def test_step_text_leaves_the_prompt_apart():
+    game = zvm.Game(shared_story("zork1.z3"), seed=12)
+    game.reset()
+    result = game.step("open mailbox")
+    assert result.text.endswith("leaflet.") and result.prompt == "\n\n>"

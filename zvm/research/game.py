@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from zvm.errors import Quit, StoryError, ZMachineError
 from zvm.research.access import Access, MachineState
 from zvm.research.common import (GameError, LibraryFrontend, StepResult, TryTimeout, WaitInput,
-                                 asks_game_over, says_won, time_limit)
+                                 asks_game_over, says_won, split_prompt, time_limit)
 from zvm.research.profile import Profile, cached, learn
 from zvm.screen.protocol import InputEnded, Style
 from zvm.story.loader import Story, load
@@ -131,7 +131,9 @@ class Game:
             text = self.last_text
         else:
             text = ""
-        return StepResult(text, self.score, self.moves, self.done, self.won, self.lost)
+        body, prompt = split_prompt(text)
+        return StepResult(body, self.score, self.moves, self.done, self.won, self.lost,
+                          prompt=prompt)
 
     def _attempt(self, state: MachineState, command: str, text: bool = True) -> tuple[str, str]:
         """Run command from state, for trying it: (text, how it stopped:
