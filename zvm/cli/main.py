@@ -13,7 +13,7 @@ import sys
 import time
 
 from zvm import __version__
-from zvm.cli.options import WARNING_MODES, Parser, build_parser, parse  # noqa: F401 (tools use Parser)
+from zvm.cli.options import parse
 from zvm.cli.play import make_machine, open_terminal_ui
 from zvm.cli.stdio import LineInput, OutputFailed, secure_streams, writable
 from zvm.errors import StoryError, ZMachineError
