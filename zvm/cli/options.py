@@ -221,8 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
 def quick_parse(argv: list[str], defaults: dict[str, Any]) -> SimpleNamespace | None:
     """The options of a plain command line (each option by its whole name,
     at most one story), read from ``OPTIONS``; None for anything else."""
-    values = {o.dest: o.default for o in OPTIONS}
-    values["story"] = None
+    values: dict[str, Any] = {"story": None}
+    for o in OPTIONS:
+        values.setdefault(o.dest, o.default)  # the first of a dest's options, as argparse
     values.update(defaults)
     names = {name: o for o in OPTIONS for name in o.names}
     story = False
