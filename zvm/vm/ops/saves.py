@@ -18,7 +18,8 @@ import os
 from typing import TYPE_CHECKING
 
 from zvm.errors import ZMachineError
-from zvm.story.files import FileNameError, auxiliary_file, player_file, write_atomically
+from zvm.story.files import (FileNameError, auxiliary_file, player_file, read_bounded,
+                             write_atomically)
 
 if TYPE_CHECKING:
     from zvm.vm.decoder import Instruction
@@ -91,13 +92,15 @@ def op_restore(m: Machine, ins: Instruction, table: int | None = None, nbytes: i
     if path is None:
         return _answer(m, ins, False)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        if table is not None:                    # at most the table's bytes
+            with open(path, "rb") as f:
+                data = f.read(nbytes)
+        else:                                    # bounded: /dev/zero is no save
+            data = read_bounded(path)
     except OSError as e:
         m.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
         return _answer(m, ins, False)
     if table is not None:
-        data = data[:nbytes]
         if table + len(data) > m.dyn_end:
             raise ZMachineError("restore: the table runs past dynamic memory")
         m.mem[table:table + len(data)] = data
@@ -116,10 +119,17 @@ def restore_from(m: Machine, path: str, data: bytes) -> int | None:
         h = m.header
         if (state.release, state.serial, state.checksum) != (h.release, h.serial, h.checksum):
             raise quetzal.SaveError("it was saved from another story")
+        # The whole state before any of it is used: PC and return PCs inside
+        # the story, frames within the call-depth limit, locals <= 15 (§5.2).
+        quetzal.validate(state, len(m.mem), len(m.original_dynamic))
     except quetzal.SaveError as e:
         m.frontend.message(f"zvm: cannot restore {path}: {e}")
         return None
-    m.load_state(state)
+    try:
+        m.load_state(state)                      # refuses before it changes anything
+    except ZMachineError as e:
+        m.frontend.message(f"zvm: cannot restore {path}: {e}")
+        return None
     if quetzal.ZVM_TURN in state.extra:          # a /save: run its read again
         return state.pc
     return resume_after_save(m, state.pc, 2)
