@@ -113,6 +113,8 @@ class HeadlessFrontend(Frontend):
             colour=False, bold=False, italic=False, fixed=False,
             timed_input=True, pictures=False, sound=False)
         self.waiting_for = "line"
+        self._pending: list[str] = []      # text gathered by write, in one style
+        self._pending_bits = 0
         self._ended = False
         self._version = version
         self._buffering = True
@@ -138,22 +140,41 @@ class HeadlessFrontend(Frontend):
     # -- output -------------------------------------------------------------
     def write(self, text: str, style: Style = Style()) -> None:
         """Lower window text, through the core's word buffer (or straight
-        to the screen with buffering off). Tabs print as spaces."""
-        self._text.write(text, style.bits & 0xF)
+        to the screen with buffering off). Tabs print as spaces.
+
+        Text in one style is gathered and laid out in one piece when
+        anything else happens (every other call drains it first): the
+        core's word buffer gives the same result for a text in one piece
+        or in parts, and long pieces are much cheaper to lay out."""
+        bits = style.bits & 0xF
+        if bits != self._pending_bits:
+            self._drain()
+            self._pending_bits = bits
+        self._pending.append(text)
+
+    def _drain(self) -> None:
+        """Lay out the text gathered by ``write``."""
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending = []
+            self._text.write(text, self._pending_bits)
 
     def word_break(self) -> None:
         """Send the word buffer to the grid (the core's flush_buffer, where
         Frotz flushes: set_window, set_cursor, buffer_mode ...). Nothing
         is printed until input."""
+        self._drain()
         self._text.flush()
 
     def set_buffering(self, on: bool) -> None:
+        self._drain()
         self._buffering = self._text.buffering = on
 
     def status_line(self, left: str, right: str) -> None:
         """Draw the version 1-3 status line into the grid's top row. dfrotz
         never prints its text, but a changed status line makes its row
         print as an empty line at the next input."""
+        self._drain()
         self._text.flush()
         self.last_status = (left, right)
         if not self._text.status_rows:
@@ -197,6 +218,7 @@ class HeadlessFrontend(Frontend):
         redrawing the same text counts as a change. Rows beyond the
         story's own split (``split_changed``) land over the lower window,
         which keeps its size, as in dfrotz."""
+        self._drain()
         text = self._text
         text.flush()
         height = len(cells)
@@ -216,6 +238,7 @@ class HeadlessFrontend(Frontend):
         rows than that when the story writes below its split (a quote box
         one row taller than the split it made), and dfrotz draws those
         over the lower window without moving it."""
+        self._drain()
         text = self._text
         text.flush()
         self._story_split = height
@@ -227,6 +250,7 @@ class HeadlessFrontend(Frontend):
         """erase_window 0 (the lower window; cursor to its home row),
         -1 (whole screen, unsplit, cursor home) or -2 (whole screen; the
         cursor stays). dfrotz does not flush the word buffer first."""
+        self._drain()
         text = self._text
         if which in (-1, -2):
             self._grid.erase_rows(0, self.height - 1)
@@ -246,11 +270,13 @@ class HeadlessFrontend(Frontend):
     def sound_effect(self, number: int) -> None:
         """Bleeps 1 and 2: dfrotz writes its visual bell straight away,
         ahead of any rows it has not shown yet."""
+        self._drain()
         if number in (1, 2):
             pitch = "HIGH" if number == 1 else "LOW"
             self.stdout.write(f"[{pitch}-PITCHED BEEP]\n")
 
     def message(self, text: str) -> None:
+        self._drain()
         sys.stderr.write(text + "\n")
         sys.stderr.flush()
 
@@ -285,6 +311,7 @@ class HeadlessFrontend(Frontend):
         ``virtual_clock``: see the class). With the cursor in the upper
         window the prompt is its row up to the cursor, and the typed text
         lands there (the machine moves that cursor on)."""
+        self._drain()
         self.waiting_for = "line"
         self._key_buffer = []
         text, grid = self._text, self._grid
@@ -341,6 +368,7 @@ class HeadlessFrontend(Frontend):
         characters are the keys of their codes (§10.7: 27 escape, 8 delete;
         dfrotz passes the others on as they are), except 127, which dfrotz
         takes for no key at all and skips."""
+        self._drain()
         self.waiting_for = "char"
         text = self._text
         if request.continued:
@@ -383,6 +411,7 @@ class HeadlessFrontend(Frontend):
         the screen is shown, then the prompt is written straight out (it
         never enters the screen, nor does the answer), and the line read
         leaves the keys still queued for read_char where they are."""
+        self._drain()
         self._text.flush()
         self._grid.show(False)
         self.stdout.write(f"Please enter a filename [{default}]: ")
@@ -399,6 +428,7 @@ class HeadlessFrontend(Frontend):
     @property
     def upper_rows(self) -> list[str]:
         """The upper window's rows of text as the grid holds them."""
+        self._drain()
         return self._grid.rows(self._text.status_rows, self._text.upper_height)
 
     # -- lifecycle ----------------------------------------------------------
@@ -406,6 +436,7 @@ class HeadlessFrontend(Frontend):
         """At a normal end of the story: finish the pending line and print
         what has changed (dfrotz at quit). After the input ran out dfrotz
         prints nothing more, and neither does this."""
+        self._drain()
         if self._ended:
             return
         self._ended = True
