@@ -22,6 +22,7 @@ from zvm.story.files import (FileNameError, auxiliary_file, player_file, read_bo
                              write_atomically)
 
 if TYPE_CHECKING:
+    from zvm.story.state import SavedState
     from zvm.vm.decoder import Instruction
     from zvm.vm.machine import Machine
 
@@ -122,6 +123,8 @@ def restore_from(m: Machine, path: str, data: bytes) -> int | None:
         # The whole state before any of it is used: PC and return PCs inside
         # the story, frames within the call-depth limit, locals <= 15 (§5.2).
         quetzal.validate(state, len(m.mem), len(m.original_dynamic))
+        if quetzal.ZVM_TURN not in state.extra:
+            _check_resume(m, state)
     except quetzal.SaveError as e:
         m.frontend.message(f"zvm: cannot restore {path}: {e}")
         return None
@@ -152,6 +155,32 @@ def op_restore_undo(m: Machine, ins: Instruction) -> int:
     return resume_after_save(m, state.pc, 2)
 
 
+def _branch_at(mem, pc: int) -> tuple[bool, int, int]:
+    """The branch data at pc (§4.7): (on true, offset, next address)."""
+    b1 = mem[pc]
+    if b1 & 0x40:
+        return bool(b1 & 0x80), b1 & 0x3F, pc + 1
+    offset = ((b1 & 0x3F) << 8) | mem[pc + 1]
+    return bool(b1 & 0x80), offset - 0x4000 if offset & 0x2000 else offset, pc + 2
+
+
+def _check_resume(m: Machine, state: SavedState) -> None:
+    """SaveError unless a v1-3 save's branch, taken as a restore takes it
+    (``resume_after_save``), stays inside the story: checked on the saved
+    memory before the state replaces the game's."""
+    from zvm.story.quetzal import SaveError
+    if m.version >= 4:
+        return                                   # a store byte: any variable will do
+    mem = bytes(state.memory) + bytes(m.mem[len(state.memory):])
+    if state.pc + 1 >= len(mem) and not mem[state.pc] & 0x40:
+        raise SaveError("its PC lies at the very end of the story")
+    on_true, offset, nxt = _branch_at(mem, state.pc)
+    if on_true and offset in (0, 1) and len(state.frames) < 2:
+        raise SaveError("it returns from the main routine")
+    if on_true and offset not in (0, 1) and not 0 <= nxt + offset - 2 < len(mem):
+        raise SaveError("it continues outside the story")
+
+
 def resume_after_save(m: Machine, pc: int, value: int) -> int:
     """Continue after a restore: the saved PC points at the save
     instruction's store byte (v4+) or branch data (v1-3)."""
@@ -159,15 +188,7 @@ def resume_after_save(m: Machine, pc: int, value: int) -> int:
     if m.version >= 4:
         m.set_var(mem[pc], value)
         return pc + 1
-    b1 = mem[pc]
-    on_true = bool(b1 & 0x80)
-    if b1 & 0x40:
-        offset, nxt = b1 & 0x3F, pc + 1
-    else:
-        offset = ((b1 & 0x3F) << 8) | mem[pc + 1]
-        if offset & 0x2000:
-            offset -= 0x4000
-        nxt = pc + 2
+    on_true, offset, nxt = _branch_at(mem, pc)
     if on_true:
         if offset in (0, 1):
             return m.ret(offset)
