@@ -69,6 +69,8 @@ def test_bundled_story_plays_in_a_terminal(binary, term):
         pane.wait_text("?", timeout=10)
         pane.type("y")
         pane.keys("Enter")
+        pane.wait_text("[Hit any key to exit.]", timeout=10)     # the last screen stays
+        pane.keys("Space")
         pane.wait_text("ZVM-EXITED 0", timeout=10)
     finally:
         pane.kill()

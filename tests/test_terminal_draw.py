@@ -93,7 +93,8 @@ def keys(fe, *items):
         else:
             seq.extend(Keystroke(c) for c in item)
     it = iter(seq)
-    fe._next_key = lambda timer: next(it)
+    fe._next_key = lambda timer, paging=True: next(it)
+    fe._wait_key = lambda timeout: next(it)     # questions the UI asks itself
 
 
 # -- status line (§8.2) --------------------------------------------------------
@@ -321,9 +322,14 @@ def test_read_line_terminators_and_limits(term):
     assert fe.read_line(LineRequest(max_len=5, preloaded="xy")).text == "xyabc"
 
 
-def test_read_line_ctrl_d_ends(term):
+def test_read_line_ctrl_d_asks_then_ends(term):
+    """Ctrl-D on an empty line asks, as Ctrl-C does (issue 14 item 9):
+    'n' goes back to the line, 'y' ends the game."""
     fe = make(term)
-    keys(fe, "\x04")
+    keys(fe, "\x04", "n", "ab", "\x01", "\x04", "\r")
+    assert fe.read_line(LineRequest(max_len=50)).text == "b"     # Ctrl-D mid-line deletes
+    assert "Quit the game? (y/n)" in fe.term.stream.getvalue()          # it was asked
+    keys(fe, "\x04", "y")
     with pytest.raises(InputEnded):
         fe.read_line(LineRequest(max_len=50))
 

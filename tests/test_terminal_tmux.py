@@ -93,6 +93,14 @@ def _zork():
     return shared_story("zork1.z3")
 
 
+def hit_any_key(p: Pane) -> Pane:
+    """The story has ended: its last screen stays with "[Hit any key to
+    exit.]" below it until a key is pressed."""
+    p.wait_text("[Hit any key to exit.]")
+    p.keys("Space")
+    return p
+
+
 def _prompt_line(screen: str) -> str:
     return [line for line in screen.rstrip("\n").split("\n") if line.strip()][-1]
 
@@ -118,7 +126,7 @@ def test_zork_status_line_command_history_and_quit(pane):
     p.wait_text("affirmative")
     p.type("y")
     p.keys("Enter")
-    screen = p.wait_text("ZVM-EXITED 0")
+    screen = hit_any_key(p).wait_text("ZVM-EXITED 0")
     assert "Moves:" not in screen          # the game's screen is gone
     assert "West of House" not in screen
 
@@ -187,7 +195,7 @@ def test_more_prompt_and_upper_window(pane, compiled):
     assert screen.split("\n")[0].startswith("UPPER BAR")
     p.type("bye")
     p.keys("Enter")
-    p.wait_text("ZVM-EXITED 0")
+    hit_any_key(p).wait_text("ZVM-EXITED 0")
 
 
 def test_timed_input_calls_routine(pane, compiled):
@@ -198,7 +206,7 @@ def test_timed_input_calls_routine(pane, compiled):
     p.keys("Enter")
     p.wait_text("ended with 13")
     p.keys("x")
-    p.wait_text("ZVM-EXITED 0")
+    hit_any_key(p).wait_text("ZVM-EXITED 0")
 
 
 # -- the bundled story's colours and bold -----------------------------------------
@@ -232,7 +240,7 @@ def test_bundled_story_shows_bold_and_colours(pane):
     p.wait_text("Are you sure you want to quit?")
     p.type("y")
     p.keys("Enter")
-    p.wait_text("ZVM-EXITED 0")
+    hit_any_key(p).wait_text("ZVM-EXITED 0")
 
 
 # -- Zork I from start to finish -------------------------------------------------------
@@ -297,7 +305,7 @@ def test_zork_plays_to_the_end(pane):
     assert "(Type RESTART, RESTORE, or QUIT):" in screen
     p.type("quit")
     p.keys("Enter")
-    p.wait_text("ZVM-EXITED 0", timeout=60)
+    hit_any_key(p).wait_text("ZVM-EXITED 0", timeout=60)
 
 
 # -- headless play never imports blessed ------------------------------------------------

@@ -11,6 +11,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 
 from helpers import ROOT
@@ -32,6 +33,38 @@ class Pane:
         cmd = (f"env TERM={term} BLESSED_QUERY_TIMEOUT_SECONDS=0.1 "
                f"bash -c {shlex.quote(inner)}")
         self.tmux("new-session", "-d", "-x", str(width), "-y", str(height), cmd)
+
+    @classmethod
+    def shell(cls, story, width=80, height=24, args=(), term="xterm-256color", cwd=ROOT,
+              env=()):
+        """zvm started from an interactive bash (job control: Ctrl-Z and
+        ``fg`` work there); ``exit_status`` asks the shell for zvm's exit
+        status once it has ended. ``env``: (name, value) pairs for zvm's
+        environment."""
+        self = cls.__new__(cls)
+        self.socket = f"zvmtest-{os.getpid()}-{next(_ids)}"
+        self.cwd = cwd
+        home = tempfile.mkdtemp(prefix="zvmtest-home-")        # caches go there, not here
+        shell = (f"env -i PATH={shlex.quote(os.environ.get('PATH', ''))} TERM={term} "
+                 f"HOME={home} HISTFILE=/dev/null PS1='$ ' "
+                 "bash --norc --noprofile -i")
+        self.tmux("new-session", "-d", "-x", str(width), "-y", str(height), shell)
+        settings = " ".join(f"{k}={shlex.quote(v)}" for k, v in env)
+        argv = shlex.join([sys.executable, "-m", "zvm", *map(str, args), str(story)])
+        self.wait(lambda s: "$" in s, "the shell's prompt")
+        self.type(f"{settings} {argv}".strip())
+        self.keys("Enter")
+        return self
+
+    def exit_status(self) -> int:
+        """zvm has ended (started by ``shell``): its exit status."""
+        # Type only at the shell's prompt: keys typed while zvm is still
+        # leaving the screen would be read (or dropped) by zvm.
+        self.wait(lambda s: s.rstrip().endswith("$"), "the shell's prompt")
+        self.type("echo ZVM-EXITED $?")
+        self.keys("Enter")
+        screen = self.wait(lambda s: "\nZVM-EXITED " in s, "the exit status")
+        return int(screen.split("\nZVM-EXITED ")[1].split()[0])
 
     def tmux(self, *args, check=True):
         return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],

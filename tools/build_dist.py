@@ -50,7 +50,7 @@ def pyinstaller_args(dist: Path, work: Path) -> list[str]:
         "--collect-submodules", "jinxed.terminfo",
         "--collect-submodules", "zvm",
         "--collect-data", "zvm.stories",
-        "--copy-metadata", "zvm",
+        "--copy-metadata", "zvm-interpreter",      # the distribution (pyproject.toml)
         str(ROOT / "tools" / "launcher.py"),
     ]
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from zvm.cli.main import main
+from zvm.cli.guard import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,7 +2,10 @@
 test files, and each ``* name`` test in one is a test item.
 
 Registered through the ``pytest11`` entry point (``zvm_regtest``), so
-``pytest path/`` collects the regtest files under path. A test whose story
+``pytest path/`` collects the regtest files under path. Loading it imports
+nothing but pytest: the regtest runner (and the machine) are imported only
+when a regtest file is collected, so a project without regtest files in an
+environment where zvm is installed never notices the plugin. A test whose story
 file is absent is skipped, naming the path; a failed check is reported with
 the command, the check and the story's actual output. Tests whose names
 start with ``-`` or ``_`` are only run when another test includes them.
@@ -10,9 +13,12 @@ start with ``-`` or ``_`` are only run when another test includes them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
-from zvm.tools import regtest
+if TYPE_CHECKING:
+    from zvm.tools import regtest
 
 
 def pytest_collect_file(file_path, parent):
@@ -23,6 +29,7 @@ def pytest_collect_file(file_path, parent):
 
 class RegtestFile(pytest.File):
     def collect(self):
+        from zvm.tools import regtest
         try:
             parsed = regtest.parse_file(str(self.path))
         except regtest.RegtestError as e:
@@ -49,6 +56,7 @@ class RegtestItem(pytest.Item):
         self.test = test
 
     def runtest(self) -> None:
+        from zvm.tools import regtest
         result = regtest.run_test(self.parsed, self.test, stories=self.parent.stories)
         if result.skipped:
             try:        # reported at the test's line in the regtest file
@@ -60,6 +68,7 @@ class RegtestItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, RegtestFailed):
+            from zvm.tools import regtest
             result = excinfo.value.result
             parts = [f"regtest {self.path.name} * {result.name}: "
                      f"{len(result.failures)} failed check(s)"]

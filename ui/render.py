@@ -20,7 +20,7 @@ screen rows, each a list of ``(text, Style)`` runs.
 
 from __future__ import annotations
 
-from zvm.screen.protocol import BOLD, ITALIC, REVERSE, Style
+from zvm.screen.protocol import BOLD, ITALIC, PLAIN, REVERSE, Style
 
 from .wrap import clip_runs, runs_width, text_width
 
@@ -81,15 +81,23 @@ class Painter:
     """Escape sequences for styles on one terminal, cached per style.
 
     ``colours`` is the colour depth to draw for (default: the terminal's
-    ``number_of_colors``; 0 when ``no_colour``)."""
+    ``number_of_colors``; 0 when ``no_colour``); ``default_fg`` and
+    ``default_bg`` the true colours (§8.3.7) drawn for a style's default
+    colour (-1: the terminal's). ``normal`` resets to plain text in the
+    default colours."""
 
-    def __init__(self, term, no_colour: bool = False, colours: int | None = None):
+    def __init__(self, term, no_colour: bool = False, colours: int | None = None,
+                 default_fg: int = -1, default_bg: int = -1):
         self.term = term
         if colours is None:
             colours = term.number_of_colors
         self.colours = 0 if no_colour else int(colours or 0)
-        self.normal = term.normal
         self.italic = term.italic or term.underline
+        # The default colours (-1 in a Style): the terminal's own, or the
+        # true colours the player chose (--fg, --bg).
+        self.default_fg, self.default_bg = default_fg, default_bg
+        self.normal = term.normal + self.colour_seq(default_fg, False) \
+            + self.colour_seq(default_bg, True)
         self._cache: dict[Style, str] = {}
 
     def colour_seq(self, colour: int, background: bool) -> str:
@@ -118,8 +126,10 @@ class Painter:
             if bits & ITALIC:
                 parts.append(self.italic)
             # FIXED (§8.7.1.1): a terminal's text is always fixed-pitch.
-            parts.append(self.colour_seq(style.fg, False))
-            parts.append(self.colour_seq(style.bg, True))
+            fg = style.fg if style.fg >= 0 else self.default_fg
+            bg = style.bg if style.bg >= 0 else self.default_bg
+            parts.append(self.colour_seq(fg, False))
+            parts.append(self.colour_seq(bg, True))
             seq = "".join(parts)
             self._cache[style] = seq
         return seq
@@ -193,14 +203,39 @@ def _trim_blank(runs) -> list:
     return out
 
 
+def overlay(runs, cells) -> list:
+    """A display line with the non-blank cells of a left-behind upper
+    window row drawn over it (blank cells, unless reversed, let the
+    text show through)."""
+    grid = []
+    for text, style in runs:
+        for ch in text:
+            grid.append((ch, style))
+            grid.extend([("", style)] * (max(1, text_width(ch)) - 1))
+    for col, (ch, style) in enumerate(cells):
+        if ch == " " and not style.bits & REVERSE:
+            continue
+        while len(grid) <= col:
+            grid.append((" ", PLAIN))
+        grid[col] = (ch, style)
+    out: list = []
+    for ch, style in grid:
+        if out and out[-1][1] == style:
+            out[-1] = (out[-1][0] + ch, style)
+        else:
+            out.append((ch, style))
+    return out
+
+
 class FrameWriter:
     """Draws frames (lists of rows of runs) on a blessed terminal,
     rewriting only the rows that changed since the last frame."""
 
-    def __init__(self, term, painter: Painter):
+    def __init__(self, term, painter: Painter, on_gone=None):
         self.term = term
         self.painter = painter
         self.drawn: list | None = None
+        self.on_gone = on_gone       # called with the OSError when the terminal cannot be written
 
     def invalidate(self) -> None:
         """Forget what is on the screen: the next frame is drawn whole."""
@@ -227,7 +262,7 @@ class FrameWriter:
         full = self.drawn is None or len(self.drawn) != len(rows)
         parts = []
         if full:
-            parts.append(t.normal + t.clear)
+            parts.append(self.painter.normal + t.clear)
         for y, row in enumerate(rows):
             if full or self.drawn[y] != row:
                 parts.append(self.row_seq(y, row, width))
@@ -236,9 +271,13 @@ class FrameWriter:
             parts.append(t.move_yx(*cursor))
         out = "".join(parts)
         stream = t.stream
-        stream.write(out)
         try:
+            stream.write(out)
             stream.flush()
-        except (OSError, ValueError):
+        except OSError as e:
+            if self.on_gone is None:
+                raise
+            self.on_gone(e)
+        except ValueError:
             pass
         return out

@@ -17,8 +17,9 @@ drawn (only the rows that changed) when the story waits for input, when a
 ``[MORE]`` is due and when a timed input's interrupt routine printed.
 
 The modules beside this one do the tty-free work: ``ui.wrap`` (widths,
-word-wrap), ``ui.render`` (styles, colours, rows, frames) and ``ui.keys``
-(keys to ZSCII, §10.5).
+word-wrap), ``ui.render`` (styles, colours, rows, frames), ``ui.keys``
+(keys to ZSCII, §10.5) and ``ui.lineedit`` (line editing as a table of
+key -> action); ``ui.session`` holds the terminal's modes and signals.
 
 blessed is imported inside the constructor, so importing ``zvm`` never
 needs it.
@@ -26,91 +27,40 @@ needs it.
 
 from __future__ import annotations
 
-import dataclasses
-import signal
-import time
-from contextlib import ExitStack
 
-from zvm.screen.protocol import (
-    PLAIN,
-    REVERSE,
-    TIMED_OUT,
-    Cell,
-    CharRequest,
-    Features,
-    Frontend,
-    InputEnded,
-    LineRequest,
-    LineResult,
-    Style,
-)
+from zvm.screen.font3 import graphics
+from zvm.screen.model import TRUE_COLOURS
+from zvm.screen.protocol import PLAIN, REVERSE, Cell, Features, Frontend, Style
 
-from .keys import KEYPAD_TEXT, key_zscii
-from .render import TRUECOLOUR, FrameWriter, Painter, status_row, upper_rows
-from .wrap import flow_chars, runs_width, text_width, wrap_runs
+from .render import FrameWriter, Painter, overlay, status_row, upper_rows
+from .session import HungUp, Session, open_terminal
+from .terminput import INPUT_STYLE, REDRAW, RESIZED, KeyInput
+from .wrap import flow_chars, runs_width, wrap_runs
 
-INPUT_STYLE = PLAIN
 MORE_TEXT = "[MORE]"
-QUIT_TEXT = "Quit the game? (y/n) "
-_POLL = 0.1          # seconds between checks for a resize while waiting for a key
-_RESIZE = object()   # _next_key: the screen was resized (redraw)
-_REDRAW = object()   # _next_key: redraw and carry on (after a refused quit)
 
 
-def overlay(runs, cells) -> list:
-    """A display line with the non-blank cells of a left-behind upper
-    window row drawn over it (blank cells, unless reversed, let the
-    text show through)."""
-    grid = []
-    for text, style in runs:
-        for ch in text:
-            grid.append((ch, style))
-            grid.extend([("", style)] * (max(1, text_width(ch)) - 1))
-    for col, (ch, style) in enumerate(cells):
-        if ch == " " and not style.bits & REVERSE:
-            continue
-        while len(grid) <= col:
-            grid.append((" ", PLAIN))
-        grid[col] = (ch, style)
-    out: list = []
-    for ch, style in grid:
-        if out and out[-1][1] == style:
-            out[-1] = (out[-1][0] + ch, style)
-        else:
-            out.append((ch, style))
-    return out
-
-
-class _Timer:
-    """Real-time interval for timed input (§15 read, read_char): fires every
-    ``tenths`` tenths of a second, 0 for never."""
-
-    def __init__(self, tenths: int):
-        self.period = tenths / 10 if tenths and tenths > 0 else 0.0
-        self.deadline = time.monotonic() + self.period if self.period else None
-
-    def remaining(self) -> float | None:
-        if self.deadline is None:
-            return None
-        return self.deadline - time.monotonic()
-
-    def restart(self) -> None:
-        self.deadline = time.monotonic() + self.period
-
-
-class TerminalFrontend(Frontend):
+class TerminalFrontend(KeyInput, Frontend):
     """Plays a story full-screen in a terminal.
 
-    Keyword arguments (all optional; ``zvm.cli.main`` passes none):
+    Keyword arguments (all optional):
 
     ``no_colour``: draw no colours, only text styles (§8.3 colours are
-    then also not offered to the game: Flags 1 bit 0 clear).
+    then also not offered to the game: Flags 1 bit 0 clear); ``NO_COLOR``
+    in the environment does the same. ``fg``, ``bg``: the default colours
+    as §8.3.1 colour numbers (2-12; None: the terminal's own).
+    ``title``: the window title while the story plays. ``mouse``: page
+    through the scrollback with the mouse wheel (the terminal then
+    reports mouse buttons to zvm: select text with Shift held).
     ``term``: a ready ``blessed.Terminal`` (tests pass one writing to a
-    StringIO); ``enter``: enter the full screen, cbreak and keypad modes
+    StringIO; default: ``ui.session.open_terminal``, which raises
+    ``ui.session.Unsuitable`` for a terminal that cannot move the
+    cursor); ``enter``: enter the full screen, cbreak and keypad modes
     and install the signal handlers (False for drawing tests);
     ``size``: a fixed ``(width, height)`` instead of the terminal's;
     ``colours``: the colour depth to draw for (default: the terminal's);
-    ``scrollback``: how many logical lines to keep for reflowing.
+    ``scrollback``: how many logical lines to keep for reflowing and for
+    paging back with Page Up.
 
     After a resize ``size_changed`` is True (clear it when handled) and
     ``features`` holds the new width and height, which the machine reads
@@ -119,23 +69,28 @@ class TerminalFrontend(Frontend):
 
     def __init__(self, *, no_colour: bool = False, term=None, enter: bool = True,
                  size: tuple[int, int] | None = None, colours: int | None = None,
-                 scrollback: int = 2000):
+                 scrollback: int = 20000, fg: int | None = None, bg: int | None = None,
+                 title: str = "", mouse: bool = True):
         super().__init__()
         if term is None:
-            import blessed
-            term = blessed.Terminal()
+            term, no_color_env = open_terminal()
+            no_colour = no_colour or no_color_env
         self.term = term
         self.no_colour = no_colour
         self._fixed_size = size
-        self.painter = Painter(term, no_colour=no_colour, colours=colours)
-        self.writer = FrameWriter(term, self.painter)
+        self.painter = Painter(term, no_colour=no_colour, colours=colours,
+                               default_fg=TRUE_COLOURS.get(fg or 0, -1),
+                               default_bg=TRUE_COLOURS.get(bg or 0, -1))
+        self.writer = FrameWriter(term, self.painter, on_gone=self._terminal_gone)
         width, height = self._size()
         depth = self.painter.colours
         self.features = Features(
             width=width, height=height,
             colour=depth >= 8,
             bold=bool(term.bold), italic=bool(term.italic or term.underline),
-            fixed=True, timed_input=True, status_line=True, split=True)
+            fixed=True, timed_input=True, status_line=True, split=True, graphics_font=True,
+            default_fg=fg if fg in TRUE_COLOURS else 9,
+            default_bg=bg if bg in TRUE_COLOURS else 2)
         self.version = 5
         self.scrollback = max(50, scrollback)
         self.lines: list[list] = [[]]           # logical lines of (text, Style) runs
@@ -147,37 +102,33 @@ class TerminalFrontend(Frontend):
         self.history: list[str] = []
         self.size_changed = False
         self.ghosts: dict[int, list] = {}       # display-line index -> upper cells left behind
-        self._upper_known = 0                   # the upper window's height
+        self._upper_known = 0                   # the upper window's height (its split)
+        self._split: int | None = None          # the story's split_window (None: not told)
         self._upper_snapshot: list = []         # and a copy of its cells
         self._partial: tuple[int, list, int] | None = None   # see _set_aside
         self._resized = False
         self._closed = False
-        self._stack: ExitStack | None = None
-        self._old_signals: dict = {}
+        self._player_quit = False               # the player chose to quit (Ctrl-C, Ctrl-D)
+        self.session = Session(term, {"SIGWINCH": self._on_sigwinch,
+                                      "SIGTERM": self._on_sigterm},
+                               on_resume=self._on_resume, title=title, mouse=mouse)
         if enter:
-            self._enter()
+            self.session.enter()
+            self.writer.invalidate()
 
-    # -- terminal set-up and restore -----------------------------------------
-    def _enter(self) -> None:
-        """Full screen, cbreak and keypad modes, undone by ``close``."""
-        t = self.term
-        stack = ExitStack()
-        stack.enter_context(t.fullscreen())
-        stack.enter_context(t.cbreak())
-        stack.enter_context(t.keypad())
-        self._stack = stack
-        for sig, handler in ((getattr(signal, "SIGWINCH", None), self._on_sigwinch),
-                             (signal.SIGTERM, self._on_sigterm)):
-            if sig is None:
-                continue
-            try:
-                self._old_signals[sig] = signal.signal(sig, handler)
-            except (ValueError, OSError):      # not the main thread
-                pass
-        self.writer.invalidate()
-
+    # -- signals and restoring the terminal --------------------------------------
     def _on_sigwinch(self, signum, frame) -> None:
         self._resized = True
+
+    def _terminal_gone(self, error: OSError) -> None:
+        """Writing to the terminal failed: it has gone (a hangup)."""
+        self.session.hang_up()
+        raise HungUp(f"the terminal cannot be written: {error.strerror or error}")
+
+    def _on_resume(self) -> None:
+        """Back after Ctrl-Z and ``fg``: everything is drawn again."""
+        self._resized = True
+        self.writer.invalidate()
 
     def _on_sigterm(self, signum, frame) -> None:
         # zvm.cli.main's ``finally`` calls close(), which restores the terminal.
@@ -191,27 +142,16 @@ class TerminalFrontend(Frontend):
             return
         self._closed = True
         leftover = []
-        if self._stack is not None:
+        if self.session.active and not self.session.hung_up:
             leftover = [("".join(t for t, _ in row)).rstrip()
                         for row in self._region()[self.seen:]]
             while leftover and not leftover[-1]:
                 leftover.pop()
             while leftover and not leftover[0]:
                 leftover.pop(0)
-        stream = self.term.stream
-        try:
-            if self._stack is not None:
-                stream.write(self.term.normal + self.term.normal_cursor)
-                stream.flush()
-                self._stack.close()
-        finally:
-            for sig, old in self._old_signals.items():
-                try:
-                    signal.signal(sig, old)
-                except (ValueError, OSError, TypeError):
-                    pass
-            self._old_signals = {}
+        self.session.leave()
         if leftover:
+            stream = self.term.stream
             stream.write("\n".join(leftover) + "\n")
             stream.flush()
 
@@ -234,7 +174,7 @@ class TerminalFrontend(Frontend):
         width, height = self._size()
         f = self.features
         if (width, height) != (f.width, f.height):
-            self.features = dataclasses.replace(f, width=width, height=height)
+            self.features = f._replace(width=width, height=height)
             self.size_changed = True
         self.writer.invalidate()
         self.ghosts = {}
@@ -256,6 +196,8 @@ class TerminalFrontend(Frontend):
             return
         if "\t" in text or "\r" in text:
             text = text.replace("\t", " ").replace("\r", "")
+        if style.font == 3:
+            text = graphics(text)               # §16 character graphics
         parts = text.split("\n")
         lines = self.lines
         for i, part in enumerate(parts):
@@ -287,6 +229,11 @@ class TerminalFrontend(Frontend):
             self._upper_snapshot = []
             self._upper_known = 0
 
+    def split_changed(self, height: int) -> None:
+        """The story's split_window (§8.6.1): the upper window's room; rows
+        written below it are drawn over the lower window (``compose``)."""
+        self._split = height
+
     def upper_changed(self, cells: list[list[Cell]],
                       touched: list[tuple[int, int]]) -> None:
         """The upper window is drawn from the screen model with the next
@@ -297,12 +244,21 @@ class TerminalFrontend(Frontend):
         become *ghosts*: overlays on the lower window's display lines that
         were under them, scrolling away with them."""
         height, old = len(cells), self._upper_known
+        if self._split is not None:
+            # Rows below the story's split hold what it wrote there: they
+            # are shown over the lower window, which keeps its room.
+            height = min(height, self._split)
         self._upper_known = height               # the layout from here on
+        drawn = len(self._upper_snapshot)
         if height < old:
             self._keep_lower_in_place(old - height)
-            if self._upper_snapshot:
-                self._capture_ghosts(height, old)
-        self._upper_snapshot = [list(r) for r in cells]
+        if self._upper_snapshot and height < drawn:
+            # Rows given up (or written below the split and now gone) stay
+            # on the screen as they were.
+            self._capture_ghosts(height, range(height, old) if drawn <= old else
+                                 [*range(height, old), *range(max(old, len(cells)), drawn)])
+        self._upper_snapshot = [[(graphics(ch), st) if st.font == 3 else (ch, st)
+                                 for ch, st in r] for r in cells]
 
     def _keep_lower_in_place(self, rows: int) -> None:
         """Versions 5+: the upper window gave up ``rows`` rows while the
@@ -325,11 +281,15 @@ class TerminalFrontend(Frontend):
         if self.ghosts:
             self.ghosts = {k + rows: v for k, v in self.ghosts.items()}
 
-    def _capture_ghosts(self, new_height: int, old_height: int) -> None:
+    def _capture_ghosts(self, new_height: int, given_up) -> None:
+        """The rows ``given_up`` of the upper window as it was drawn become
+        ghosts over the lower window's lines under them."""
         width, _, status, _, lower = self._layout()
         old = self._upper_snapshot
         n = len(self._region())
-        for r in range(new_height, min(old_height, len(old))):
+        for r in given_up:
+            if r >= len(old):
+                break
             j = r - new_height                    # row of the lower window it now covers
             if j >= lower:
                 break
@@ -356,13 +316,18 @@ class TerminalFrontend(Frontend):
     def _region(self) -> list[list]:
         """The lower window's display lines: the logical lines since the
         last erase, wrapped at the current width."""
+        return self._wrapped_lines(self.erase_mark)
+
+    def _wrapped_lines(self, first: int) -> list[list]:
+        """The display lines of the logical lines from ``first`` on (0:
+        the whole scrollback), wrapped at the current width."""
         width = self._size()[0]
         if width != self._wrap_width:
             self._wrap_width = width
             self._wrapped = [None] * len(self.lines)
         out: list[list] = []
         wrapped = self._wrapped
-        for i in range(self.erase_mark, len(self.lines)):
+        for i in range(first, len(self.lines)):
             w = wrapped[i]
             if w is None:
                 w = wrapped[i] = wrap_runs(self.lines[i], width)
@@ -394,9 +359,10 @@ class TerminalFrontend(Frontend):
                     view[k] = overlay(view[k], cells)
         return view, offset
 
-    def compose(self, lower_rows: list) -> list:
+    def compose(self, lower_rows: list, footer: list | None = None) -> list:
         """The whole screen, top to bottom, with ``lower_rows`` as the
-        lower window."""
+        lower window and ``footer`` (a line of the interpreter's own, such
+        as ``[MORE]``) on the last row, over anything else."""
         width, height, status, upper, lower = self._layout()
         rows: list = []
         if status:
@@ -406,6 +372,15 @@ class TerminalFrontend(Frontend):
         rows.extend(lower_rows[:lower])
         while len(rows) < height:
             rows.append([])
+        # Upper window rows with no room of their own (written below the
+        # split, or below the last row the lower window leaves) lie over the
+        # lower window where the story put them, as on Frotz's screen.
+        for r in range(upper, len(self._upper_snapshot)):
+            if status + r >= height:
+                break
+            rows[status + r] = overlay(rows[status + r], self._upper_snapshot[r][:width])
+        if footer is not None:
+            rows[height - 1] = footer
         return rows[:height]
 
     def render(self, typed: str = "", pos: int | None = None) -> str:
@@ -434,9 +409,8 @@ class TerminalFrontend(Frontend):
         width, height, status, upper, lower = self._layout()
         lines = self._region()
         view, offset = self._view(lines, end, max(0, lower - 1))
-        view.append([(MORE_TEXT, PLAIN)])
-        y = status + upper + len(view) - 1
-        return self.writer.draw(self.compose(view), width, (y, min(len(MORE_TEXT), width - 1)))
+        return self.writer.draw(self.compose(view, [(MORE_TEXT, PLAIN)]), width,
+                                (height - 1, min(len(MORE_TEXT), width - 1)))
 
     def pending_pages(self) -> int | None:
         """Where the next ``[MORE]`` page ends (a display-line index), or
@@ -461,7 +435,7 @@ class TerminalFrontend(Frontend):
                 return
             self.render_more(end)
             key = self._next_key(None)
-            if key is _RESIZE:
+            if key is RESIZED or key is REDRAW:
                 continue
             self.seen = end
 
@@ -476,216 +450,3 @@ class TerminalFrontend(Frontend):
             self.erase_mark = max(0, self.erase_mark - cut)
             self.ghosts = {}
         self.seen = max(0, len(self._region()) - 1)
-
-    # -- keys ------------------------------------------------------------------
-    def _next_key(self, timer: _Timer | None):
-        """The next key; None when ``timer`` expires (it is restarted),
-        ``_RESIZE`` after a resize, ``_REDRAW`` after a refused quit."""
-        while True:
-            if self._resized:
-                self.resize()
-                return _RESIZE
-            wait = _POLL
-            if timer is not None:
-                left = timer.remaining()
-                if left is not None:
-                    if left <= 0:
-                        timer.restart()
-                        return None
-                    wait = min(wait, left)
-            try:
-                key = self.term.inkey(timeout=wait)
-            except KeyboardInterrupt:
-                self._confirm_quit()
-                return _REDRAW
-            if key:
-                return key
-
-    def _confirm_quit(self) -> None:
-        """Ctrl-C: ask before quitting; 'y' ends the game (InputEnded)."""
-        width, height, status, upper, lower = self._layout()
-        view, _ = self._view(self._region(), len(self._region()), max(0, lower - 1))
-        view.append([(QUIT_TEXT, PLAIN)])
-        self.writer.draw(self.compose(view), width,
-                         (height - 1, min(len(QUIT_TEXT), width - 1)))
-        while True:
-            try:
-                key = self.term.inkey(timeout=_POLL)
-            except KeyboardInterrupt:
-                key = "y"
-            if self._resized:
-                self.resize()
-            if not key:
-                continue
-            if str(key) in ("y", "Y"):
-                self.seen = len(self._region())
-                raise InputEnded("quit at Ctrl-C")
-            self.writer.invalidate()
-            return
-
-    # -- input -------------------------------------------------------------------
-    def _set_aside(self, text: str) -> None:
-        """The timer ran out while the player was typing ``text``: it stays
-        on the screen as typed (a game's routine may print after it) and
-        is taken back if the same read goes on with nothing printed."""
-        self.write(text, INPUT_STYLE)
-        self._partial = (len(self.lines), list(self.lines[-1]), len(text))
-
-    def _take_back(self) -> None:
-        """A continued read: remove the text ``_set_aside`` left, when
-        nothing was written after it."""
-        partial, self._partial = self._partial, None
-        if partial is None:
-            return
-        count, runs, length = partial
-        if not length or count != len(self.lines) or runs != self.lines[-1]:
-            return
-        line = self.lines[-1]
-        text, style = line[-1]
-        if len(text) > length:
-            line[-1] = (text[:-length], style)
-        else:
-            line.pop()
-        self._wrapped[-1] = None
-
-    def read_line(self, request: LineRequest) -> LineResult:
-        """Read a line with editing (§10.5, §15 read).
-
-        Left, right, Home (Ctrl-A), End (Ctrl-E), Backspace, Delete,
-        Ctrl-U (erase to the start), Ctrl-K (erase to the end), Ctrl-W
-        (erase a word); up and down recall earlier lines, unless the game
-        made them terminating characters (§10.5.2.1). ``preloaded`` text
-        is already on screen (the game printed it) and counts as typed;
-        what is typed extends it. A timed read returns ``TIMED_OUT`` with
-        the text typed so far when ``timeout`` tenths of a second pass; the
-        same read continued (``request.continued``) goes on editing it.
-        Ctrl-D on an empty line ends the game; Ctrl-C asks whether to
-        quit."""
-        if request.continued:
-            self._take_back()
-        self._present()
-        prefix = request.preloaded or ""
-        scripted = self.next_scripted()
-        if scripted is not None:                     # replay: shown as if typed
-            return self._finish_line(prefix, list(scripted), 13)
-        room = max(0, request.max_len - len(prefix))
-        buf: list[str] = list(request.typed[:room])
-        pos = len(buf)
-        hist = len(self.history)
-        draft = ""
-        timer = _Timer(request.timeout) if request.timeout else None
-        terminators = request.terminators or frozenset()
-        while True:
-            self.render("".join(buf), pos)
-            key = self._next_key(timer)
-            if key is None:
-                self._set_aside("".join(buf))
-                return LineResult(prefix + "".join(buf), TIMED_OUT)
-            if key is _RESIZE or key is _REDRAW:
-                continue
-            text = str(key)
-            name = getattr(key, "name", None) if getattr(key, "is_sequence", False) else None
-            code = key_zscii(key)
-            if code is not None and code in terminators and code not in (8, 13, 27):
-                return self._finish_line(prefix, buf, code)
-            if text in ("\r", "\n") or name in ("KEY_ENTER", "KEY_KP_ENTER"):
-                return self._finish_line(prefix, buf, 13)
-            if text in ("\x7f", "\x08") or name == "KEY_BACKSPACE":
-                if pos > 0:
-                    del buf[pos - 1]
-                    pos -= 1
-            elif name in ("KEY_DELETE", "KEY_KP_DELETE"):
-                if pos < len(buf):
-                    del buf[pos]
-            elif text == "\x04":
-                if not buf:
-                    self.seen = len(self._region())
-                    raise InputEnded("Ctrl-D")
-                if pos < len(buf):
-                    del buf[pos]
-            elif name in ("KEY_LEFT", "KEY_KP_LEFT") or text == "\x02":
-                pos = max(0, pos - 1)
-            elif name in ("KEY_RIGHT", "KEY_KP_RIGHT") or text == "\x06":
-                pos = min(len(buf), pos + 1)
-            elif name in ("KEY_HOME", "KEY_KP_HOME") or text == "\x01":
-                pos = 0
-            elif name in ("KEY_END", "KEY_KP_END") or text == "\x05":
-                pos = len(buf)
-            elif text == "\x15":
-                del buf[:pos]
-                pos = 0
-            elif text == "\x0b":
-                del buf[pos:]
-            elif text == "\x17":
-                start = pos
-                while start > 0 and buf[start - 1] == " ":
-                    start -= 1
-                while start > 0 and buf[start - 1] != " ":
-                    start -= 1
-                del buf[start:pos]
-                pos = start
-            elif text == "\x0c":
-                self.writer.invalidate()
-            elif name in ("KEY_UP", "KEY_KP_UP", "KEY_DOWN", "KEY_KP_DOWN"):
-                up = name.endswith("UP")
-                if up and hist > 0:
-                    if hist == len(self.history):
-                        draft = "".join(buf)
-                    hist -= 1
-                    buf = list(self.history[hist][:room])
-                elif not up and hist < len(self.history):
-                    hist += 1
-                    buf = list((self.history[hist] if hist < len(self.history) else draft)[:room])
-                pos = len(buf)
-            else:
-                insert = KEYPAD_TEXT.get(name) if name else None
-                if insert is None and not name and len(text) == 1 and ord(text) >= 32 \
-                        and text != "\x7f":
-                    insert = text
-                if insert is not None and len(buf) < room:
-                    buf.insert(pos, insert)
-                    pos += 1
-
-    def confirm(self, question: str, default: bool) -> bool:
-        """Ask a yes/no question in the lower window; Enter gives default."""
-        self.write(f"{question} ({'Y/n' if default else 'y/N'}) ", PLAIN)
-        answer = self.read_line(LineRequest(max_len=8)).text.strip().lower()
-        return default if not answer else answer.startswith("y")
-
-    def _finish_line(self, prefix: str, buf: list[str], terminator: int) -> LineResult:
-        """The typed text goes into the scrollback (with a newline only for
-        Enter, §15 read) and the history; the result is the whole line,
-        preloaded text included (LineResult)."""
-        text = "".join(buf)
-        self.write(text + ("\n" if terminator == 13 else ""), INPUT_STYLE)
-        if terminator == 13 and text.strip() and (not self.history or self.history[-1] != text):
-            self.history.append(text)
-            del self.history[:-200]
-        self._mark_seen()
-        self.render()
-        return LineResult(prefix + text, terminator)
-
-    def read_char(self, request: CharRequest) -> int | str:
-        """One key (§10.7): a character as itself; arrows 129-132, function
-        keys 133-144, keypad 145-154, Escape 27, Enter 13, Backspace and
-        Delete 8 as their ZSCII codes. Timed as ``read_line``."""
-        self._present()
-        timer = _Timer(request.timeout) if request.timeout else None
-        while True:
-            self.render()
-            key = self._next_key(timer)
-            if key is None:
-                return TIMED_OUT
-            if key is _RESIZE or key is _REDRAW:
-                continue
-            if str(key) == "\x0c":
-                self.writer.invalidate()
-                continue
-            text = str(key)
-            code = key_zscii(key)
-            if code is not None:
-                self._mark_seen()
-                if len(text) == 1 and text >= " " and text != "\x7f" \
-                        and not getattr(key, "is_sequence", False):
-                    return text                  # a character: the story's tables decide
-                return code

@@ -1,14 +1,33 @@
-"""zvm: a Z-machine interpreter (Z-Machine Standard 1.1) in Python."""
+"""zvm: a Z-machine interpreter (Z-Machine Standard 1.1) in Python.
+
+As a library, ``zvm.Game`` drives any story step by step::
+
+    import zvm
+    game = zvm.Game("zork1.z3", seed=12)
+    opening = game.reset()
+    result = game.step("open mailbox")     # result.text, .score, .moves, .done
+
+``Game(..., isolated=True)`` runs the story in a process of its own
+(``GameTimeout`` when a step takes too long). The names in ``__all__`` are
+the API; they are imported on first use, so ``import zvm`` stays light.
+"""
 
 __version__ = "0.1.0"
+
+__all__ = ["Game", "GameError", "GameObject", "GameTimeout", "StepResult", "__version__"]
+
+_FROM = {"Game": "game", "GameError": "game", "StepResult": "game", "GameObject": "game",
+         "GameTimeout": "isolated"}
 
 
 def __getattr__(name):
     # zvm.Game without importing the machine when only the CLI is used.
-    if name in ("Game", "GameError", "StepResult", "GameObject"):
-        from zvm.research import game
-        return getattr(game, name)
-    if name in ("GameTimeout",):
-        from zvm.research import isolated
-        return getattr(isolated, name)
-    raise AttributeError(name)
+    module = _FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zvm' has no attribute {name!r}")
+    from importlib import import_module
+    return getattr(import_module(f"zvm.research.{module}"), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -2,6 +2,6 @@
 
 import sys
 
-from zvm.cli.main import main
+from zvm.cli.guard import main
 
 sys.exit(main())

@@ -42,6 +42,7 @@ class Screen:
         if restart:
             self.word_break()
             self.frontend.erase_lower(-1)
+        self.frontend.split_changed(0)
         self.window = 0
         self.upper_height = 0
         self.cells: list[list[Cell]] = []
@@ -101,8 +102,14 @@ class Screen:
         blank = (" ", Style(0, self.style.fg, self.style.bg, 1))
         return [blank] * self.width
 
-    def split(self, lines: int) -> None:
+    def split(self, lines: int, story: bool = True) -> None:
+        """split_window (§8.6.1): the upper window is ``lines`` tall. With
+        ``story`` False the upper window only grows to hold the cursor (see
+        ``set_cursor``): the frontend is told the story's own split, and
+        may show the rows beyond it over the lower window."""
         lines = max(0, min(lines, self.height))
+        if story:
+            self.frontend.split_changed(lines)
         old = self.upper_height
         self.upper_height = lines
         if lines > old:
@@ -126,6 +133,7 @@ class Screen:
     def erase_window(self, window: int) -> None:
         """§8.7.3.3: -1 unsplits and clears all, -2 clears all."""
         if window == -1:
+            self.frontend.split_changed(0)
             self.upper_height = 0
             self.cells = []
             self.cursor = [1, 1]
@@ -158,8 +166,10 @@ class Screen:
             return                                   # §8.7.2.3: lower cursor is the frontend's
         if line > self.upper_height and self.version >= 4:
             # A cursor below the upper window grows it, as quote boxes
-            # drawn without a large enough split_window expect.
-            self.split(min(line, self.height))
+            # drawn without a large enough split_window expect; the split
+            # the story made stays as it was (a story that never splits
+            # draws where it put the cursor, over the lower window).
+            self.split(min(line, self.height), story=False)
         self.cursor = [max(1, line), max(1, column)]
 
     def resize(self, width: int, height: int) -> None:
@@ -206,11 +216,12 @@ class Screen:
         self.style = Style(s.bits, pick(fg, s.fg), pick(bg, s.bg), s.font)
 
     def set_font(self, font: int) -> int:
-        """The previous font, or 0 when font is unavailable (§8.1.2)."""
+        """The previous font, or 0 when font is unavailable (§8.1.2); font 3
+        (§16, character graphics) where the frontend can show it."""
         previous = self.style.font
         if font == 0:
             return previous
-        if font not in (1, 4):
+        if font not in (1, 4) and not (font == 3 and self.frontend.features.graphics_font):
             return 0
         if font == 4 and not self.frontend.features.fixed:
             return 0                    # no fixed-pitch text (dfrotz's dumb interface)

@@ -22,7 +22,7 @@ them when it starts and after each input (a terminal may have been resized,
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # Text style bits (§8.7.1, set_text_style).
 REVERSE = 1
@@ -35,8 +35,11 @@ FIXED = 8
 TIMED_OUT = -1
 
 
-@dataclass(frozen=True)
-class Style:
+# The records below are named tuples or small classes rather than
+# dataclasses: every run builds them, and the dataclasses module costs
+# more to import than the rest of the frontend protocol.
+
+class Style(NamedTuple):
     """What text looks like: style bits, colours as 15-bit true colours
     (§8.3.7; -1 = the frontend's default), and the font (§8.1.2)."""
 
@@ -52,11 +55,10 @@ PLAIN = Style()
 Cell = tuple[str, Style]
 
 
-@dataclass(frozen=True)
-class Features:
+class Features(NamedTuple):
     """What a frontend can do and how big it is; the machine turns this
     into header flags and sizes (§11.1) at start, restart, restore and
-    after a resize."""
+    after a resize. ``features._replace(width=...)`` makes a changed copy."""
 
     width: int = 80
     height: int = 24
@@ -71,9 +73,9 @@ class Features:
     sound: bool = False
     default_fg: int = 9        # §8.3.1 colour numbers for the header (white on black)
     default_bg: int = 2
+    graphics_font: bool = False    # can show font 3, character graphics (§16, set_font 3)
 
 
-@dataclass
 class LineRequest:
     """A request for a line of input (§15 read, sread/aread).
 
@@ -89,17 +91,26 @@ class LineRequest:
     when the story reads with the upper window selected, the cursor's place
     there as (row, column), 0-based; None in the lower window."""
 
-    max_len: int
-    preloaded: str = ""
-    timeout: int = 0
-    terminators: frozenset[int] = field(default_factory=frozenset)
-    typed: str = ""
-    continued: bool = False
-    upper_cursor: tuple[int, int] | None = None
+    __slots__ = ("max_len", "preloaded", "timeout", "terminators", "typed", "continued",
+                 "upper_cursor")
+
+    def __init__(self, max_len: int, preloaded: str = "", timeout: int = 0,
+                 terminators: frozenset[int] = frozenset(), typed: str = "",
+                 continued: bool = False, upper_cursor: tuple[int, int] | None = None):
+        self.max_len = max_len
+        self.preloaded = preloaded
+        self.timeout = timeout
+        self.terminators = terminators
+        self.typed = typed
+        self.continued = continued
+        self.upper_cursor = upper_cursor
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"LineRequest({fields})"
 
 
-@dataclass
-class LineResult:
+class LineResult(NamedTuple):
     """The whole input line (without the terminator), the request's
     preloaded text included as the player left it, and what ended it: 13
     for Enter, another terminator's ZSCII code, or ``TIMED_OUT``."""
@@ -108,14 +119,26 @@ class LineResult:
     terminator: int = 13
 
 
-@dataclass
 class CharRequest:
     """A request for one keypress (§15 read_char); ``timeout``,
     ``continued`` and ``upper_cursor`` as in ``LineRequest``."""
 
-    timeout: int = 0
-    continued: bool = False
-    upper_cursor: tuple[int, int] | None = None
+    __slots__ = ("timeout", "continued", "upper_cursor")
+
+    def __init__(self, timeout: int = 0, continued: bool = False,
+                 upper_cursor: tuple[int, int] | None = None):
+        self.timeout = timeout
+        self.continued = continued
+        self.upper_cursor = upper_cursor
+
+    def __repr__(self) -> str:
+        return (f"CharRequest(timeout={self.timeout!r}, continued={self.continued!r}, "
+                f"upper_cursor={self.upper_cursor!r})")
+
+
+class FrontendUnavailable(Exception):
+    """A frontend cannot work here (a terminal that cannot move the
+    cursor); the message says why, and the caller plays another way."""
 
 
 class InputEnded(Exception):
@@ -168,6 +191,14 @@ class Frontend:
         (0-based) that the latest operation wrote, whether or not they
         changed. The frontend must not modify ``cells`` and must copy what
         it keeps."""
+
+    def split_changed(self, height: int) -> None:
+        """split_window (§8.6.1): the story made the upper window ``height``
+        rows tall. The next ``upper_changed`` may hold more rows than that
+        when the story moved the cursor below the window (the screen model
+        grows the window to keep what is written there); a frontend may show
+        those rows where the story put them, over the lower window, as Frotz
+        does, instead of giving them room."""
 
     def erase_lower(self, which: int = 0) -> None:
         """erase_window's argument: 0 the lower window; -1 the whole screen,

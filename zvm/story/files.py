@@ -2,11 +2,13 @@
 transcripts and command records. All live in one folder, the save
 folder: a name the player types or the game passes loses any folder part
 and the characters §7.6.1.3 forbids, so nothing is written outside it.
-Writes are atomic: a crash leaves the old file or the new one, whole,
-and perhaps a temporary file named ``.zvm-PID-XXXXXXXX.tmp`` beside it,
-which ``clean_stale_temporaries`` removes at the next start once process
-PID is gone. Files read on the player's word (saves, command files) are
-read with a bound: ``/dev/zero`` or a huge file is refused, not swallowed.
+A save the player names by a path to restore is read from there
+(``player_read_file``): reading writes nothing. Writes are atomic: a
+crash leaves the old file or the new one, whole, and perhaps a temporary
+file named ``.zvm-PID-XXXXXXXX.tmp`` beside it, which
+``clean_stale_temporaries`` removes at the next start once process PID is
+gone. Files read on the player's word (saves, command files) are read
+with a bound: ``/dev/zero`` or a huge file is refused, not swallowed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import tempfile
 import time
 
 MAX_SAVE_BYTES = 16 << 20       # far beyond any save: 64K of memory, 16K frames
@@ -45,6 +46,27 @@ def player_file(folder: str, name: str) -> str:
     return os.path.join(folder, base)
 
 
+def player_read_file(folder: str, name: str, ext: str = "") -> str:
+    """The path of a file the player names to read (a save to restore):
+    a bare name is in folder, as ``player_file`` has it; a name with a
+    folder part (``/tmp/x.qzl``, ``~/saves/x.qzl``, ``../x.qzl``) is read
+    from where it names, since reading writes nothing. With ``ext``, a
+    name without an extension whose file is missing gets ``ext``."""
+    name = name.strip()
+    if "/" in name or (os.sep != "/" and os.sep in name) or name.startswith("~"):
+        path = os.path.expanduser(name)
+    else:
+        path = player_file(folder, name)
+    if ext and not os.path.splitext(path)[1] and not os.path.exists(path):
+        path += ext
+    return path
+
+
+def with_extension(name: str, ext: str) -> str:
+    """``name`` with ``ext`` added when it has no extension (``/save NAME``)."""
+    return name if os.path.splitext(name)[1] else name + ext
+
+
 def auxiliary_file(folder: str, name: str) -> str:
     """§7.6.1: the file for a name a game passes to save/restore with a
     table: cleaned, cut at the first full stop, "NULL" if nothing is left,
@@ -57,6 +79,7 @@ def write_atomically(path: str, data: bytes) -> None:
     """Write data to path through a temporary file beside it, flushed to
     disk and then renamed over the target."""
     folder = os.path.dirname(os.path.abspath(path))
+    import tempfile
     fd, tmp = tempfile.mkstemp(prefix=f".zvm-{os.getpid()}-", suffix=".tmp", dir=folder)
     try:
         umask = os.umask(0)

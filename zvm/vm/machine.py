@@ -26,6 +26,7 @@ from zvm.compile import shapes
 from zvm.compile.code import StoryCode
 from zvm.compile.shapes import Code, Layout
 from zvm.errors import Quit, Restart, ZMachineError
+from zvm.screen.font3 import story_codes
 from zvm.screen.model import Screen
 from zvm.screen.protocol import Frontend, InputEnded
 from zvm.story.header import (EXT_FLAGS3, EXT_TRUE_BG, EXT_TRUE_FG, EXT_UNICODE_TABLE,
@@ -70,7 +71,8 @@ class Machine:
 
     def __init__(self, story: Story, frontend: Frontend, seed: int | None = None,
                  warnings: str = "off", save_dir: str = ".", overwrite: bool = False,
-                 meta: bool = True):
+                 meta: bool = True,
+                 interpreter: tuple[int, int] = (INTERP_NUMBER, INTERP_VERSION)):
         # -- the story and the user's options
         self.story = story
         self.header = h = story.header
@@ -81,6 +83,7 @@ class Machine:
         self.save_dir = save_dir            # every file the game writes goes here
         self.overwrite = overwrite          # replace existing files without asking
         self.stem = os.path.splitext(os.path.basename(story.path))[0]
+        self.interpreter = interpreter      # §11.1.3: number, version (a letter's code)
         # -- memory (§1)
         self.mem = bytearray(story.data)
         self.dyn_end: int = h.static_base
@@ -96,6 +99,10 @@ class Machine:
         self.unicode_table = ((self.mem[ext] << 8) | self.mem[ext + 1]) if ext else 0
         self.codec = TextCodec(self.mem, v, h.abbreviations, h.alphabet_table if v >= 5 else 0,
                                self.unicode_table, h.static_base)
+        # Beyond Zork told it runs on an IBM PC prints that machine's line
+        # codes (§16, remarks): they show as line drawing.
+        self._line_codes = story_codes(h.release, h.serial_text, interpreter[0])
+        self.codec.unicode_out.update(self._line_codes)
         self.objects = ObjectTable(self.mem, v, h.objects, self.warn, h.static_base)
         self.dictionaries = Dictionaries(self.mem, v, self.codec, h.static_base, h.dictionary)
         self.streams = OutputStreams(self.mem, self.dyn_end, self.codec, self.screen, frontend,
@@ -105,7 +112,10 @@ class Machine:
         # -- execution (§5, §6)
         self.layout = Layout(self.globals_addr, self.dyn_end, len(self.mem), story.data, v,
                              h.routine_address, MAX_FRAMES, h.objects)
-        self.code = StoryCode.of(story.data, self.layout, self._decoder)
+        # Text in compiled code depends on the line codes above: a story
+        # that has them gets code of its own for each interpreter number.
+        variant = f"i{interpreter[0]}" if self._line_codes else ""
+        self.code = StoryCode.of(story.data, self.layout, self._decoder, variant)
         self._dynamic_code: dict[int, tuple[Code, int, bytes]] = {}
         self._routines: dict[int, tuple[int, tuple[int, ...]]] = {}
         # The code cache has one more slot than memory: the return address
@@ -169,8 +179,7 @@ class Machine:
             if f.timed_input:
                 flags |= 0x80
             mem[FLAGS1] = flags
-            mem[at["interpreter_number"]] = INTERP_NUMBER
-            mem[at["interpreter_version"]] = INTERP_VERSION
+            mem[at["interpreter_number"]], mem[at["interpreter_version"]] = self.interpreter
             mem[at["screen_height"]] = min(f.height, 255) if f.height else 255
             mem[at["screen_width"]] = min(f.width, 255) if f.width else 255
         if v >= 5:
@@ -301,6 +310,7 @@ class Machine:
         copy = bytearray(self.story.data)
         codec = TextCodec(copy, v, h.abbreviations, h.alphabet_table if v >= 5 else 0,
                           self.unicode_table, h.static_base)
+        codec.unicode_out.update(self._line_codes)
         return partial(decode, copy, ops=self.optable, version=v, text_decoder=codec.decode)
 
     def code_at(self, pc: int) -> Code:

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from zvm.errors import Restart
 from zvm.screen.protocol import PLAIN
-from zvm.story.files import (FileNameError, player_file, read_bounded, read_command_file,
-                             write_atomically)
+from zvm.story.files import (FileNameError, player_file, player_read_file, read_bounded,
+                             read_command_file, with_extension, write_atomically)
 from zvm.story.state import ZVM_RNG, ZVM_TURN, SavedState
 from zvm.vm.ops.saves import restore_from
 
@@ -90,7 +90,7 @@ class MetaCommands:
         if self.m.rng.seeded:
             extra[ZVM_RNG] = self.m.rng.state()
         from zvm.story import quetzal
-        return quetzal.encode(SavedState(**{**state.__dict__, "extra": extra}),
+        return quetzal.encode(state.with_extra(extra),
                               self.m.original_dynamic)
 
     def end_autosave(self) -> None:
@@ -126,9 +126,13 @@ class MetaCommands:
         self.say("[Previous turn undone.]")
         raise Resume(state.pc)
 
-    def _path(self, arg: str, ext: str) -> str | None:
+    def _path(self, arg: str, ext: str, reading: bool = False) -> str | None:
+        """The file for /save (in the save folder, ``ext`` added to a name
+        without one) or /restore (``reading``: from where a path names)."""
         try:
-            return player_file(self.m.save_dir, arg or self.m.stem + ext)
+            if reading:
+                return player_read_file(self.m.save_dir, arg or self.m.stem + ext, ext)
+            return player_file(self.m.save_dir, with_extension(arg or self.m.stem, ext))
         except FileNameError as e:
             self.say(f"[{e}]")
             return None
@@ -149,7 +153,7 @@ class MetaCommands:
         self.say(f"[Saved to {path}.]")
 
     def meta_restore(self, arg: str) -> None:
-        path = self._path(arg, ".qzl")
+        path = self._path(arg, ".qzl", reading=True)
         if path is None:
             return
         try:
@@ -165,6 +169,11 @@ class MetaCommands:
         raise Resume(pc)
 
     def meta_restart(self, arg: str) -> None:
+        """Ask first where the frontend can (the terminal UI); headless
+        play restarts at once."""
+        if not self.m.frontend.confirm("Restart the story from the beginning?", True):
+            self.say("[Not restarted.]")
+            return
         raise Restart
 
     def meta_script(self, arg: str) -> None:

@@ -9,13 +9,14 @@ missing from a version's table is illegal there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class OpSpec:
-    """``least``/``most``: the operand counts the opcode may be given, which
-    the decoder checks once per instruction (set by ``table``)."""
+class OpSpec(NamedTuple):
+    """How an opcode's instruction is laid out after its operands;
+    ``least``/``most``: the operand counts it may be given, which the
+    decoder checks once per instruction (set by ``table``)."""
+
     name: str
     store: bool = False
     branch: bool = False
@@ -167,7 +168,7 @@ def table(version: int) -> dict[tuple[str, int], OpSpec]:
     for kind, num, lo, hi, spec in _TABLE:
         if lo <= version <= hi:
             least, most = _counts(kind, spec.name, version)
-            ops[(kind, num)] = replace(spec, least=least, most=most)
+            ops[(kind, num)] = spec._replace(least=least, most=most)
     return ops
 
 

@@ -18,8 +18,9 @@ import os
 from typing import TYPE_CHECKING
 
 from zvm.errors import ZMachineError
-from zvm.story.files import (FileNameError, auxiliary_file, player_file, read_bounded,
-                             write_atomically)
+from zvm.screen.protocol import PLAIN
+from zvm.story.files import (FileNameError, auxiliary_file, player_file, player_read_file,
+                             read_bounded, write_atomically)
 
 if TYPE_CHECKING:
     from zvm.story.state import SavedState
@@ -49,8 +50,12 @@ def _file_for(m: Machine, name_addr: int, prompt: int | None, saving: bool) -> s
     if not name_addr:
         m.meta.save_name = name
     try:
-        path = (auxiliary_file(m.save_dir, name) if name_addr and not asked
-                else player_file(m.save_dir, name))
+        if name_addr and not asked:
+            path = auxiliary_file(m.save_dir, name)
+        elif saving or name_addr:
+            path = player_file(m.save_dir, name)        # writing stays in the save folder
+        else:
+            path = player_read_file(m.save_dir, name)   # a save is read from where it is named
     except FileNameError as e:
         frontend.message(f"zvm: {e}")
         return None
@@ -107,7 +112,26 @@ def op_restore(m: Machine, ins: Instruction, table: int | None = None, nbytes: i
         m.mem[table:table + len(data)] = data
         return m.store_result(ins, len(data))
     pc = restore_from(m, path, data)
-    return _answer(m, ins, False) if pc is None else pc
+    if pc is None:
+        return _answer(m, ins, False)
+    if resumes_at_read(m, data):                 # a /save or autosave: its prompt again
+        m.frontend.write(TURN_PROMPT, PLAIN)
+    return pc
+
+
+# What is shown after continuing from a save made at a prompt (a /save, the
+# autosave), whose read runs again: the prompt the player would have seen.
+TURN_PROMPT = "\n>"
+
+
+def resumes_at_read(m: Machine, data: bytes) -> bool:
+    """The save in data (already restored) was made at a line input and
+    continues by running that read again (zvm's ``ZVMm`` chunk)."""
+    from zvm.story import quetzal                # imported when first used (start-up)
+    try:
+        return quetzal.ZVM_TURN in quetzal.decode(data, m.original_dynamic).extra
+    except quetzal.SaveError:
+        return False
 
 
 def restore_from(m: Machine, path: str, data: bytes) -> int | None:

@@ -1,0 +1,127 @@
+"""The standard streams of the ``zvm`` command, whatever state they are in.
+
+A stream may be closed before zvm starts (``<&-``, ``>&-``), standard
+output may be a pipe whose reader left or a full disk, and standard input
+may never end a line (``/dev/zero``). ``secure_streams`` gives a closed
+stream /dev/null (so no file opened later takes its descriptor) and wraps
+standard output so that a failed write raises ``OutputFailed``, which the
+command's guard (``zvm.cli.guard``) turns into one line and a status;
+``LineInput`` reads standard input a bounded line at a time.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from typing import Any
+
+from zvm.cli.guard import OutputFailed
+
+MAX_LINE = 255              # the longest line a story's text buffer takes (§15 read)
+MAX_DISCARD = 1 << 20       # past this much on one line, input is not text: it ends
+
+
+class GuardedOutput:
+    """A text stream whose write errors raise ``OutputFailed`` (standard
+    output) or are ignored (``quiet``: standard error, where nothing could
+    be said about them anyway)."""
+
+    def __init__(self, stream: Any, quiet: bool = False):
+        self._stream, self._quiet = stream, quiet
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError) as e:
+            return self._failed(e)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError) as e:
+            self._failed(e)
+
+    def _failed(self, e: Exception) -> int:
+        if self._quiet:
+            return 0
+        if not isinstance(e, OSError):          # written after it was closed
+            e = OSError(errno.EBADF, "the stream is closed")
+        raise OutputFailed(e) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class LineInput:
+    """Standard input for the headless frontend, read a line at a time with
+    a bound: a line longer than MAX_LINE characters is cut (said once, on
+    standard error), and a line that runs past MAX_DISCARD characters (such
+    as /dev/zero) is taken as the end of input, said in one line."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+        self._said = False
+        self._ended = False
+
+    def readline(self) -> str:
+        if self._ended:
+            return ""
+        line = self._stream.readline(MAX_LINE + 1)
+        if len(line) <= MAX_LINE or line.endswith("\n"):
+            return line
+        skipped = 0
+        while True:
+            more = self._stream.readline(65536)
+            skipped += len(more)
+            if not more or more.endswith("\n"):
+                break
+            if skipped > MAX_DISCARD:
+                self._ended = True
+                sys.stderr.write(f"zvm: standard input holds a line of more than {MAX_DISCARD} "
+                                 f"characters: not commands; input ends here\n")
+                return ""
+        if not self._said:
+            self._said = True
+            sys.stderr.write(f"zvm: input lines longer than {MAX_LINE} characters are cut\n")
+        return line[:MAX_LINE] + "\n"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def secure_streams() -> set[str]:
+    """Give each closed standard stream /dev/null (taking its descriptor,
+    so no file opened later lands on it) and guard standard output and
+    error; the names of the streams that were closed."""
+    closed = set()
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        mode = "r" if fd == 0 else "w"
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.add(name)
+            os.open(os.devnull, os.O_RDWR)          # the lowest free descriptor: fd
+            setattr(sys, name, open(fd, mode, closefd=False))
+            continue
+        if getattr(sys, name) is None:              # closed at start, reused since
+            closed.add(name)
+            setattr(sys, name, open(os.devnull, mode))
+    if sys.stdout is not None and not isinstance(sys.stdout, GuardedOutput):
+        sys.stdout = GuardedOutput(sys.stdout)      # type: ignore[assignment]
+    if sys.stderr is not None and not isinstance(sys.stderr, GuardedOutput):
+        sys.stderr = GuardedOutput(sys.stderr, quiet=True)  # type: ignore[assignment]
+    return closed
+
+
+def writable(path: str, what: str) -> bool:
+    """Whether a file can be opened to add to at path; when not, say so in
+    one line (the game plays on without that stream)."""
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+        return True
+    except OSError as e:
+        sys.stderr.write(f"zvm: cannot write the {what} to {path}: {e.strerror or e}; "
+                         f"playing on without it\n")
+        return False
