@@ -147,9 +147,10 @@ def run_cached(story, cache_home, commands: str = "", shapes: bool = False):
 
 
 def cache_files(cache_home):
-    """The story files of the cache (the shapes' file aside)."""
+    """The story's units files of the cache (the shapes' and the counts' aside)."""
     folder = cache_home / "zvm"
-    return sorted(p for p in folder.glob("*.zvmc") if not p.name.startswith("shapes-")) \
+    return sorted(p for p in folder.glob("*.zvmc")
+                  if not p.name.startswith("shapes-") and "-runs-" not in p.name) \
         if folder.exists() else []
 
 
@@ -203,3 +204,32 @@ def test_stale_or_foreign_cache_files_are_ignored(tmp_path, monkeypatch):
     assert diskcache.load(key, storecode.__version__, valid) == []
     _, loaded = run_cached(story, tmp_path, "all\nquit\n")
     assert loaded == 0 and diskcache.load(key, storecode.__version__, valid)
+
+
+def test_runs_counted_carry_over_so_warm_code_becomes_units(tmp_path):
+    """An entry that runs fewer than HOT times in each run is still
+    compiled once its runs over several runs add up to HOT."""
+    story = shared_story("zork1.z3")
+    commands = "".join(shared_transcript("zork1.cmd").read_text().splitlines(True)[:60])
+    loaded = [run_cached(story, tmp_path, commands)[1] for _ in range(3)]
+    assert 0 == loaded[0] < loaded[1] < loaded[2], loaded
+
+
+def test_generated_code_can_be_read():
+    """ZVM_SHOW_PYTHON=1 prints each unit's source as it is made, and a
+    traceback through generated code shows that code's lines."""
+    env = dict(os.environ, ZVM_SHOW_PYTHON="1")
+    p = subprocess.run([sys.executable, "-m", "zvm", "--headless", "--no-cache",
+                        str(shared_story("praxix.z5"))], input="all\nquit\n",
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert "# zvm: unit at $" in p.stderr and "def unit(m):" in p.stderr
+    import traceback
+    storecode.HOT = 1
+    story = load(str(STORIES / "fatal_loop.z5"))
+    m = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+    with pytest.raises(ZMachineError) as caught:
+        m.run()
+    text = "".join(traceback.format_exception(caught.value.__context__ or caught.value))
+    shown = "".join(traceback.format_tb(caught.value.__traceback__))
+    assert "<zvm unit $" in shown + text
+    assert "m.fatal('division by zero')" in shown + text

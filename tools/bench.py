@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
           f"{platform.machine()}")
     if args.library:
-        return bench_library(args.shared, args.repeat)
+        from zvm.tools import bench_library; return bench_library.run(args.shared, args.repeat)  # noqa: E702
 
     python = sys.executable
     zvm = shlex.split(args.zvm) if args.zvm else [python, "-m", "zvm"]

@@ -6,7 +6,7 @@ What the player sees, top to bottom:
 * the upper window (§8.6, §8.7), drawn cell for cell from the machine's
   ``zvm.screen.Screen`` (in version 3 below the status line);
 * the lower window: the game's text, word-wrapped at the terminal's width
-  (§8.7.2.1), scrolling upwards, with ``[MORE]`` (§8.4.1) before text the
+  (§7.2), scrolling upwards (§8.7.3.1), with ``[MORE]`` (§8.4.1) before text the
   player has not had a chance to read would scroll off the screen.
 
 The lower window is kept as a scrollback of *logical lines* (the game's own

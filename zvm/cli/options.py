@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--restore", metavar="FILE",
                    help="start from a saved game (a Quetzal file of this story)")
     p.add_argument("--transcript", metavar="FILE",
-                   help="copy the game's text to FILE (output stream 2, §7.3)")
+                   help="copy the game's text to FILE (output stream 2, §7.1.1)")
     p.add_argument("--record", metavar="FILE",
                    help="record the commands typed to FILE (output stream 4)")
     p.add_argument("--replay", metavar="FILE",

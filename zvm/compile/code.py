@@ -6,7 +6,8 @@ instruction (``zvm.compile.shapes``) until the address proves hot, then,
 at entries, a tier-1 unit (``zvm.compile.units``). Entries are the first
 instructions of routines, loop heads and the instructions after calls;
 tier-0 code there counts its runs, and after ``HOT`` runs the unit is
-compiled and takes its place. Counting costs one small function call at
+compiled and takes its place. Counts carry over between runs (with the
+disk cache), so code that is warm in every run becomes a unit in time. Counting costs one small function call at
 entries only; other cold code pays nothing.
 
 Machines of the same story (every ``zvm.Game`` of Zork I in a process)
@@ -48,6 +49,12 @@ def digest(data: bytes) -> str:
     except ImportError:                      # another Python
         from hashlib import blake2b
     return blake2b(data, digest_size=20).hexdigest()
+
+
+def _valid_count(record: Any) -> bool:
+    """(entry, runs) of an entry counted by earlier runs."""
+    return (isinstance(record, tuple) and len(record) == 2
+            and isinstance(record[0], int) and isinstance(record[1], int))
 
 
 def _valid_unit(record: Any) -> bool:
@@ -93,10 +100,14 @@ class StoryCode:
         self.namespace.update(OPS=IMPLEMENTATIONS, INS=self.instructions, TIER0=self.tier0)
         self.show = bool(os.environ.get("ZVM_SHOW_PYTHON"))
         self.loaded = 0                 # units that came from the disk cache
+        self.counters: dict[int, list[int]] = {}        # runs of each counting entry
+        self.earlier: dict[int, int] = {}               # ... as earlier runs left them
+        self.counters_saved = False
         if diskcache.enabled:
             for record in diskcache.load(key, __version__, _valid_unit):
                 self._load(record)
             self.loaded = len(self.stored)
+            self.earlier = dict(diskcache.load(key + "-runs", __version__, _valid_count))
 
     @classmethod
     def of(cls, data: bytes, layout: Layout,
@@ -153,12 +164,16 @@ class StoryCode:
             self.cache[pc] = self._counted(pc, f)
 
     def _counted(self, pc: int, f: Code) -> Code:
-        runs = 0
+        """f, counting its runs (from the count earlier runs kept)."""
+        runs = self.counters.setdefault(pc, [self.earlier.get(pc, 0)])
+        if not self.counters_saved and diskcache.enabled:
+            self.counters_saved = True
+            atexit.register(self.save_counts)
 
         def counted(m: Any) -> int:
-            nonlocal runs
-            runs += 1
-            if runs == HOT:
+            runs[0] += 1
+            if runs[0] >= HOT:
+                del self.counters[pc]
                 self.promote(pc, f)
             return f(m)
         return counted
@@ -188,8 +203,9 @@ class StoryCode:
         self.units[unit.entry] = unit
         self.by_file[unit.filename] = unit
         self.cache[unit.entry] = function
-        # Tracebacks show the unit's source (linecache's lazy entries).
-        linecache.cache[unit.filename] = (lambda source=unit.source: source,)
+        # Tracebacks show the unit's source (a name in <> is never read from disk).
+        linecache.cache[unit.filename] = (len(unit.source), None,
+                                          unit.source.splitlines(True), unit.filename)
         if self.show:
             sys.stderr.write(f"# zvm: unit at ${unit.entry:05x}\n{unit.source}\n")
 
@@ -215,6 +231,14 @@ class StoryCode:
             return self.compile_at(entry)
         self._install(Unit(entry, source, code, [tuple(x) for x in lines], instructions))
         return self.cache[entry]  # type: ignore[return-value]
+
+    def save_counts(self) -> None:
+        """Keep the runs counted at entries not yet compiled: code that is
+        warm over several runs becomes a unit in time."""
+        if diskcache.enabled:
+            records = [(pc, cell[0]) for pc, cell in self.counters.items() if cell[0]]
+            diskcache.save(self.key + "-runs", __version__, records, lambda r: r[0],
+                           _valid_count)
 
     def save(self) -> None:
         """Keep the units compiled in this process for the next run."""

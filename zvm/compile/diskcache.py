@@ -43,7 +43,7 @@ def _identity(name: str, version: str) -> bytes:
 
 def path_for(name: str, version: str) -> str:
     tag = f"{zlib.crc32(_identity(name, version)):08x}"
-    return os.path.join(folder(), f"{name[:16]}-{tag}.zvmc")
+    return os.path.join(folder(), f"{name}-{tag}.zvmc")
 
 
 def load(name: str, version: str, valid: Callable[[Any], bool]) -> list[Record]:

@@ -140,7 +140,7 @@ def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:
     scope = dict(SCOPE)
     exec(code, scope)
     factory = _factories[src] = scope["factory"]
-    linecache.cache[filename] = (lambda: src,)           # tracebacks show the source
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     return factory
 
 

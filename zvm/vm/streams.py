@@ -130,6 +130,16 @@ class OutputStreams:
         self.transcript_on = bool(self.mem[FLAGS2_LOW] & 1)
         self.screen.fixed_pitch = bool(self.mem[FLAGS2_LOW] & 2)
 
+    def close_transcript(self) -> None:
+        """Close the transcript's file (stream 2 stays as it is: the next
+        text opens the file again)."""
+        if self._transcript is not None:
+            try:
+                self._transcript.close()
+            except OSError:
+                pass
+            self._transcript = None
+
     def write_transcript(self, text: str) -> None:
         """Stream 2: text into the transcript file. A file that cannot be
         opened or written (a full disk, /dev/full) is said once and turns
