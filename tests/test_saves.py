@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from helpers import run_zvm, shared_story
+from helpers import ROOT, run_zvm, shared_story
 
 DFROTZ = shutil.which("dfrotz") or ("/usr/games/dfrotz" if shutil.os.path.exists("/usr/games/dfrotz") else None)
 
@@ -194,3 +194,26 @@ def test_a_v3_save_whose_branch_leaves_the_story_is_refused(tmp_path, where, rea
     assert result.returncode == 0, result.stderr
     assert f"cannot restore {tmp_path / 'bad.qzl'}: {reason}" in result.stdout + result.stderr
     assert result.stdout.count("West of House") >= 2         # play went on
+
+
+def test_a_save_storing_into_a_local_its_routine_lacks_is_refused(tmp_path):
+    """Versions 4+ resume by storing 2 into the save's store variable (§15
+    save): a local the saved routine does not have is refused before the
+    save replaces the game."""
+    from zvm.story import quetzal
+    from zvm.story.state import SavedState, StackFrame
+    story = ROOT / "stories" / "hollinbrook.z5"
+    original = story.read_bytes()
+    dyn = (original[0xE] << 8) | original[0xF]
+    memory = bytearray(original[:dyn])
+    memory[0x40] = 3                            # the store byte: local 3
+    state = SavedState(release=(original[2] << 8) | original[3],
+                       serial=original[0x12:0x18], checksum=(original[0x1C] << 8) | original[0x1D],
+                       pc=0x40, memory=bytes(memory), frames=[StackFrame(0, [], [], None, 0)])
+    (tmp_path / "bad.qzl").write_bytes(quetzal.encode(state, original[:dyn]))
+    result = run_zvm(["--headless", "--save-dir", tmp_path, story],
+                     input="/restore bad.qzl\nlook\n")
+    assert result.returncode == 0, result.stderr
+    assert "it stores into local variable 3, which its routine does not have" in \
+        result.stdout + result.stderr
+    assert result.stdout.count("Hollin Brook Platform") >= 2     # play went on

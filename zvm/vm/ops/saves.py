@@ -189,13 +189,20 @@ def _branch_at(mem, pc: int) -> tuple[bool, int, int]:
 
 
 def _check_resume(m: Machine, state: SavedState) -> None:
-    """SaveError unless a v1-3 save's branch, taken as a restore takes it
-    (``resume_after_save``), stays inside the story: checked on the saved
-    memory before the state replaces the game's."""
+    """SaveError unless the save can be answered as a restore answers it
+    (``resume_after_save``): in versions 4+ its store byte names a variable
+    the saved routine has (§6.2: a local it does not have is no variable),
+    in 1-3 its branch stays inside the story. Checked on the saved state
+    before it replaces the game's."""
     from zvm.story.quetzal import SaveError
-    if m.version >= 4:
-        return                                   # a store byte: any variable will do
     mem = bytes(state.memory) + bytes(m.mem[len(state.memory):])
+    if m.version >= 4:
+        var = mem[state.pc]
+        routine_locals = len(state.frames[-1].locals) if state.frames else 0
+        if 1 <= var <= 15 and var > routine_locals:
+            raise SaveError(f"it stores into local variable {var}, which its routine "
+                            f"does not have")
+        return
     if state.pc + 1 >= len(mem) and not mem[state.pc] & 0x40:
         raise SaveError("its PC lies at the very end of the story")
     on_true, offset, nxt = _branch_at(mem, state.pc)
