@@ -245,6 +245,32 @@ def test_v3_abbreviation_at_end_is_ignored():
     assert decode(c, [z("a", STD_A0), z("b", STD_A0), 1]) == "ab"
 
 
+def test_text_in_dynamic_memory_is_decoded_afresh_when_written():
+    """Decodings are kept, but a story may rewrite a string in dynamic
+    memory (an object's name) or an abbreviation it uses: the next
+    decoding shows the change."""
+    c = codec(3)
+    put_abbrev(c.mem, 5, [z(ch, STD_A0) for ch in "the"])
+    assert decode(c, [1, 5, 0, z("c", STD_A0)]) == "the c"
+    assert c.decode(STR)[0] == "the c"
+    put_abbrev(c.mem, 5, [z(ch, STD_A0) for ch in "an"])        # the abbreviation's text
+    assert c.decode(STR)[0] == "an c"
+    put_abbrev(c.mem, 6, [z(ch, STD_A0) for ch in "ye"])        # where the entry points
+    c.mem[ABBREV + 2 * 5:ABBREV + 2 * 5 + 2] = c.mem[ABBREV + 2 * 6:ABBREV + 2 * 6 + 2]
+    assert c.decode(STR)[0] == "ye c"
+    assert decode(c, [z(ch, STD_A0) for ch in "lamp"]) == "lamp"  # the string itself
+    assert c.decode(STR)[0] == "lamp"
+
+
+def test_static_text_is_decoded_once():
+    mem = bytearray(MEM_SIZE)
+    data = pack([z(ch, STD_A0) for ch in "door"])
+    mem[0x800:0x800 + len(data)] = data
+    c = TextCodec(mem, 3, ABBREV, 0, 0, 0x800)
+    assert c.decode(0x800)[0] == "door"
+    assert c.decode(0x800) is c.decode(0x800)
+
+
 # -- version 5 alphabet table (§3.5.5) --------------------------------------------------
 
 

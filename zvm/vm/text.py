@@ -4,10 +4,15 @@ A ``TextCodec`` is built once per story: it knows the version's shift rules
 (§3.2.2-3.2.3), the alphabet table (default or the story's own, §3.5.5),
 the abbreviations (§3.3) and the Unicode translation table (§3.8.5).
 Strings at or above the static memory base never change, so their decoding
-is cached by address.
+is cached by address. So are strings in dynamic memory (object names,
+§12.4), each with its bytes, used again only while those bytes and the
+abbreviations (their table and strings, where they lie in dynamic memory)
+are unchanged.
 """
 
 from __future__ import annotations
+
+from zvm.errors import ZMachineError
 
 A0 = "abcdefghijklmnopqrstuvwxyz"
 A1 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -43,6 +48,11 @@ class TextCodec:
         self.abbrev_table = abbrev_table
         self.static_base = static_base
         self._cache: dict[int, tuple[str, int]] = {}
+        self._dynamic: dict[int, tuple[str, int, bytes]] = {}
+        self._abbreviations: dict[int, str] = {}
+        self._abbrev_span = (0, 0)              # dynamic memory abbreviations read
+        self._abbrev_bytes = b""
+        self._abbreviations_changed()
         # ZSCII -> Unicode (§3.8) for the codes a story can print.
         self.unicode_out = self._build_unicode_table(unicode_table)
         self.unicode_in = {ch: z for z, ch in self.unicode_out.items() if z >= 155 and ch}
@@ -113,7 +123,6 @@ class TextCodec:
         end = len(mem) - 1
         while True:
             if addr >= end:
-                from zvm.errors import ZMachineError
                 raise ZMachineError(f"string runs past the end of memory at ${addr:x}")
             w = (mem[addr] << 8) | mem[addr + 1]
             addr += 2
@@ -125,14 +134,48 @@ class TextCodec:
 
     def decode(self, addr: int) -> tuple[str, int]:
         """The text at byte address addr and the address just after it."""
+        lo, hi = self._abbrev_span
+        if hi and self.mem[lo:hi] != self._abbrev_bytes:
+            self._abbreviations_changed()
         if addr >= self.static_base:
             hit = self._cache.get(addr)
             if hit is None:
                 zs, end = self.zchars(addr)
                 hit = self._cache[addr] = (self.decode_zchars(zs), end)
             return hit
+        known = self._dynamic.get(addr)
+        if known is not None and self.mem[addr:known[1]] == known[2]:
+            return known[0], known[1]
         zs, end = self.zchars(addr)
-        return self.decode_zchars(zs), end
+        text = self.decode_zchars(zs)
+        self._dynamic[addr] = (text, end, bytes(self.mem[addr:end]))
+        return text, end
+
+    def _abbreviations_changed(self) -> None:
+        """The story wrote to its abbreviations (or they are first read):
+        forget every decoding, and note the dynamic memory they span now."""
+        self._cache.clear()
+        self._dynamic.clear()
+        self._abbreviations.clear()
+        self._abbrev_span = (0, 0)
+        self._abbrev_bytes = b""
+        table, mem = self.abbrev_table, self.mem
+        if not table or self.version < 2 or table >= self.static_base:
+            return
+        count = 96 if self.version >= 3 else 32
+        lo, hi = table, table + 2 * count
+        for i in range(count):
+            a = table + 2 * i
+            start = ((mem[a] << 8) | mem[a + 1]) * 2
+            if start < self.static_base:
+                try:
+                    end = self.zchars(start)[1]
+                except ZMachineError:           # decoded (and reported) when used
+                    end = start
+                lo, hi = min(lo, start), max(hi, end)
+        hi = min(hi, self.static_base, len(mem))
+        self._abbrev_span = (lo, hi)
+        self._abbrev_bytes = bytes(mem[lo:hi])
 
     def decode_zchars(self, zs: list[int], allow_abbrev: bool = True) -> str:
         v = self.version
@@ -175,11 +218,14 @@ class TextCodec:
 
     def abbreviation(self, index: int) -> str:
         """§3.3.1: abbreviations hold no further abbreviations."""
-        mem = self.mem
-        a = self.abbrev_table + 2 * index
-        addr = ((mem[a] << 8) | mem[a + 1]) * 2
-        zs, _ = self.zchars(addr)
-        return self.decode_zchars(zs, allow_abbrev=False)
+        text = self._abbreviations.get(index)
+        if text is None:
+            mem = self.mem
+            a = self.abbrev_table + 2 * index
+            addr = ((mem[a] << 8) | mem[a + 1]) * 2
+            zs, _ = self.zchars(addr)
+            text = self._abbreviations[index] = self.decode_zchars(zs, allow_abbrev=False)
+        return text
 
     # -- encoding (§3.7) ---------------------------------------------------
     def encode(self, text: str) -> bytes:
