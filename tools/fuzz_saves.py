@@ -14,7 +14,7 @@ import struct
 import subprocess
 import tempfile
 
-from zvm.story.quetzal import MAX_FRAMES as CALL_DEPTH   # zvm's call-depth limit
+from zvm.story.state import MAX_FRAMES as CALL_DEPTH   # zvm's call-depth limit
 
 # A frame as Quetzal §4.3 lays it out: return PC (3 bytes), flags, store
 # variable, arguments supplied, stack words; then locals and stack words.

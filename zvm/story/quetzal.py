@@ -22,15 +22,11 @@ from construct import Bytes, ConstructError, Int16ub, Int24ub, StreamError, Stru
 
 from zvm.story.iff import form
 from zvm.story.state import (ZVM_BUFFERS, ZVM_DONE, ZVM_RNG, ZVM_TURN,  # noqa: F401
-                             SavedState, StackFrame)
+                             MAX_FRAMES, SavedState, StackFrame)
 
 
 _ZERO_RUNS = re.compile(b"\x00+")
 
-# zvm's call-depth limit: routines that may be waiting for a return (the
-# machine refuses a call past it, zvm.vm.machine uses this figure). A save
-# holds one frame more: the dummy frame below the first routine (Quetzal §4.11).
-MAX_FRAMES = 16384
 MAX_LOCALS = 15                    # §5.2
 _FRAME_HEAD = struct.Struct(">BBBH")   # after the 3-byte PC: flags, store, args, stack words
 

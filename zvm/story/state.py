@@ -20,6 +20,11 @@ ZVM_TURN = b"ZVMm"
 ZVM_DONE = b"ZVMd"
 ZVM_BUFFERS = b"ZVMb"
 
+# zvm's call-depth limit: routines that may be waiting for a return (the
+# machine refuses a call past it; saves are read against it). A save holds
+# one frame more: the dummy frame below the first routine (Quetzal §4.11).
+MAX_FRAMES = 16384
+
 
 class _Record:
     """Equality and a readable repr by the fields named in __slots__."""
