@@ -147,3 +147,34 @@ def test_no_module_over_600_lines():
     long = {m: n for m, p in _modules().items()
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
     assert not long
+
+
+HEAVY_AT_START = ["construct", "typing", "argparse", "inspect", "tempfile", "shutil",
+                  "dataclasses", "importlib.metadata", "blessed"]
+
+
+@pytest.mark.parametrize("story", ["zork1.z3", "praxix.z5"])
+def test_start_up_imports_nothing_heavy(story, tmp_path):
+    """Start-up is budgeted (issue 11: 50 ms to the first prompt): a
+    headless game, played to its first prompt and saved at exit with the
+    disk cache on, never imports a file format library, typing, argparse
+    or the other modules each costing milliseconds that a run may not
+    need."""
+    import os
+    import subprocess
+    import sys
+
+    from helpers import shared_story
+    path = shared_story(story)
+    probe = ("import sys\nfrom zvm.cli.guard import main\n"
+             f"sys.argv = ['zvm', '--headless', {str(path)!r}]\n"
+             "try:\n    main()\nfinally:\n"
+             "    import atexit\n    atexit._run_exitfuncs()     # the cache is saved at exit\n"
+             f"    heavy = [m for m in {HEAVY_AT_START!r} if m in sys.modules]\n"
+             "    print('heavy:', *heavy, file=sys.stderr)\n")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))
+    for _ in range(2):                             # cold cache, then warm
+        p = subprocess.run([sys.executable, "-c", probe], input="", capture_output=True,
+                           text=True, env=env, timeout=120)
+        assert "heavy:" in p.stderr, p.stderr
+        assert p.stderr.split("heavy:")[1].split() == [], p.stderr

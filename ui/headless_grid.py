@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import re
 from itertools import compress
-from typing import TextIO
+
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
 
 STYLE_MARK = "\x01"            # a style change inside a buffered word, then the bits
 HIDDEN = 0x100                 # cell style of the status line: never printed

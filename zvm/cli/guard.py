@@ -16,9 +16,12 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import Callable
 
 from zvm.cli.stdio import OUTPUT_ERRORS, OutputFailed
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Callable
 
 OUTPUT_FAILED = 1
 INTERRUPTED = 130
@@ -84,7 +87,7 @@ def run(command: Callable[[list[str] | None], int | None], argv: list[str] | Non
 
 
 def _zvm(argv: list[str] | None) -> int | None:
-    from zvm.cli.main import main as zvm_main     # imported under the guard: Ctrl-C
+    from zvm.cli.main import main as zvm_main  # imported under the guard: Ctrl-C
     return zvm_main(argv)
 
 

@@ -28,10 +28,12 @@ from __future__ import annotations
 import os
 import sys
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Callable
+
+from zvm.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import argparse
+    from typing import Any, Callable
 
 from zvm import __version__
 

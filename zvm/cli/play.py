@@ -14,9 +14,12 @@ overwriting it.
 from __future__ import annotations
 
 import sys
-from typing import IO, Any
 
+from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import Frontend, FrontendUnavailable
+
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 
 def story_title(story: Any) -> str:
@@ -41,8 +44,9 @@ def open_terminal_ui(frontend_class: Any, args: Any, story: Any) -> Frontend:
     except FrontendUnavailable as e:
         sys.stderr.write(f"zvm: {e}: playing in line mode\n")
         sys.stderr.flush()
-    from zvm.cli.plugins import load_frontend
     import shutil
+
+    from zvm.cli.plugins import load_frontend
     size = shutil.get_terminal_size((80, 24))
     out = PromptTracker(sys.stdout)
     headless = load_frontend("headless")

@@ -10,7 +10,11 @@ packages may add more through the entry-point groups ``zvm.frontends`` and
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 FRONTENDS = {"headless": "zvm.ui.headless:HeadlessFrontend",
              "terminal": "zvm.ui.terminal:TerminalFrontend"}

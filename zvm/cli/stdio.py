@@ -14,7 +14,11 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import Any
+
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # Errors that mean "the output cannot be written", not a fault of zvm's.
 OUTPUT_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}

@@ -28,14 +28,18 @@ import marshal
 import os
 import sys
 from types import FunctionType, TracebackType
-from typing import Any, Callable
 
 from zvm import __version__
 from zvm.compile import diskcache, shapes
-from zvm.compile.shapes import Code, Layout
+from zvm.compile.shapes import Layout
 from zvm.compile.units import Unit, compile_unit, unit_filename
+from zvm.records import TYPE_CHECKING
 from zvm.vm.decoder import Instruction
 from zvm.vm.ops import IMPLEMENTATIONS
+
+if TYPE_CHECKING:
+    from zvm.compile.shapes import Code
+    from typing import Any, Callable
 
 HOT = 100                # runs of an entry before it is compiled as a unit
 
@@ -45,7 +49,7 @@ _stories: dict[str, StoryCode] = {}
 def digest(data: bytes) -> str:
     """The name a story's code goes by, from its bytes."""
     try:
-        from _blake2 import blake2b          # what hashlib uses, without OpenSSL's start-up
+        from _blake2 import blake2b  # what hashlib uses, without OpenSSL's start-up
     except ImportError:                      # another Python
         from hashlib import blake2b
     return blake2b(data, digest_size=20).hexdigest()

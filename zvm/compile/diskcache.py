@@ -18,7 +18,12 @@ import marshal
 import os
 import sys
 import zlib
-from typing import Any, Callable, Hashable
+
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, Callable, Hashable
+    Record = tuple[Any, ...]
 
 FORMAT = 5
 MAGIC = b"ZVMC"
@@ -26,7 +31,6 @@ enabled = True                # zvm --no-cache turns it off
 LIMIT = 64 << 20              # bytes the whole folder may hold
 FILE_LIMIT = 16 << 20         # bytes one file may hold
 
-Record = tuple[Any, ...]
 
 
 def folder() -> str:

@@ -18,18 +18,21 @@ import atexit
 import linecache
 import marshal
 import zlib
-from typing import Any, Callable
 
 from zvm import __version__
 from zvm.compile import diskcache
 from zvm.compile.templates import TEMPLATES, Emitter
 from zvm.errors import Unimplemented
+from zvm.records import TYPE_CHECKING
 from zvm.vm.decoder import Instruction
 from zvm.vm.ops import IMPLEMENTATIONS
 from zvm.vm.ops.control import op_ret_popped
 from zvm.vm.ops.output import print_addr, print_obj, print_paddr
 
-Code = Callable[[Any], int]
+if TYPE_CHECKING:
+    from typing import Any, Callable
+    Code = Callable[[Any], int]
+
 
 # The names generated code may use besides its parameters.
 SCOPE: dict[str, Any] = {"print_addr": print_addr, "print_paddr": print_paddr,

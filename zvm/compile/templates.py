@@ -17,9 +17,12 @@ in ``zvm.vm.ops``.
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
+from zvm.records import TYPE_CHECKING
 from zvm.vm.decoder import VARIABLE, Instruction
+
+if TYPE_CHECKING:
+    from typing import Any, Callable
+    Template = Callable[[Emitter], None]
 
 SIGNED = "({0} - (({0} & 0x8000) << 1))"
 
@@ -148,7 +151,6 @@ class Emitter:
         self.cont()
 
 
-Template = Callable[[Emitter], None]
 
 
 # -- the templates -------------------------------------------------------------

@@ -36,19 +36,22 @@ instructions counted for it are those run before that one.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable
 
 from zvm.compile.shapes import LOADS, ORDER, Layout
 from zvm.compile.templates import STOPS, TEMPLATES, Emitter
+from zvm.records import TYPE_CHECKING
 from zvm.vm.decoder import Instruction
+
+if TYPE_CHECKING:
+    from typing import Any, Callable
+    Decode = Callable[[int], Instruction]
+    Seen = Callable[[int], bool]
 
 BUDGET = 240          # instructions written into one unit at most
 COPIES = 1            # times one instruction may be written into a unit
 DEPTH = 40            # indentation at most (Python allows 100 levels)
 LOOPS = 12            # loops open at once at most (Python allows 20 blocks)
 
-Decode = Callable[[int], Instruction]
-Seen = Callable[[int], bool]
 
 
 class Unit:

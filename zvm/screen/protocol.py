@@ -22,7 +22,8 @@ them when it starts and after each input (a terminal may have been resized,
 from __future__ import annotations
 
 from collections import deque
-from typing import NamedTuple
+
+from zvm.records import NamedTuple
 
 # Text style bits (§8.7.1, set_text_style).
 REVERSE = 1

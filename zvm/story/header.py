@@ -13,7 +13,7 @@ pay for importing construct.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from zvm.records import NamedTuple
 
 HEADER_SIZE = 64
 

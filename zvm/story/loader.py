@@ -18,9 +18,9 @@ stories that play well without them."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, NamedTuple
 
 from zvm.errors import StoryError
+from zvm.records import TYPE_CHECKING, NamedTuple
 from zvm.story.header import HEADER_SIZE, MAX_SIZE, Header
 
 if TYPE_CHECKING:

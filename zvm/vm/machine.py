@@ -24,16 +24,16 @@ from functools import partial
 
 from zvm.compile import shapes
 from zvm.compile.code import StoryCode
-from zvm.compile.shapes import Code, Layout
+from zvm.compile.shapes import Layout
 from zvm.errors import Quit, Restart, ZMachineError
+from zvm.records import TYPE_CHECKING
 from zvm.screen.font3 import story_codes
 from zvm.screen.model import Screen
 from zvm.screen.protocol import Frontend, InputEnded
 from zvm.story.header import (EXT_FLAGS3, EXT_TRUE_BG, EXT_TRUE_FG, EXT_UNICODE_TABLE,
                               OFFSET)
 from zvm.story.loader import Story
-from zvm.story.quetzal import MAX_FRAMES   # the call-depth limit, one figure for saves too
-from zvm.story.state import ZVM_RNG, SavedState, StackFrame
+from zvm.story.state import MAX_FRAMES, ZVM_RNG, SavedState, StackFrame
 from zvm.vm.decoder import Instruction, decode
 from zvm.vm.dictionary import Dictionaries
 from zvm.vm.meta import MetaCommands, Resume
@@ -43,6 +43,9 @@ from zvm.vm.optable import table as opcode_table
 from zvm.vm.rng import FrotzRandom
 from zvm.vm.streams import OutputStreams
 from zvm.vm.text import TextCodec
+
+if TYPE_CHECKING:
+    from zvm.compile.shapes import Code
 
 INTERP_NUMBER = 6          # §11.1.3: IBM PC, the usual choice for modern interpreters
 INTERP_VERSION = ord("Z")

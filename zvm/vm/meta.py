@@ -15,12 +15,19 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from typing import TYPE_CHECKING
 
 from zvm.errors import Restart
+from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import PLAIN
-from zvm.story.files import (FileNameError, player_file, player_read_file, read_bounded,
-                             read_command_file, with_extension, write_atomically)
+from zvm.story.files import (
+    FileNameError,
+    player_file,
+    player_read_file,
+    read_bounded,
+    read_command_file,
+    with_extension,
+    write_atomically,
+)
 from zvm.story.state import ZVM_RNG, ZVM_TURN, SavedState
 from zvm.vm.ops.saves import restore_from
 

@@ -9,7 +9,7 @@ missing from a version's table is illegal there.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from zvm.records import NamedTuple
 
 
 class OpSpec(NamedTuple):

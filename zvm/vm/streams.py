@@ -10,12 +10,13 @@ arrives as Unicode and goes into memory as ZSCII (§3.8, §7.5.3).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TextIO
-
 from zvm.errors import ZMachineError
+from zvm.records import TYPE_CHECKING
 from zvm.story.header import OFFSET
 
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from zvm.screen.model import Screen
     from zvm.screen.protocol import Frontend
     from zvm.vm.text import TextCodec

@@ -19,12 +19,14 @@ with a line that says so, rather than a fault of zvm's own.
 
 from __future__ import annotations
 
-from typing import Callable
-
 from zvm.errors import ZMachineError
+from zvm.records import TYPE_CHECKING
 from zvm.vm.ops import control, input, output, saves, screen
 
-OpFunction = Callable[..., int]
+if TYPE_CHECKING:
+    from typing import Callable
+    OpFunction = Callable[..., int]
+
 
 
 def operands_needed(function: OpFunction) -> int:

@@ -3,9 +3,8 @@ throw, quit, restart."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from zvm.errors import Quit, Restart, ZMachineError
+from zvm.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zvm.vm.decoder import Instruction

@@ -11,13 +11,14 @@ story sees it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
-
+from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import TIMED_OUT, CharRequest, LineRequest, LineResult
 from zvm.story.header import OFFSET
 from zvm.vm.ops.screen import show_status
 
 if TYPE_CHECKING:
+    from typing import Any, Callable
+
     from zvm.vm.decoder import Instruction
     from zvm.vm.machine import Machine
 

@@ -4,8 +4,7 @@ input_stream. The output streams themselves are ``zvm.vm.streams``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from zvm.records import TYPE_CHECKING
 from zvm.vm.ops.control import signed
 
 if TYPE_CHECKING:

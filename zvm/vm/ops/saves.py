@@ -15,12 +15,18 @@ only when a file is written or read.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from zvm.errors import ZMachineError
+from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import PLAIN
-from zvm.story.files import (FileNameError, auxiliary_file, player_file, player_read_file,
-                             read_bounded, write_atomically)
+from zvm.story.files import (
+    FileNameError,
+    auxiliary_file,
+    player_file,
+    player_read_file,
+    read_bounded,
+    write_atomically,
+)
 
 if TYPE_CHECKING:
     from zvm.story.state import SavedState
@@ -127,7 +133,7 @@ TURN_PROMPT = "\n>"
 def resumes_at_read(m: Machine, data: bytes) -> bool:
     """The save in data (already restored) was made at a line input and
     continues by running that read again (zvm's ``ZVMm`` chunk)."""
-    from zvm.story import quetzal                # imported when first used (start-up)
+    from zvm.story import quetzal  # imported when first used (start-up)
     try:
         return quetzal.ZVM_TURN in quetzal.decode(data, m.original_dynamic).extra
     except quetzal.SaveError:

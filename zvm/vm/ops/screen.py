@@ -5,8 +5,7 @@ screen model itself is ``zvm.screen.model``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from zvm.records import TYPE_CHECKING
 from zvm.story.header import OFFSET
 from zvm.vm.ops.control import signed
 from zvm.vm.ops.output import object_name
