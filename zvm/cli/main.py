@@ -286,6 +286,9 @@ def _crash_report(story_path: str) -> str:
     say where it is."""
     import tempfile
     import traceback
+
+    from zvm.compile.shapes import publish_sources
+    publish_sources()                           # generated code's lines in the report
     try:
         fd, path = tempfile.mkstemp(prefix="zvm-crash-", suffix=".txt")
         with os.fdopen(fd, "w") as f:

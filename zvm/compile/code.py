@@ -23,7 +23,6 @@ unit as it is compiled or loaded.
 from __future__ import annotations
 
 import atexit
-import linecache
 import marshal
 import os
 import sys
@@ -262,8 +261,7 @@ class StoryCode:
         self.by_file[unit.filename] = unit
         self.cache[unit.entry] = function
         # Tracebacks show the unit's source (a name in <> is never read from disk).
-        linecache.cache[unit.filename] = (len(unit.source), None,
-                                          unit.source.splitlines(True), unit.filename)
+        shapes.remember_source(unit.filename, unit.source)
         if self.show:
             sys.stderr.write(f"# zvm: unit at ${unit.entry:05x}\n{unit.source}\n")
 

@@ -15,8 +15,8 @@ nothing of a machine, so every machine of a story shares them.
 from __future__ import annotations
 
 import atexit
-import linecache
 import marshal
+import sys
 import zlib
 
 from zvm import __version__
@@ -148,11 +148,35 @@ def shape_key(src: str) -> int:
     return (zlib.crc32(data) << 32) | zlib.adler32(data)
 
 
+_unpublished: dict[str, str] = {}          # generated code's sources, by file name
+
+
+def remember_source(filename: str, src: str) -> None:
+    """Let tracebacks through generated code show its lines: its source
+    goes into ``linecache`` (which costs a start-up ``tokenize`` and ``re``
+    to import: until something has imported it, sources wait here for
+    ``publish_sources``)."""
+    linecache = sys.modules.get("linecache")
+    if linecache is None:
+        _unpublished[filename] = src
+    else:
+        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+
+
+def publish_sources() -> None:
+    """Put every source kept so far into ``linecache`` (before a traceback
+    is written: a crash report, or the library, whose users see them)."""
+    import linecache                            # from now on, sources go straight there
+    while _unpublished:
+        filename, src = _unpublished.popitem()
+        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+
+
 def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:
     scope = dict(SCOPE)
     exec(code, scope)
     factory = _factories[src] = scope["factory"]
-    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    remember_source(filename, src)
     return factory
 
 

@@ -22,15 +22,27 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from zvm.compile.shapes import publish_sources
 from zvm.errors import Quit, StoryError, ZMachineError
 from zvm.research.access import Access, MachineState
-from zvm.research.common import (GameError, LibraryFrontend, StepResult, TryTimeout, WaitInput,
-                                 asks_game_over, says_won, split_prompt, time_limit)
+from zvm.research.common import (
+    GameError,
+    LibraryFrontend,
+    StepResult,
+    TryTimeout,
+    WaitInput,
+    asks_game_over,
+    says_won,
+    split_prompt,
+    time_limit,
+)
 from zvm.research.profile import Profile, cached, learn
 from zvm.screen.protocol import InputEnded, Style
 from zvm.story.loader import Story, load
 from zvm.story.quetzal import SaveError
 from zvm.vm.machine import Machine
+
+publish_sources()           # the library's users see tracebacks: generated code shows its lines
 
 SCORE = re.compile(r"Score:\s*(-?\d+)")
 MOVES = re.compile(r"(?:Moves|Turns):\s*(-?\d+)")

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import time
 
 MAX_SAVE_BYTES = 16 << 20       # far beyond any save: 64K of memory, 16K frames
 MAX_COMMAND_FILE_BYTES = 1 << 20
-_TEMPORARY = re.compile(r"\.zvm-(?:(\d+)-)?[a-z0-9_]{8}\.tmp")
+_TEMPORARY = r"\.zvm-(?:(\d+)-)?[a-z0-9_]{8}\.tmp"       # compiled when a name may match
 # A temporary file of an older zvm (no PID in its name) is stale when no
 # write could still be going on: saves take well under a second.
 _LEGACY_STALE_SECONDS = 600
@@ -121,7 +120,10 @@ def clean_stale_temporaries(folder: str) -> list[str]:
         return removed
     now = time.time()
     for name in names:
-        m = _TEMPORARY.fullmatch(name)
+        if not (name.startswith(".zvm-") and name.endswith(".tmp")):
+            continue                # (re costs a start-up 10 ms to import)
+        import re
+        m = re.fullmatch(_TEMPORARY, name)
         if not m:
             continue
         path = os.path.join(folder, name)
