@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 
 if __package__ in (None, ""):                       # run as a script: tools/bench.py
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from zvm.tools.bench_runs import (Workload, bench_command, bench_dfrotz,
                                       bench_machine, bench_terminal, bench_zvm, find_dfrotz)
 else:
