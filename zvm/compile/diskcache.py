@@ -45,23 +45,36 @@ def compiler_fingerprint() -> str:
     """A checksum of the compiler's own source (this package's modules and
     the opcode functions it calls): code compiled by another compiler,
     even one of the same version number, is never used. Where the source
-    is not at hand (a frozen binary), zvm's version stands for it."""
+    is not at hand (a frozen binary), the binary itself stands for it."""
     global _compiler
     if _compiler is None:
         here = os.path.dirname(os.path.abspath(__file__))
-        parts = [os.path.join(here, n) for n in sorted(os.listdir(here)) if n.endswith(".py")]
-        ops = os.path.join(os.path.dirname(here), "vm", "ops")
-        if os.path.isdir(ops):
-            parts += [os.path.join(ops, n) for n in sorted(os.listdir(ops)) if n.endswith(".py")]
+        parts = []
+        for where in (here, os.path.join(os.path.dirname(here), "vm", "ops")):
+            try:
+                parts += [os.path.join(where, n) for n in sorted(os.listdir(where))
+                          if n.endswith(".py")]
+            except OSError:             # a frozen binary has no folders of source
+                pass
         crc = 0
         try:
             for path in parts:
                 with open(path, "rb") as f:
                     crc = zlib.crc32(f.read(), crc)
-            _compiler = f"{crc:08x}" if parts else ""
+            _compiler = f"{crc:08x}" if parts else _binary()
         except OSError:
-            _compiler = ""
+            _compiler = _binary()
     return _compiler
+
+
+def _binary() -> str:
+    """What stands for the compiler's source in a frozen binary: the
+    binary's size and time (another build is another compiler)."""
+    try:
+        st = os.stat(sys.executable)
+        return f"bin-{st.st_size:x}-{int(st.st_mtime):x}"
+    except (OSError, TypeError):
+        return ""
 
 
 def _identity(name: str, version: str) -> bytes:
