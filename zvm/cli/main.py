@@ -15,7 +15,7 @@ import time
 from zvm import __version__
 from zvm.cli.guard import OutputFailed
 from zvm.cli.options import WARNING_MODES, Parser, build_parser, parse  # noqa: F401 (tools use Parser)
-from zvm.cli.play import make_machine, open_terminal_ui
+from zvm.cli.play import make_machine, open_terminal_ui, pictures_option
 from zvm.cli.stdio import LineInput, secure_streams, writable
 from zvm.errors import StoryError, ZMachineError
 from zvm.screen.protocol import PLAIN
@@ -99,7 +99,8 @@ def run(argv: list[str] | None = None) -> int:
             if hasattr(stream, "reconfigure"):
                 stream.reconfigure(encoding="utf-8", errors="replace")
         frontend = frontend_class(stdin=LineInput(sys.stdin), stdout=sys.stdout,
-                                  width=args.width, height=args.height, echo=args.echo)
+                                  width=args.width, height=args.height, echo=args.echo,
+                                  **pictures_option(args))
     else:
         frontend = open_terminal_ui(frontend_class, args, story)
 

@@ -153,7 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bg", type=colour, metavar="COLOUR",
                    help="terminal UI: the default background colour")
     p.add_argument("--no-mouse", action="store_true",
-                   help="terminal UI: leave the mouse to the terminal (no wheel scrollback)")
+                   help="terminal UI: leave the mouse to the terminal (no wheel scrollback, "
+                        "no clicks for version 6 stories)")
+    p.add_argument("--no-pictures", action="store_true",
+                   help="version 6: no pictures (the story is told there are none)")
     p.add_argument("--interpreter", type=interpreter, default=(6, "Z"), metavar="N[:LETTER]",
                    help="the interpreter number and version the story is told (§11.1.3), "
                         "as frotz -I; default 6:Z (IBM PC)")
