@@ -168,9 +168,9 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
                           upper_cursor=None if six else upper_cursor(m),
                           place=m.screen.input_place(len(preloaded)) if six else None)
     m.meta.remember_turn(read_pc)
+    interrupt = _interrupt(m, routine, request, len(preloaded))
     while True:
-        result = ask(m.frontend.read_line, request, _interrupt(m, routine),
-                     clicked(m) if six else None)
+        result = ask(m.frontend.read_line, request, interrupt, clicked(m) if six else None)
         m.notice_resize()
         line, terminator = result.text, result.terminator   # preloaded text included
         if terminator == 0 or not m.meta.command(line):
@@ -197,11 +197,16 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
     return terminator
 
 
-def _interrupt(m: Machine, routine: int) -> Callable[[], bool]:
-    """The story's interrupt routine for a timed read, as ``ask`` calls it."""
+def _interrupt(m: Machine, routine: int, request: LineRequest | CharRequest | None = None,
+               preloaded: int = 0) -> Callable[[], bool]:
+    """The story's interrupt routine for a timed read, as ``ask`` calls it.
+    In version 6 the read goes on where the routine left the cursor."""
     def run() -> bool:
         m.notice_resize()
-        return m.call_interrupt(routine) != 0
+        done = m.call_interrupt(routine) != 0
+        if request is not None and request.place is not None:
+            request.place = m.screen.input_place(preloaded)
+        return done
     return run
 
 
@@ -235,7 +240,8 @@ def op_read_char(m: Machine, ins: Instruction, device: int = 1, time: int = 0,
     request = CharRequest(timeout=time if routine else 0,
                           upper_cursor=None if six else upper_cursor(m),
                           place=m.screen.input_place(0) if six else None)
-    key = ask(m.frontend.read_char, request, _interrupt(m, routine), clicked(m) if six else None)
+    key = ask(m.frontend.read_char, request, _interrupt(m, routine, request),
+              clicked(m) if six else None)
     if six:
         m.screen.key_done()
     m.notice_resize()
