@@ -65,7 +65,9 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
     ``colours``: the colour depth to draw for (default: the terminal's);
     ``scrollback``: how many logical lines to keep for reflowing and for
     paging back with Page Up. ``pictures``: version 6 stories may show
-    their pictures (False: ``--no-pictures``).
+    their pictures (False: ``--no-pictures``); ``graphics``: how the
+    terminal can draw them (``zvm.ui.graphics.Capabilities``; default:
+    the terminal is asked, ``zvm.ui.graphics.detect``).
 
     After a resize ``size_changed`` is True (clear it when handled) and
     ``features`` holds the new width and height, which the machine reads
@@ -75,9 +77,11 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
     def __init__(self, *, no_colour: bool = False, term=None, enter: bool = True,
                  size: tuple[int, int] | None = None, colours: int | None = None,
                  scrollback: int = 20000, fg: int | None = None, bg: int | None = None,
-                 title: str = "", mouse: bool = True, pictures: bool = True):
+                 title: str = "", mouse: bool = True, pictures: bool = True,
+                 graphics=None):
         super().__init__()
         self.show_pictures = pictures
+        self.caps = graphics
         if term is None:
             term, no_color_env = open_terminal()
             no_colour = no_colour or no_color_env

@@ -65,14 +65,17 @@ class V6Terminal:
         from .display6 import Display        # Pillow and construct: version 6 alone
         from .graphics import Capabilities, detect
         from .pictures import Decoder
-        caps = Capabilities(colours=self.painter.colours)
-        if self.show_pictures and self.painter.colours >= 16 and self.session.active:
+        caps = self.caps or Capabilities(colours=self.painter.colours)
+        if self.caps is None and self.show_pictures and self.painter.colours >= 16 \
+                and self.session.active:
             try:
                 caps = detect(self.term)
             except (OSError, ValueError):
                 pass
             if caps.colours > self.painter.colours:
                 caps = dataclasses.replace(caps, colours=self.painter.colours)
+        if self.painter.colours < 16:                 # no colours: no pictures
+            caps = dataclasses.replace(caps, colours=0)
         self.caps = caps
         self.decoder = Decoder()
         pictures = self.show_pictures and caps.method is not None

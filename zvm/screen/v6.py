@@ -70,6 +70,8 @@ class V6Screen(Media):
     def reset(self, restart: bool = False) -> None:
         """All windows as §8.8.3.3 begins them, window 0 selected, the screen
         erased (at start and restart)."""
+        if restart:
+            self.word_break()
         f = self.frontend.features
         self.default_fg = f.default_fg if f.colour else 9
         self.default_bg = f.default_bg if f.colour else 2

@@ -78,9 +78,9 @@ class Media:
                 self.say(f"zvm: no pictures found for {name} (no {stem}.blb beside it): "
                          f"the story plays without them")
             return None
-        problem = found.identity_problem(data)
-        if problem:
-            self.say(f"zvm: {problem}")
+        for problem in (found.identity_problem(data), *found.problems):
+            if problem:
+                self.say(f"zvm: {problem}")
         return found
 
     @property
