@@ -226,3 +226,34 @@ def test_a_click_on_the_compass_rose_walks():
     text = ["".join(r).rstrip() for r in fe.v6.chars]
     assert "You walk east." in text
     assert text[0].startswith("The Lake at Night")
+
+
+# -- saving (§15 save, restore; §6.6 user stacks live in memory) ---------------------------
+
+SAVES = r"""
+Array ustack --> 3 0 0 0;
+[ Main r x;
+  @push_stack 42 ustack ?Pushed; .Pushed;
+  x = 7;
+  @save -> r;
+  if (r == 2) {
+    @pull ustack -> r;
+    print "restored: ", r, " ", x, " redraw ", (0-->8) & 4, "^";
+    @quit;
+  }
+  print "saved: ", r, "^";
+  @pull ustack -> r;
+  x = 0;
+  @restore -> r;
+  print "restore failed^";
+];
+"""
+
+
+def test_save_and_restore_keep_locals_and_user_stacks_and_ask_for_a_redraw(tmp_path):
+    story = compile_v6(tmp_path, "saves", SAVES)
+    done = subprocess.run([sys.executable, "-m", "zvm", "--headless", "--save-dir",
+                           str(tmp_path), str(story)], input="game.qzl\ngame.qzl\n",
+                          capture_output=True, text=True, timeout=60)
+    assert "saved: 1" in done.stdout
+    assert "restored: 42 7 redraw 4" in done.stdout, done.stdout + done.stderr

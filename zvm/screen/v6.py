@@ -139,6 +139,13 @@ class V6Screen(Media):
         w = self.win(number, "output_stream")
         return w.width - w.left - w.right
 
+    @property
+    def upper_rows(self) -> list[str]:
+        """The upper window's text, as ``zvm.screen.model.Screen`` gives it:
+        none here, where the frontend keeps what was drawn (§8.8.3: text
+        belongs to no window once printed)."""
+        return []
+
     def style_of(self, w: Window) -> Style:
         return Style(w.style, w.true_fg, w.true_bg, w.font)
 
