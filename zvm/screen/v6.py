@@ -35,9 +35,10 @@ from zvm.screen.protocol import BOLD, ITALIC, REVERSE, FIXED, Frontend, Style
 from zvm.screen.v6media import Media
 from zvm.screen.windows6 import (BUFFERED, COLOUR, NEVER_MORE, SCROLLING, TRANSCRIPT,
                                  WRAPPING, Window, signed)
+from zvm.story.header import OFFSET
 
 CURRENT = -3            # the window number meaning "the current window" (§8.8.3)
-TRANSPARENT = 15        # §8.3.6: not offered (colour 15 is ignored)
+FLAGS1 = OFFSET["flags1"]
 
 
 class V6Screen(Media):
@@ -66,6 +67,26 @@ class V6Screen(Media):
     def font_size(self) -> int:
         """Font height in the upper byte, width in the lower (§8.8.3.2.5)."""
         return (self.fh << 8) | self.fw
+
+    def write_header(self, mem: bytearray) -> None:
+        """Version 6's screen fields of the header (§11.1): picture support
+        in Flags 1 bit 1, the screen in characters and in units, a cell's
+        size as the font's (height at $26, width at $27), and the default
+        colours (black and white without colours, §8.3.2)."""
+        if self.shows_pictures:
+            mem[FLAGS1] |= 0x02
+        else:
+            mem[FLAGS1] &= ~0x02
+        sw, sh = self.units
+        mem[OFFSET["screen_height"]] = min(self.height, 255)
+        mem[OFFSET["screen_width"]] = min(self.width, 255)
+        for field, value in (("screen_width_units", sw), ("screen_height_units", sh)):
+            at = OFFSET[field]
+            mem[at], mem[at + 1] = (min(value, 0xFFFF) >> 8) & 255, min(value, 0xFFFF) & 255
+        mem[OFFSET["font_width"]] = self.fh          # $26: the font's height in version 6
+        mem[OFFSET["font_height"]] = self.fw         # $27: its width
+        mem[OFFSET["default_bg"]] = self.default_bg
+        mem[OFFSET["default_fg"]] = self.default_fg
 
     def reset(self, restart: bool = False) -> None:
         """All windows as §8.8.3.3 begins them, window 0 selected, the screen

@@ -193,7 +193,7 @@ class Machine:
             mem[at["screen_height"]] = min(f.height, 255) if f.height else 255
             mem[at["screen_width"]] = min(f.width, 255) if f.width else 255
         if v == 6:
-            self._set_v6_header(f)
+            self.screen.write_header(mem)            # §11.1: the screen in units
         elif v >= 5:
             self._set_word(at["screen_width_units"], f.width or 255)
             self._set_word(at["screen_height_units"], f.height or 255)
@@ -228,26 +228,6 @@ class Machine:
             a = self.ext_word_addr(word)
             if a:
                 self._set_word(a, value)
-
-    def _set_v6_header(self, f) -> None:
-        """Version 6's screen fields (§11.1): the screen in units, and a
-        character cell's size as the font's (height at $26, width at $27);
-        picture support in Flags 1 bit 1; default colours black and white
-        without colours (§8.3.2)."""
-        mem, at, screen = self.mem, OFFSET, self.screen
-        if screen.shows_pictures:
-            mem[FLAGS1] |= 0x02
-        else:
-            mem[FLAGS1] &= ~0x02
-        sw, sh = screen.units
-        mem[at["screen_height"]] = min(screen.height, 255)
-        mem[at["screen_width"]] = min(screen.width, 255)
-        self._set_word(at["screen_width_units"], min(sw, 0xFFFF))
-        self._set_word(at["screen_height_units"], min(sh, 0xFFFF))
-        mem[at["font_width"]] = screen.fh          # $26: the font's height in version 6
-        mem[at["font_height"]] = screen.fw         # $27: its width
-        mem[at["default_bg"]] = screen.default_bg
-        mem[at["default_fg"]] = screen.default_fg
 
     def _set_word(self, a: int, value: int) -> None:
         self.mem[a] = (value >> 8) & 255

@@ -3,8 +3,7 @@
 ``screen`` (windows, cursor, styles, colours, sound, §8-§9), ``input``
 (reading lines and keys, tokenising, §10, §13), ``saves`` (save, restore,
 undo, §15), ``control`` (tables, throw, quit, restart), and for version 6
-``windows`` (windows, margins, user stacks, §8.8, §6.6) and ``pictures``
-(pictures, the mouse, menus, §8.8.6, §10.3).
+``windows`` (windows, pictures, the mouse, user stacks, §8.8, §10.3, §6.6).
 
 Each is a function ``op_<name>(m, ins, *operands)`` that receives the
 machine and the decoded instruction, does its work, stores or branches
@@ -25,7 +24,7 @@ import inspect
 from typing import Callable
 
 from zvm.errors import ZMachineError
-from zvm.vm.ops import control, input, output, pictures, saves, screen, windows
+from zvm.vm.ops import control, input, output, saves, screen, windows
 
 OpFunction = Callable[..., int]
 
@@ -57,7 +56,7 @@ def _checked(name: str, function: OpFunction) -> OpFunction:
 
 IMPLEMENTATIONS: dict[str, OpFunction] = {
     name[3:]: _checked(name[3:], function)
-    for module in (output, screen, input, saves, control, windows, pictures)
+    for module in (output, screen, input, saves, control, windows)
     for name, function in vars(module).items()
     if name.startswith("op_") and callable(function)
 }

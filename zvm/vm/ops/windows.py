@@ -1,13 +1,18 @@
-"""Version 6's windows, text tables and user stacks (§8.8, §6.6, §15):
-move_window, window_size, window_style, get_wind_prop, put_wind_prop,
-scroll_window, set_margins, buffer_screen, print_form, the version 6
-print_table, and push_stack, pop_stack, pull (``pull_stack``: version 6's
-pull, which stores and may take a user stack).
+"""Version 6's screen opcodes (§8.8, §10.3, §10.4, §6.6, §15): the windows
+(move_window, window_size, window_style, get_wind_prop, put_wind_prop,
+scroll_window, set_margins, buffer_screen), text tables (print_form, the
+version 6 print_table), pictures (draw_picture, picture_data,
+erase_picture, picture_table), the mouse (read_mouse, mouse_window), menus
+(make_menu) and user stacks (push_stack, pop_stack, and ``pull_stack``:
+version 6's pull, which stores and may take a user stack).
 
-The windows themselves are the screen model's (``zvm.screen.v6``); these
-functions read the operands and hand them on. A window operand of -3 means
-the current window (§8.8.3); one that names no window stops the story with
-a line that says so.
+The windows, pictures and mouse are the screen model's (``zvm.screen.v6``,
+``zvm.screen.v6media``); these functions read the operands, hand them on
+and write the answers into the story's arrays. A window operand of -3
+means the current window (§8.8.3); one that names no window stops the
+story with a line that says so. Menus (§10.4) were the Macintosh
+interpreters' alone: zvm has none, says so in the header (Flags 2 bit 8
+clear) and make_menu never branches.
 """
 
 from __future__ import annotations
@@ -169,3 +174,62 @@ def op_pull_stack(m: Machine, ins: Instruction, stack: int | None = None) -> int
     value = read_word(m, stack + 2 * free, "pull")
     write_word(m, stack, free, "pull")
     return m.store_result(ins, value)
+
+
+# -- pictures, the mouse, menus (§8.8.6, §10.3, §10.4) ------------------------------
+
+PICTURE_TABLE_LIMIT = 4096     # entries read from a picture_table list at most
+
+
+def op_draw_picture(m: Machine, ins: Instruction, number: int, y: int = 0, x: int = 0) -> int:
+    """§15 draw_picture: at (y, x) of the current window; 0 takes the
+    cursor's coordinate. A picture that cannot be drawn is said once and
+    the story goes on."""
+    m.screen.draw_picture(number, y, x)
+    return ins.next
+
+
+def op_picture_data(m: Machine, ins: Instruction, number: int, array: int) -> int:
+    """§15 picture_data: height and width (picture 0: how many pictures,
+    and the release of the file); branches when the picture is there."""
+    branch, words = m.screen.picture_data(number)
+    if words is not None:
+        write_words(m, array, words, "picture_data")
+    return m.branch_on(ins, branch)
+
+
+def op_erase_picture(m: Machine, ins: Instruction, number: int, y: int = 0,
+                     x: int = 0) -> int:
+    m.screen.erase_picture(number, y, x)
+    return ins.next
+
+
+def op_picture_table(m: Machine, ins: Instruction, table: int) -> int:
+    """§15 picture_table: a list of picture numbers ended by 0, about to be
+    drawn (a hint: the frontend may get them ready)."""
+    numbers = []
+    for i in range(PICTURE_TABLE_LIMIT):
+        number = read_word(m, table + 2 * i, "picture_table")
+        if number == 0:
+            break
+        numbers.append(number)
+    m.screen.picture_table(numbers)
+    return ins.next
+
+
+def op_read_mouse(m: Machine, ins: Instruction, array: int) -> int:
+    """§15 read_mouse: y, x, the buttons held down, the menu word."""
+    write_words(m, array, m.screen.read_mouse(), "read_mouse")
+    return ins.next
+
+
+def op_mouse_window(m: Machine, ins: Instruction, window: int) -> int:
+    """§15 mouse_window: clicks count only inside this window (-1: all)."""
+    m.screen.set_mouse_window(window)
+    return ins.next
+
+
+def op_make_menu(m: Machine, ins: Instruction, number: int, table: int) -> int:
+    """§15 make_menu: zvm offers no menus (§10.4.1.1), so it never
+    branches, whether asked to make a menu or to remove one."""
+    return m.branch_on(ins, False)
