@@ -22,7 +22,6 @@ from zvm.story.loader import load
 from zvm.tools import make_pictures
 from zvm.tools import blorb as blorb_tool
 from zvm.ui.graphics import Capabilities
-from zvm.ui.headless import HeadlessFrontend
 from zvm.ui.pager import Press
 from zvm.ui.terminal import TerminalFrontend
 from zvm.vm.machine import Machine

@@ -13,7 +13,7 @@ from PIL import Image
 
 from helpers import ROOT
 
-from zvm.screen.protocol import Features, Frontend, Style
+from zvm.screen.protocol import Features, Frontend
 from zvm.screen.v6 import V6Screen
 from zvm.screen.windows6 import InfocomStory
 from zvm.story import pictures as P

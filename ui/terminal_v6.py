@@ -40,7 +40,7 @@ from zvm.screen.protocol import (PLAIN, REVERSE, TIMED_OUT, CharRequest, Click, 
 
 from .keys import key_zscii
 from .lineedit import LineEditor, action_for, typed_text
-from .pager import Press
+from .pager import WHEEL_DOWN, WHEEL_UP, Press
 from .render import rgb
 from .session import Timer
 from .terminput import REDRAW, RESIZED
@@ -245,8 +245,12 @@ class V6Terminal:
     # -- keys --------------------------------------------------------------------------
     def _v6_key(self, timer: Timer | None):
         """The next key (a ``Press`` for a click), None when the timer ran
-        out, or the ``RESIZED``/``REDRAW`` marks of ``_next_key``."""
-        return self._next_key(timer, paging=False)
+        out, or the ``RESIZED``/``REDRAW`` marks of ``_next_key``. There is
+        no scrollback in version 6: the wheel does nothing."""
+        while True:
+            key = self._next_key(timer, paging=False)
+            if key not in (WHEEL_UP, WHEEL_DOWN) or isinstance(key, Press):
+                return key
 
     def _v6_click(self, press: Press) -> Click:
         when, row, col = self._last_click
