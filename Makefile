@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 STORY  ?=
 BENCH_ARGS ?=
 FUZZ_ARGS ?= --minutes 10 --seeds 1
+EDITABLE := --config-settings editable_mode=compat
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -20,16 +21,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when pyproject.toml changes (editable install: code changes need no reinstall).
+# The editable install is the plain kind, a .pth line naming this folder: the
+# default kind installs an import hook that costs every start-up of Python.
 # Playing needs zvm and its own dependencies; the test tools come with make test.
 # (The distribution was called "zvm" before it became zvm-interpreter: the old
 # one goes, or its entry points would be registered twice.)
 $(PLAY_STAMP): pyproject.toml | $(BIN)/python
 	-$(BIN)/pip uninstall -q -y zvm 2>/dev/null
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e . $(EDITABLE)
 	touch $@
 
 $(STAMP): $(PLAY_STAMP)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test]' $(EDITABLE)
 	touch $@
 
 test: $(STAMP)

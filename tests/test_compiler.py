@@ -34,7 +34,7 @@ NEVER = 10 ** 9
 @pytest.fixture(autouse=True)
 def _fresh_code(monkeypatch):
     """Each run compiles afresh and leaves nothing on disk."""
-    monkeypatch.setattr(storecode, "use_disk", False)
+    monkeypatch.setattr(diskcache, "enabled", False)
     monkeypatch.setattr(storecode, "HOT", storecode.HOT)
     storecode._stories.clear()
     yield
@@ -128,23 +128,39 @@ import sys
 from zvm.cli.main import main
 sys.argv = ["zvm", "--headless", sys.argv[1]]
 main()
-from zvm.compile import code
+from zvm.compile import code, shapes
+print("compiled shapes:", len(shapes._new) + len(shapes._saved), file=sys.stderr)
 print("loaded:", *(c.loaded for c in code._stories.values()), file=sys.stderr)
 """
 
 
-def run_cached(story, cache_home, commands: str = "") -> tuple[str, int]:
+def run_cached(story, cache_home, commands: str = "", shapes: bool = False):
+    """(output, units loaded from the cache[, tier-0 shapes compiled])."""
     env = dict(os.environ, XDG_CACHE_HOME=str(cache_home))
     p = subprocess.run([sys.executable, "-c", RUN, str(story)], input=commands, text=True,
                        capture_output=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr
-    loaded = int(p.stderr.strip().split()[-1])
-    return p.stdout, loaded
+    lines = p.stderr.strip().splitlines()
+    loaded = int(lines[-1].split()[-1])
+    compiled = int(lines[-2].split()[-1])
+    return (p.stdout, loaded, compiled) if shapes else (p.stdout, loaded)
 
 
 def cache_files(cache_home):
+    """The story's units files of the cache (the shapes' and the counts' aside)."""
     folder = cache_home / "zvm"
-    return sorted(folder.glob("*.zvmc")) if folder.exists() else []
+    return sorted(p for p in folder.glob("*.zvmc")
+                  if not p.name.startswith("shapes-") and "-runs-" not in p.name) \
+        if folder.exists() else []
+
+
+def test_tier0_shapes_are_kept_for_every_story(tmp_path):
+    """The shapes compiled for one story serve the next run, and another
+    story's run compiles only the shapes it has that the first lacked."""
+    _, _, first = run_cached(STORIES / "opcodes.z5", tmp_path, shapes=True)
+    _, _, again = run_cached(STORIES / "opcodes.z5", tmp_path, shapes=True)
+    _, _, other = run_cached(STORIES / "opcodes.z8", tmp_path, shapes=True)
+    assert first > 100 and again == 0 and other < first // 4
 
 
 def test_disk_cache_is_used_and_rebuilt_when_damaged(tmp_path):
@@ -174,16 +190,46 @@ def test_stale_or_foreign_cache_files_are_ignored(tmp_path, monkeypatch):
     run_cached(story, tmp_path, "all\nquit\n")
     key = storecode.digest(load(str(story)).data)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert diskcache.load(key, storecode.__version__)
-    assert diskcache.load(key, "0.0.0-other") == []           # another zvm
-    assert diskcache.load(storecode.digest(b"another story"), storecode.__version__) == []
+    valid = storecode._valid_unit
+    assert diskcache.load(key, storecode.__version__, valid)
+    assert diskcache.load(key, "0.0.0-other", valid) == []           # another zvm
+    assert diskcache.load(storecode.digest(b"another story"), storecode.__version__, valid) == []
     # A file written for another zvm found under this zvm's name: the
     # identity inside it does not match, so it is ignored, then rebuilt.
     path = diskcache.path_for(key, storecode.__version__)
     records = [(0x4000, compile("def unit(m):\n    return 0\n", "<x>", "exec"),
                 "def unit(m):\n    return 0\n", [], [])]
-    diskcache.save(key, "0.0.0-other", records)
+    diskcache.save(key, "0.0.0-other", records, lambda r: r[0], valid)
     os.replace(diskcache.path_for(key, "0.0.0-other"), path)
-    assert diskcache.load(key, storecode.__version__) == []
+    assert diskcache.load(key, storecode.__version__, valid) == []
     _, loaded = run_cached(story, tmp_path, "all\nquit\n")
-    assert loaded == 0 and diskcache.load(key, storecode.__version__)
+    assert loaded == 0 and diskcache.load(key, storecode.__version__, valid)
+
+
+def test_runs_counted_carry_over_so_warm_code_becomes_units(tmp_path):
+    """An entry that runs fewer than HOT times in each run is still
+    compiled once its runs over several runs add up to HOT."""
+    story = shared_story("zork1.z3")
+    commands = "".join(shared_transcript("zork1.cmd").read_text().splitlines(True)[:60])
+    loaded = [run_cached(story, tmp_path, commands)[1] for _ in range(3)]
+    assert 0 == loaded[0] < loaded[1] < loaded[2], loaded
+
+
+def test_generated_code_can_be_read():
+    """ZVM_SHOW_PYTHON=1 prints each unit's source as it is made, and a
+    traceback through generated code shows that code's lines."""
+    env = dict(os.environ, ZVM_SHOW_PYTHON="1")
+    p = subprocess.run([sys.executable, "-m", "zvm", "--headless", "--no-cache",
+                        str(shared_story("praxix.z5"))], input="all\nquit\n",
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert "# zvm: unit at $" in p.stderr and "def unit(m):" in p.stderr
+    import traceback
+    storecode.HOT = 1
+    story = load(str(STORIES / "fatal_loop.z5"))
+    m = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+    with pytest.raises(ZMachineError) as caught:
+        m.run()
+    text = "".join(traceback.format_exception(caught.value.__context__ or caught.value))
+    shown = "".join(traceback.format_tb(caught.value.__traceback__))
+    assert "<zvm unit $" in shown + text
+    assert "m.fatal('division by zero')" in shown + text

@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     from zvm.compile import code as storecode
     from zvm.story.loader import load
     from zvm.vm.machine import Machine
-    storecode.use_disk = False
+    from zvm.compile import diskcache
+    diskcache.enabled = False
     with open(args.commands, encoding="utf-8") as f:
         commands = f.read().splitlines()
     story = load(args.story)

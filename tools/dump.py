@@ -57,7 +57,7 @@ class Tables:
     def header_section(self) -> list[str]:
         h = self.header
         lines = ["Header (§11)"] + ["  " + s for s in header_lines(self.story)]
-        for name in h.__dataclass_fields__:
+        for name in h._fields:
             value = getattr(h, name)
             if isinstance(value, bytes):
                 shown = "".join(c if c.isprintable() else "?" for c in value.decode("latin-1"))

@@ -24,7 +24,7 @@ FIXED = 8                      # the fixed-pitch style bit (§8.7.1)
 
 _STYLE_PLAIN_SET = frozenset((0, 1, 8))   # styles dfrotz 2.54 prints
 # Characters dfrotz does not show (controls and 0x7F-0x9F).
-_UNPRINTABLE = re.compile("[^\x20-\x7e\xa0-\U0010ffff]")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f]")          # what dfrotz does not show
 
 
 def printable(text: str) -> str:

@@ -27,7 +27,6 @@ cell counted from 1, is a mouse click (§10.3).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from typing import TYPE_CHECKING
@@ -72,8 +71,8 @@ class HeadlessV6:
     def _v6_setup(self) -> None:
         """Version 6 starts: the features a version 6 story is told, and
         an empty screen."""
-        self.features = dataclasses.replace(
-            self.features, font_width=CELL[0], font_height=CELL[1],
+        self.features = self.features._replace(
+            font_width=CELL[0], font_height=CELL[1],
             pictures=self.show_pictures, mouse=True)
         from .display6 import Display        # Pillow, for version 6 alone
         self.v6 = Display(self.height, self.features.width, CELL)

@@ -15,7 +15,7 @@ from zvm.vm.text import DEFAULT_UNICODE as DEFAULT_EXTRA   # §3.8.5.3, Table 1
 # table (``Frontend.char_to_zscii``).
 UNICODE_TO_ZSCII = {ch: 155 + i for i, ch in enumerate(DEFAULT_EXTRA)}
 
-# §10.5.2: the "input character" codes of special keys, by blessed's names.
+# §3.8.4 (8, 13, 27: §3.8.2): the input codes of special keys, by blessed's names.
 KEY_CODES = {
     "KEY_UP": 129, "KEY_DOWN": 130, "KEY_LEFT": 131, "KEY_RIGHT": 132,
     "KEY_KP_UP": 129, "KEY_KP_DOWN": 130, "KEY_KP_LEFT": 131, "KEY_KP_RIGHT": 132,

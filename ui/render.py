@@ -4,7 +4,7 @@
 blessed ``Terminal``: text styles (§8.7.1: reverse, bold, italic, fixed;
 italic falls back to underline where the terminal has no italic) and
 colours (§8.3). Colours reach the frontend as 15-bit true colours
-(§8.3.7: bits 0-4 red, 5-9 green, 10-14 blue; -1 the default), and are
+(§15 set_true_colour: bits 0-4 red, 5-9 green, 10-14 blue; §8.3.7: -1 the default), and are
 drawn as well as the terminal can:
 
 * 1<<24 colours: the exact colour (SGR 38;2 / 48;2);
@@ -21,12 +21,13 @@ screen rows, each a list of ``(text, Style)`` runs.
 from __future__ import annotations
 
 from zvm.screen.protocol import BOLD, ITALIC, PLAIN, REVERSE, Style
+from zvm.screen.model import TRUE_COLOURS
 
 from .wrap import clip_runs, runs_width, text_width
 
-# §8.3.7: the true colours of colour numbers 2-9 (black .. white), which
-# are also the ANSI colours 0-7 in that order.
-STANDARD_TRUE = (0x0000, 0x001D, 0x0340, 0x03BD, 0x59A0, 0x7C1F, 0x77A0, 0x7FFF)
+# The true colours of colour numbers 2-9 (black .. white, §8.3.1), which are
+# also the ANSI colours 0-7 in that order.
+STANDARD_TRUE = tuple(TRUE_COLOURS[n] for n in range(2, 10))
 
 TRUECOLOUR = 1 << 24
 
@@ -125,7 +126,7 @@ class Painter:
                 parts.append(t.bold)
             if bits & ITALIC:
                 parts.append(self.italic)
-            # FIXED (§8.7.1.1): a terminal's text is always fixed-pitch.
+            # FIXED (§8.1, §8.7.1): a terminal's text is always fixed-pitch.
             fg = style.fg if style.fg >= 0 else self.default_fg
             bg = style.bg if style.bg >= 0 else self.default_bg
             parts.append(self.colour_seq(fg, False))
@@ -159,7 +160,7 @@ def status_row(left: str, right: str, width: int) -> list:
 
 
 def cells_row(cells, width: int) -> list:
-    """One row of upper-window cells (§8.7.2.2) as runs of equal style,
+    """One row of upper-window cells (§8.7.2.1) as runs of equal style,
     at most ``width`` columns (a wide character covers the cell after it)."""
     runs: list = []
     col = 0

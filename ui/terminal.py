@@ -6,7 +6,7 @@ What the player sees, top to bottom:
 * the upper window (§8.6, §8.7), drawn cell for cell from the machine's
   ``zvm.screen.Screen`` (in version 3 below the status line);
 * the lower window: the game's text, word-wrapped at the terminal's width
-  (§8.7.2.1), scrolling upwards, with ``[MORE]`` (§8.4.1) before text the
+  (§7.2), scrolling upwards (§8.7.3.1), with ``[MORE]`` (§8.4.1) before text the
   player has not had a chance to read would scroll off the screen.
 
 The lower window is kept as a scrollback of *logical lines* (the game's own
@@ -29,7 +29,6 @@ needs it.
 
 from __future__ import annotations
 
-import dataclasses
 
 from zvm.screen.font3 import graphics
 from zvm.screen.model import TRUE_COLOURS
@@ -193,7 +192,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         width, height = self._size()
         f = self.features
         if (width, height) != (f.width, f.height):
-            self.features = dataclasses.replace(f, width=width, height=height)
+            self.features = f._replace(width=width, height=height)
             self.size_changed = True
         self.writer.invalidate()
         if self.v6 is not None:

@@ -79,8 +79,8 @@ class V6Terminal:
         self.caps = caps
         self.decoder = Decoder()
         pictures = self.show_pictures and caps.method is not None
-        self.features = dataclasses.replace(
-            self.features, font_width=CELL[0], font_height=CELL[1], pictures=pictures,
+        self.features = self.features._replace(
+            font_width=CELL[0], font_height=CELL[1], pictures=pictures,
             mouse=bool(self.session.mouse))
         width, height = self._size()
         self.v6 = Display(height, width, CELL)

@@ -1,6 +1,6 @@
 """Measuring and word-wrapping styled text for the terminal UI.
 
-Pure functions, no terminal needed: the lower window (§8.7.2.1: text in
+Pure functions, no terminal needed: the lower window (§7.2, §7.2.2: text in
 the lower window is word-wrapped when buffering is on) is kept as
 *logical lines* - the game's own lines, each a list of ``(text, Style)``
 runs - and cut into *display lines* at the terminal's width whenever it is
@@ -70,7 +70,7 @@ def break_points(text: str, width: int) -> list[tuple[int, int]]:
 
     Returns ``(start, end)`` index pairs, one per display line. A line
     breaks at the last space that fits (the spaces at the break are
-    dropped, as §8.7.2.1 word-wrapping does) or after a hyphen inside a
+    dropped, as word-wrapping (§7.2) does) or after a hyphen inside a
     word; a word wider than the whole line is cut where the line is full.
     An empty text is one empty display line."""
     n = len(text)

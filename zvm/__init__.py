@@ -14,20 +14,27 @@ the API; they are imported on first use, so ``import zvm`` stays light.
 
 __version__ = "0.1.0"
 
-__all__ = ["Game", "GameError", "GameObject", "GameTimeout", "StepResult", "__version__"]
+__all__ = ["Game", "Games", "GameError", "GameTimeout", "GameProcessError", "StepResult",
+           "GameObject", "IsolatedGame", "__version__"]
 
-_FROM = {"Game": "game", "GameError": "game", "StepResult": "game", "GameObject": "game",
-         "GameTimeout": "isolated"}
+_LIBRARY = {
+    "Game": "zvm.research.game", "GameObject": "zvm.research.game",
+    "StepResult": "zvm.research.common",
+    "GameError": "zvm.research.common", "GameTimeout": "zvm.research.common",
+    "GameProcessError": "zvm.research.common",
+    "IsolatedGame": "zvm.research.isolated",
+    "Games": "zvm.research.games",
+}
 
 
 def __getattr__(name):
-    # zvm.Game without importing the machine when only the CLI is used.
-    module = _FROM.get(name)
+    # zvm.Game and the rest without importing the machine when only the CLI is used.
+    module = _LIBRARY.get(name)
     if module is None:
         raise AttributeError(f"module 'zvm' has no attribute {name!r}")
-    from importlib import import_module
-    return getattr(import_module(f"zvm.research.{module}"), name)
+    import importlib
+    return getattr(importlib.import_module(module), name)
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(_LIBRARY))

@@ -19,19 +19,10 @@ import os
 import sys
 from typing import Callable
 
+from zvm.cli.stdio import OUTPUT_ERRORS, OutputFailed
+
 OUTPUT_FAILED = 1
 INTERRUPTED = 130
-
-# Errors that mean "the output cannot be written", not a fault of zvm's.
-OUTPUT_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
-
-
-class OutputFailed(Exception):
-    """Standard output cannot be written; ``error`` says why."""
-
-    def __init__(self, error: OSError):
-        super().__init__(str(error))
-        self.error = error
 
 
 def _silence_stdout() -> None:

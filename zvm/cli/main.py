@@ -13,10 +13,9 @@ import sys
 import time
 
 from zvm import __version__
-from zvm.cli.guard import OutputFailed
 from zvm.cli.options import WARNING_MODES, Parser, build_parser, parse  # noqa: F401 (tools use Parser)
 from zvm.cli.play import make_machine, open_terminal_ui, pictures_option
-from zvm.cli.stdio import LineInput, secure_streams, writable
+from zvm.cli.stdio import LineInput, OutputFailed, secure_streams, writable
 from zvm.errors import StoryError, ZMachineError
 from zvm.screen.protocol import PLAIN
 
@@ -106,8 +105,8 @@ def run(argv: list[str] | None = None) -> int:
 
     from zvm.vm.machine import Machine
     if args.no_cache:
-        from zvm.compile import code
-        code.use_disk = False
+        from zvm.compile import diskcache
+        diskcache.enabled = False
     status, error, machine = 0, None, None
     start = time.perf_counter()
     try:
@@ -151,7 +150,7 @@ def describe(story) -> list[str]:
     from zvm.story.babel import identify
     h = story.header
     size = len(story.data)
-    static_end = min(size, 0x10000)            # §1.1.2: static memory ends by $ffff
+    static_end = min(size, 0x10000)            # §1.1: static memory ends by $ffff
     computed = story.checksum()
     where = " (in a Blorb file)" if story.blorb is not None else ""
     lines = [f"story: {story.path}",

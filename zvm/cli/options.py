@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
-import tomllib
 from typing import Any
 
 from zvm import __version__
@@ -74,8 +72,10 @@ class Parser(argparse.ArgumentParser):
 def version_text() -> str:
     """What ``--version`` prints: zvm's version, the Standard it follows and
     the Python it runs on."""
-    return (f"zvm {__version__} (Z-Machine Standard {STANDARD}; "
-            f"{platform.python_implementation()} {platform.python_version()})")
+    name = {"cpython": "CPython", "pypy": "PyPy"}.get(sys.implementation.name,
+                                                      sys.implementation.name)
+    version = ".".join(map(str, sys.version_info[:3]))
+    return f"zvm {__version__} (Z-Machine Standard {STANDARD}; {name} {version})"
 
 
 def colour(value: str) -> int:
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--restore", metavar="FILE",
                    help="start from a saved game (a Quetzal file of this story)")
     p.add_argument("--transcript", metavar="FILE",
-                   help="copy the game's text to FILE (output stream 2, §7.3)")
+                   help="copy the game's text to FILE (output stream 2, §7.1.1)")
     p.add_argument("--record", metavar="FILE",
                    help="record the commands typed to FILE (output stream 4)")
     p.add_argument("--replay", metavar="FILE",
@@ -192,6 +192,9 @@ def config_path() -> str:
 def config_defaults(parser: argparse.ArgumentParser, path: str) -> dict[str, Any]:
     """The option defaults in the TOML file at ``path`` (none when there
     is no file), checked against the options they set."""
+    if not os.path.exists(path):
+        return {}                             # the usual case: tomllib is not even loaded
+    import tomllib
     try:
         with open(path, "rb") as f:
             table = tomllib.load(f)

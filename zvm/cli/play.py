@@ -14,7 +14,6 @@ overwriting it.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from typing import IO, Any
 
@@ -51,6 +50,7 @@ def open_terminal_ui(frontend_class: Any, args: argparse.Namespace, story: Any) 
         sys.stderr.write(f"zvm: {e}: playing in line mode\n")
         sys.stderr.flush()
     from zvm.cli.plugins import load_frontend
+    import shutil
     size = shutil.get_terminal_size((80, 24))
     out = PromptTracker(sys.stdout)
     headless = load_frontend("headless")

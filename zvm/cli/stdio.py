@@ -16,7 +16,17 @@ import os
 import sys
 from typing import Any
 
-from zvm.cli.guard import OutputFailed
+# Errors that mean "the output cannot be written", not a fault of zvm's.
+OUTPUT_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+class OutputFailed(Exception):
+    """Standard output cannot be written; ``error`` says why."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
 
 MAX_LINE = 255              # the longest line a story's text buffer takes (§15 read)
 MAX_DISCARD = 1 << 20       # past this much on one line, input is not text: it ends

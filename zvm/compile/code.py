@@ -6,13 +6,14 @@ instruction (``zvm.compile.shapes``) until the address proves hot, then,
 at entries, a tier-1 unit (``zvm.compile.units``). Entries are the first
 instructions of routines, loop heads and the instructions after calls;
 tier-0 code there counts its runs, and after ``HOT`` runs the unit is
-compiled and takes its place. Counting costs one small function call at
+compiled and takes its place. Counts carry over between runs (with the
+disk cache), so code that is warm in every run becomes a unit in time. Counting costs one small function call at
 entries only; other cold code pays nothing.
 
 Machines of the same story (every ``zvm.Game`` of Zork I in a process)
 share one ``StoryCode``: the code takes the machine as its argument and
 holds nothing of one. Units are kept on disk between runs
-(``zvm.compile.diskcache``) unless ``use_disk`` is off. Code in dynamic
+(``zvm.compile.diskcache``) unless ``diskcache.enabled`` is off. Code in dynamic
 memory is each machine's own and never shared (``Machine.code_at``).
 
 ``ZVM_SHOW_PYTHON=1`` in the environment prints the Python source of each
@@ -22,8 +23,8 @@ unit as it is compiled or loaded.
 from __future__ import annotations
 
 import atexit
-import hashlib
 import linecache
+import marshal
 import os
 import sys
 from types import FunctionType, TracebackType
@@ -36,14 +37,46 @@ from zvm.compile.units import Unit, compile_unit, unit_filename
 from zvm.vm.decoder import Instruction
 from zvm.vm.ops import IMPLEMENTATIONS
 
-HOT = 32                 # runs of an entry before it is compiled as a unit
+HOT = 100                # runs of an entry before it is compiled as a unit
 
 _stories: dict[str, StoryCode] = {}
-use_disk = True          # zvm --no-cache turns it off
 
 
 def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    """The name a story's code goes by, from its bytes."""
+    try:
+        from _blake2 import blake2b          # what hashlib uses, without OpenSSL's start-up
+    except ImportError:                      # another Python
+        from hashlib import blake2b
+    return blake2b(data, digest_size=20).hexdigest()
+
+
+def _valid_count(record: Any) -> bool:
+    """(entry, runs) of an entry counted by earlier runs."""
+    return (isinstance(record, tuple) and len(record) == 2
+            and isinstance(record[0], int) and isinstance(record[1], int))
+
+
+def _valid_unit(record: Any) -> bool:
+    """(entry, code as marshal bytes, source, lines, instructions) with the
+    right types."""
+    return (isinstance(record, tuple) and len(record) == 5
+            and isinstance(record[0], int) and isinstance(record[1], bytes)
+            and isinstance(record[2], str) and isinstance(record[3], list)
+            and all(isinstance(x, list) and len(x) == 4 for x in record[3])
+            and isinstance(record[4], list))
+
+
+class _OnDemand(dict):  # type: ignore[type-arg]
+    """A table filled as it is read: ``make(key)`` gives a missing entry."""
+
+    def __init__(self, make: Callable[[int], Any]):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: int) -> Any:
+        value = self[key] = self.make(key)
+        return value
 
 
 class StoryCode:
@@ -56,17 +89,25 @@ class StoryCode:
         self.units: dict[int, Unit] = {}
         self.by_file: dict[str, Unit] = {}
         self.new_units: list[Unit] = []
-        self.instructions: dict[int, Instruction] = {}
+        self.stored: dict[int, tuple[Any, ...]] = {}    # kept on disk, not yet run
         self.decoded: dict[int, Instruction] = {}
+        # What units name at run time, made when first asked for: the
+        # Instruction of an opcode run through its function, and the tier-0
+        # code of an entry (for a routine with too few locals).
+        self.instructions = _OnDemand(self.instruction)
+        self.tier0 = _OnDemand(lambda pc: shapes.build(self.instruction(pc), self.layout))
         self.namespace: dict[str, Any] = dict(shapes.SCOPE)
-        self.tier0: dict[int, Code] = {}
         self.namespace.update(OPS=IMPLEMENTATIONS, INS=self.instructions, TIER0=self.tier0)
         self.show = bool(os.environ.get("ZVM_SHOW_PYTHON"))
         self.loaded = 0                 # units that came from the disk cache
-        if use_disk:
-            for record in diskcache.load(key, __version__):
+        self.counters: dict[int, list[int]] = {}        # runs of each counting entry
+        self.earlier: dict[int, int] = {}               # ... as earlier runs left them
+        self.counters_saved = False
+        if diskcache.enabled:
+            for record in diskcache.load(key, __version__, _valid_unit):
                 self._load(record)
-            self.loaded = len(self.units)
+            self.loaded = len(self.stored)
+            self.earlier = dict(diskcache.load(key + "-runs", __version__, _valid_count))
 
     @classmethod
     def of(cls, data: bytes, layout: Layout,
@@ -119,16 +160,20 @@ class StoryCode:
             return
         self.entries.add(pc)
         f = self.cache[pc]
-        if f is not None and pc not in self.units:
+        if f is not None and pc not in self.units and pc not in self.stored:
             self.cache[pc] = self._counted(pc, f)
 
     def _counted(self, pc: int, f: Code) -> Code:
-        runs = 0
+        """f, counting its runs (from the count earlier runs kept)."""
+        runs = self.counters.setdefault(pc, [self.earlier.get(pc, 0)])
+        if not self.counters_saved and diskcache.enabled:
+            self.counters_saved = True
+            atexit.register(self.save_counts)
 
         def counted(m: Any) -> int:
-            nonlocal runs
-            runs += 1
-            if runs == HOT:
+            runs[0] += 1
+            if runs[0] >= HOT:
+                del self.counters[pc]
                 self.promote(pc, f)
             return f(m)
         return counted
@@ -146,41 +191,61 @@ class StoryCode:
             self.mark_entry(address)
         for address in unit.callees:
             self.mark_entry(address)
-        if use_disk:
+        if diskcache.enabled:
             if not self.new_units:
                 atexit.register(self.save)
             self.new_units.append(unit)
 
     def _install(self, unit: Unit) -> None:
-        self.tier0[unit.entry] = shapes.build(self.instruction(unit.entry), self.layout)
-        for address in unit.instructions:
-            if address not in self.instructions:
-                self.instructions[address] = self.instruction(address)
         exec(unit.code, self.namespace)
         function = self.namespace.pop("unit")
         assert isinstance(function, FunctionType)
         self.units[unit.entry] = unit
         self.by_file[unit.filename] = unit
         self.cache[unit.entry] = function
-        linecache.cache[unit.filename] = (len(unit.source), None,
-                                          unit.source.splitlines(True), unit.filename)
+        # Tracebacks show the unit's source (linecache's lazy entries).
+        linecache.cache[unit.filename] = (lambda source=unit.source: source,)
         if self.show:
             sys.stderr.write(f"# zvm: unit at ${unit.entry:05x}\n{unit.source}\n")
 
     def _load(self, record: tuple[Any, ...]) -> None:
-        entry, code, source, lines, instructions = record
-        if not self.layout.dyn_end <= entry < self.layout.size \
-                or code.co_filename != unit_filename(entry):
+        """A unit kept by an earlier run: it stands at its entry, to be
+        unmarshalled the first time it runs."""
+        entry = record[0]
+        if not self.layout.dyn_end <= entry < self.layout.size or entry in self.units:
             return
+        self.stored[entry] = record
+
+        def first_run(m: Any) -> int:
+            return self._materialize(entry)(m)
+        self.cache[entry] = first_run
+
+    def _materialize(self, entry: int) -> Code:
+        """The code of a stored unit, installed; its entry's tier-0 code
+        when the stored code cannot be used."""
+        _, blob, source, lines, instructions = self.stored.pop(entry)
+        code = diskcache.code_of(blob)
+        if code is None or code.co_filename != unit_filename(entry):
+            self.cache[entry] = None
+            return self.compile_at(entry)
         self._install(Unit(entry, source, code, [tuple(x) for x in lines], instructions))
+        return self.cache[entry]  # type: ignore[return-value]
+
+    def save_counts(self) -> None:
+        """Keep the runs counted at entries not yet compiled: code that is
+        warm over several runs becomes a unit in time."""
+        if diskcache.enabled:
+            records = [(pc, cell[0]) for pc, cell in self.counters.items() if cell[0]]
+            diskcache.save(self.key + "-runs", __version__, records, lambda r: r[0],
+                           _valid_count)
 
     def save(self) -> None:
         """Keep the units compiled in this process for the next run."""
-        if self.new_units and use_disk:
-            records = [(u.entry, u.code, u.source, [list(x) for x in u.lines],
+        if self.new_units and diskcache.enabled:
+            records = [(u.entry, marshal.dumps(u.code), u.source, [list(x) for x in u.lines],
                         list(u.instructions)) for u in self.new_units]
             self.new_units = []
-            diskcache.save(self.key, __version__, records)
+            diskcache.save(self.key, __version__, records, lambda r: r[0], _valid_unit)
 
     # -- errors ------------------------------------------------------------------
     def fault(self, tb: TracebackType | None, pc: int) -> tuple[int, int]:

@@ -1,28 +1,32 @@
-"""Compiled units kept between runs, in the user's cache folder.
+"""Compiled code kept between runs, in the user's cache folder.
 
-One file per story and zvm version in ``$XDG_CACHE_HOME/zvm`` (or
-``~/.cache/zvm``): a marshal of the units' code objects, their sources
-and line tables, behind a header naming what it is for and a digest of
-its contents. A file that is damaged, stale (another zvm, another Python,
-another story) or unreadable is ignored, and rewritten at the next save.
-Files are written atomically (a temporary file beside them, renamed),
-and the folder is kept under ``LIMIT`` bytes by removing the files used
-least recently.
+Files in ``$XDG_CACHE_HOME/zvm`` (or ``~/.cache/zvm``): one per story
+with its units (``zvm.compile.code``), and one of tier-0 shapes, which
+every story shares (``zvm.compile.shapes``). Each is a marshal of records
+(code objects and what goes with them) behind a header naming what it is
+for (the kind of file, zvm's version, the Python that compiled it) and a
+checksum of its contents. A file that is damaged, stale (another zvm,
+another Python, another story) or unreadable is ignored, and rewritten at
+the next save. Files are written atomically (a temporary file beside them,
+renamed), and the folder is kept under ``LIMIT`` bytes by removing the
+files used least recently.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import marshal
 import os
-import tempfile
-from typing import Any
+import sys
+import zlib
+from typing import Any, Callable, Hashable
 
-FORMAT = 3
+FORMAT = 5
 MAGIC = b"ZVMC"
+enabled = True                # zvm --no-cache turns it off
 LIMIT = 64 << 20              # bytes the whole folder may hold
-FILE_LIMIT = 16 << 20         # bytes one story's file may hold
+FILE_LIMIT = 16 << 20         # bytes one file may hold
+
+Record = tuple[Any, ...]
 
 
 def folder() -> str:
@@ -30,69 +34,64 @@ def folder() -> str:
     return os.path.join(base, "zvm")
 
 
-def _identity(story_digest: str, version: str) -> bytes:
-    return "\0".join((str(FORMAT), version, story_digest,
-                      importlib.util.MAGIC_NUMBER.hex())).encode()
+def _identity(name: str, version: str) -> bytes:
+    """What a file is for: its name, this format, zvm, and the Python
+    whose marshal format and bytecode it holds."""
+    return "\0".join((str(FORMAT), version, name, sys.implementation.cache_tag or "",
+                      hex(sys.hexversion))).encode()
 
 
-def path_for(story_digest: str, version: str) -> str:
-    tag = hashlib.blake2b(_identity(story_digest, version), digest_size=8).hexdigest()
-    return os.path.join(folder(), f"{story_digest[:16]}-{tag}.zvmc")
+def path_for(name: str, version: str) -> str:
+    tag = f"{zlib.crc32(_identity(name, version)):08x}"
+    return os.path.join(folder(), f"{name}-{tag}.zvmc")
 
 
-def load(story_digest: str, version: str) -> list[tuple[Any, ...]]:
-    """The unit records saved for this story and zvm, or [] when there
-    are none that can be trusted."""
-    path = path_for(story_digest, version)
+def load(name: str, version: str, valid: Callable[[Any], bool]) -> list[Record]:
+    """The records saved under name for this zvm that pass ``valid``, or []
+    when there are none that can be trusted."""
+    path = path_for(name, version)
     try:
         with open(path, "rb") as f:
             data = f.read(FILE_LIMIT + 1)
     except OSError:
         return []
-    if len(data) > FILE_LIMIT or not data.startswith(MAGIC) or len(data) < 4 + 32:
+    if len(data) > FILE_LIMIT or not data.startswith(MAGIC) or len(data) < 12:
         return []
-    digest, payload = data[4:36], data[36:]
-    if hashlib.sha256(payload).digest() != digest:
+    checksum, payload = data[4:12], data[12:]
+    if checksum != _checksum(payload):
         return []
     try:
         content = marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
         return []
     if not isinstance(content, tuple) or len(content) != 2 \
-            or content[0] != _identity(story_digest, version) \
-            or not isinstance(content[1], list):
+            or content[0] != _identity(name, version) or not isinstance(content[1], list):
         return []
-    records = []
-    for record in content[1]:
-        if _valid(record):
-            records.append(record)
     try:
         os.utime(path)                      # recently used: kept longest
     except OSError:
         pass
-    return records
+    return [r for r in content[1] if valid(r)]
 
 
-def _valid(record: Any) -> bool:
-    """(entry, code, source, lines, instructions) with the right types."""
-    return (isinstance(record, tuple) and len(record) == 5
-            and isinstance(record[0], int) and type(record[1]).__name__ == "code"
-            and isinstance(record[2], str) and isinstance(record[3], list)
-            and all(isinstance(x, list) and len(x) == 4 for x in record[3])
-            and isinstance(record[4], list))
+def _checksum(payload: bytes) -> bytes:
+    return (zlib.crc32(payload).to_bytes(4, "big")
+            + zlib.adler32(payload).to_bytes(4, "big"))
 
 
-def save(story_digest: str, version: str, records: list[tuple[Any, ...]]) -> None:
-    """Write the records (with whatever another process saved meanwhile);
-    failures are silent: the cache only ever saves time."""
-    path = path_for(story_digest, version)
-    known = {r[0]: r for r in load(story_digest, version)}
+def save(name: str, version: str, records: list[Record], key: Callable[[Record], Hashable],
+         valid: Callable[[Any], bool]) -> None:
+    """Write the records (with whatever another process saved under name
+    meanwhile, by key); failures are silent: the cache only saves time."""
+    path = path_for(name, version)
+    known = {key(r): r for r in load(name, version, valid)}
     for r in records:
-        known[r[0]] = r
-    payload = marshal.dumps((_identity(story_digest, version), list(known.values())))
+        known[key(r)] = r
+    payload = marshal.dumps((_identity(name, version), list(known.values())))
     if len(payload) > FILE_LIMIT:
         return
-    data = MAGIC + hashlib.sha256(payload).digest() + payload
+    data = MAGIC + _checksum(payload) + payload
+    import tempfile
     try:
         os.makedirs(folder(), exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".zvmc-", suffix=".tmp", dir=folder())
@@ -109,6 +108,20 @@ def save(story_digest: str, version: str, records: list[tuple[Any, ...]]) -> Non
         _trim()
     except OSError:
         pass
+
+
+def is_code(value: Any) -> bool:
+    return type(value).__name__ == "code"
+
+
+def code_of(blob: bytes) -> Any:
+    """A code object kept as marshal bytes (each is read only when used,
+    so a run pays only for the code it runs); None when it is not one."""
+    try:
+        code = marshal.loads(blob)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return code if is_code(code) else None
 
 
 def _trim() -> None:

@@ -14,9 +14,13 @@ nothing of a machine, so every machine of a story shares them.
 
 from __future__ import annotations
 
+import atexit
 import linecache
+import marshal
 from typing import Any, Callable
 
+from zvm import __version__
+from zvm.compile import diskcache
 from zvm.compile.templates import TEMPLATES, Emitter
 from zvm.errors import Unimplemented
 from zvm.vm.decoder import Instruction
@@ -36,6 +40,10 @@ LOADS = {"mem": "mem = m.mem", "L": "L = m.locals", "S": "S = m.stack",
 ORDER = ("mem", "L", "S", "O", "ST")
 
 _factories: dict[str, Callable[..., Code]] = {}
+_new: list[tuple[str, Any]] = []           # (source, code) compiled, not yet saved
+_saved: list[str] = []                     # sources compiled and saved in this process
+_stored: dict[str, bytes] = {}             # kept by earlier runs: source -> marshal bytes
+_loaded = False
 
 
 class Layout:
@@ -128,8 +136,43 @@ class ShapeEmitter(Emitter):
                 + "    return op\n")
 
 
+def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:
+    scope = dict(SCOPE)
+    exec(code, scope)
+    factory = _factories[src] = scope["factory"]
+    linecache.cache[filename] = (lambda: src,)           # tracebacks show the source
+    return factory
+
+
+def _valid(record: Any) -> bool:
+    """(source, its code as marshal bytes)."""
+    return (isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], str)
+            and isinstance(record[1], bytes))
+
+
+def _load() -> None:
+    """The shapes compiled by earlier runs (of any story), once a process;
+    each is unmarshalled when an instruction first needs it."""
+    global _loaded
+    _loaded = True
+    if diskcache.enabled:
+        for src, blob in diskcache.load("shapes", __version__, _valid):
+            _stored.setdefault(src, blob)
+
+
+def save() -> None:
+    """Keep the shapes compiled in this process for later runs."""
+    global _new
+    if _new and diskcache.enabled:
+        records, _new = _new, []
+        _saved.extend(src for src, _ in records)
+        diskcache.save("shapes", __version__, records, lambda r: r[0], _valid)
+
+
 def build(ins: Instruction, layout: Layout) -> Code:
     """The tier-0 function of one instruction."""
+    if not _loaded:
+        _load()
     e = ShapeEmitter(ins, layout)
     template = TEMPLATES.get(ins.name)
     if template is None:
@@ -139,9 +182,16 @@ def build(ins: Instruction, layout: Layout) -> Code:
     src = e.source()
     factory = _factories.get(src)
     if factory is None:
-        filename = f"<zvm shape {len(_factories)}: {ins.name}>"
-        scope = dict(SCOPE)
-        exec(compile(src, filename, "exec"), scope)
-        factory = _factories[src] = scope["factory"]
-        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+        filename = f"<zvm shape {ins.name}>"
+        blob = _stored.pop(src, None)
+        code = diskcache.code_of(blob) if blob is not None else None
+        if code is not None and code.co_filename.startswith("<zvm shape "):
+            factory = _install(src, code, code.co_filename)
+        else:
+            code = compile(src, filename, "exec")
+            factory = _install(src, code, filename)
+            if diskcache.enabled:
+                if not _new:
+                    atexit.register(save)
+                _new.append((src, marshal.dumps(code)))
     return factory(*e.params)

@@ -43,7 +43,7 @@ from zvm.compile.templates import STOPS, TEMPLATES, Emitter
 from zvm.vm.decoder import Instruction
 
 BUDGET = 240          # instructions written into one unit at most
-COPIES = 3            # times one instruction may be written into a unit
+COPIES = 1            # times one instruction may be written into a unit
 DEPTH = 40            # indentation at most (Python allows 100 levels)
 LOOPS = 12            # loops open at once at most (Python allows 20 blocks)
 

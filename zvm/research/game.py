@@ -2,53 +2,40 @@
 
     game = zvm.Game("zork1.z3", seed=12)
     opening = game.reset()
-    result = game.step("open mailbox")   # result.text, .score, .moves, .done
+    result = game.step("open mailbox")   # .text .score .moves .done .won .lost
     state = game.snapshot()              # bytes (a Quetzal save inside)
     game.restore(state)
+    game.valid_actions()                 # the actions that change the world here
 
-The machine runs until the story asks for a line (or a key), and stops
-there: ``LibraryFrontend.read_line`` raises ``_WaitInput`` and the read
-instruction runs again when the next command arrives, so the machine can
-stop, be snapshot or be copied between any two commands. Text comes back
-unwrapped and in full Unicode.
+The machine runs until the story asks for a line (or a key) and stops
+there, so it can be stopped, snapshot or copied
+between any two commands (``zvm.research.common``). Text comes back unwrapped, in full Unicode.
+What the library knows about a story — where it keeps the score, the
+moves, the player and the location, what of its memory is the world — is
+learned from the story itself (``zvm.research.profile``).
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass, field
 
-from zvm.story import quetzal
-from zvm.errors import Quit, ZMachineError
-from zvm.screen.protocol import CharRequest, Features, Frontend, InputEnded, LineRequest, LineResult, Style
+from zvm.errors import Quit, StoryError, ZMachineError
+from zvm.research.access import Access, MachineState
+from zvm.research.common import (GameError, LibraryFrontend, StepResult, TryTimeout, WaitInput,
+                                 asks_game_over, says_won, time_limit)
+from zvm.research.profile import Profile, cached, learn
+from zvm.screen.protocol import InputEnded, Style
 from zvm.story.loader import Story, load
+from zvm.story.quetzal import SaveError
 from zvm.vm.machine import Machine
-from zvm.vm.ops.output import object_name
 
-# The questions games ask when they are over: Infocom's "(Type RESTART,
-# RESTORE, or QUIT)" and the Inform library's "Would you like to RESTART,
-# RESTORE a saved game, ... or QUIT?".
-GAME_OVER = re.compile(r"RESTART.{0,80}RESTORE.{0,200}QUIT", re.S)
 SCORE = re.compile(r"Score:\s*(-?\d+)")
 MOVES = re.compile(r"(?:Moves|Turns):\s*(-?\d+)")
-PLAYER_NAMES = ("yourself", "you", "self", "cretin", "player", "adventurer")
-
-
-class GameError(Exception):
-    """The story stopped with a fatal Z-machine error."""
-
-
-class _WaitInput(Exception):
-    """The story asks for input: the machine stops at the read."""
-
-
-@dataclass(frozen=True)
-class StepResult:
-    text: str
-    score: int | None
-    moves: int | None
-    done: bool
+GAME_CHUNK = b"ZVMg"                  # snapshot chunk: done, won, lost, width, screen
+TRY_SECONDS = 5.0                     # a command tried for valid_actions or learning
 
 
 @dataclass(frozen=True)
@@ -62,88 +49,73 @@ class GameObject:
     properties: dict[int, bytes] = field(hash=False)
 
 
-class LibraryFrontend(Frontend):
-    """Collects the text a story prints; stops the machine at input."""
-
-    features = Features(width=255, height=255, status_line=True, split=True,
-                        timed_input=False)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.buffer: list[str] = []
-        self.status: tuple[str, str] | None = None
-        self.pending: str | None = None
-
-    def write(self, text: str, style: Style) -> None:
-        self.buffer.append(text)
-
-    def status_line(self, left: str, right: str) -> None:
-        self.status = (left, right)
-
-    def read_line(self, request: LineRequest) -> LineResult:
-        if self.pending is None:
-            raise _WaitInput
-        line, self.pending = self.pending, None
-        return LineResult((request.preloaded or "") + line, 13)
-
-    def read_char(self, request: CharRequest) -> int | str:
-        if self.pending is None:
-            raise _WaitInput
-        line, self.pending = self.pending, None
-        return line[0] if line else 13
-
-    def take_text(self) -> str:
-        text = "".join(self.buffer)
-        self.buffer.clear()
-        return text
-
-
 class Game:
     """A story to play from Python. ``seed`` makes random numbers (and so
-    the whole game) reproducible, as ``dfrotz -s`` does; ``player`` names
-    the player's object when the built-in guess is wrong (see ``player``).
-    ``isolated=True`` returns an ``IsolatedGame`` running in a child process
-    (zvm.research.isolated), with ``timeout`` seconds allowed per step."""
+    the whole game) reproducible, as ``dfrotz -s`` does; ``width`` is the
+    screen width the story is told (§11.1: header bytes $21 and $22;
+    default 255); ``player`` names the player's object when the one found
+    is wrong. ``isolated=True`` returns an ``IsolatedGame`` running in a
+    child process (``zvm.research.isolated``), with ``timeout`` seconds
+    allowed per step."""
 
     def __new__(cls, path=None, *args, isolated: bool = False, **kwargs):
         if isolated and cls is Game:
             from zvm.research.isolated import IsolatedGame
-            return IsolatedGame(path, *args, **kwargs)
+            return IsolatedGame(Game, path, *args, **kwargs)
         return super().__new__(cls)
 
-    def __init__(self, path: str | Story, seed: int | None = None, width: int = 0,
+    def __init__(self, path: str | os.PathLike | Story, seed: int | None = None, width: int = 0,
                  player: int | None = None, isolated: bool = False, timeout: float = 10.0):
-        self.story = path if isinstance(path, Story) else load(str(path))
+        if isinstance(path, Story):
+            self.story = path
+        else:
+            try:
+                self.story = load(os.fspath(path))
+            except StoryError as e:
+                raise GameError(f"{path}: {e}") from None
         self.seed = seed
-        self.width = width
+        self.width = max(0, int(width))
         self.player_override = player
+        self._pool = None
+        self._profile: Profile | None = None
+        self._learning = False
         self._new_machine()
 
     def _new_machine(self) -> None:
         """A machine at the story's start, not yet run."""
-        self.frontend = LibraryFrontend()
+        self.frontend = LibraryFrontend(self.width)
         self.machine = Machine(self.story, self.frontend, seed=self.seed, meta=False)
-        self.done = False
+        self.access = Access(self.machine)
+        self.done = self.won = self.lost = False
         self.last_text = ""
 
     # -- playing ------------------------------------------------------------
     def _run(self) -> str:
         """Run until the story waits for input or ends; the text printed."""
-        m = self.machine
+        quit_ = False
         try:
-            m.run_until_input()
-        except _WaitInput:
+            self.machine.run_until_input()
+        except WaitInput:
             pass
         except (Quit, InputEnded):
-            self.done = True
+            quit_ = True
         except ZMachineError as e:
             self.done = True
+            self.frontend.take_text()
             raise GameError(str(e)) from None
         text = self.frontend.take_text()
-        if GAME_OVER.search(text):
-            self.done = True
         self.last_text = text
+        if quit_ or asks_game_over(text):
+            self._finish(text, asked=not quit_)
         return text
+
+    def _finish(self, text: str, asked: bool) -> None:
+        """The game is over: won or lost (``zvm.research.common``)."""
+        self.done = True
+        score, best = (None, None) if self._learning else (self.score, self.max_score)
+        self.won = (score is not None and best is not None and score >= best) \
+            or says_won(text)
+        self.lost = not self.won and asked
 
     def reset(self) -> str:
         """Start the story afresh; the opening text."""
@@ -151,142 +123,245 @@ class Game:
         return self._run()
 
     def step(self, command: str) -> StepResult:
-        """Type command; the text it printed, the score and moves, and
-        whether the game is over."""
-        if self.done:
-            return StepResult("", self.score, self.moves, True)
-        self.frontend.pending = command
-        text = self._run()
-        return StepResult(text, self.score, self.moves, self.done)
+        """Type command; what it printed, the score and moves after it,
+        and whether the game is over (and won or lost)."""
+        if not self.done:
+            self.frontend.pending = command
+            self._run()
+            text = self.last_text
+        else:
+            text = ""
+        return StepResult(text, self.score, self.moves, self.done, self.won, self.lost)
 
-    # -- the status: score and moves (§8.2) ------------------------------------
+    def _attempt(self, state: MachineState, command: str, text: bool = True) -> tuple[str, str]:
+        """Run command from state, for trying it: (text, how it stopped:
+        "input", "ended" (quit or a fatal error) or "timeout" (still running
+        after TRY_SECONDS)). The game's own flags are left alone."""
+        acc, fe = self.access, self.frontend
+        acc.restore(state, screen=text)
+        fe.discard = not text
+        fe.pending = command
+        how = "input"
+        try:
+            with time_limit(TRY_SECONDS), acc.quarantine():
+                self.machine.run_until_input()
+        except WaitInput:
+            pass
+        except TryTimeout:
+            how = "timeout"
+        except (Quit, InputEnded, ZMachineError, RecursionError):
+            how = "ended"
+        finally:
+            fe.pending = None
+            fe.discard = False
+        return fe.take_text(), how
+
+    # -- what the story keeps: score, moves, player, location ---------------------
+    @property
+    def profile(self) -> Profile:
+        """What the library learned about this story (``zvm.research.profile``)."""
+        found = self._profile or cached(self.access, self.width)
+        if found is None:
+            fresh = Game(self.story, seed=0, width=self.width)
+            fresh._learning = True                 # its ending must not ask for this profile
+            fresh.reset()
+            for _ in range(5):                   # past a "press a key" opening
+                if fresh.frontend.waiting != "char" or fresh.done:
+                    break
+                fresh.frontend.pending = ""
+                fresh._run()
+            found = learn(fresh, self.width)
+        self._profile = found
+        return found
+
+    def _global(self, g: int | None) -> int | None:
+        return None if g is None else self.access.global_value(g, signed=True)
+
     @property
     def score(self) -> int | None:
-        m = self.machine
-        if m.version <= 3:
-            if m.mem[1] & 0x02:                     # a "time" game has no score
-                return None
-            return m.get_global(1, signed=True)
-        return self._from_upper(SCORE)
+        """The score: where the story keeps it (§8.2.2 in versions 1-3),
+        else as the status line shows it; None when it keeps none."""
+        p = self.profile
+        if p.status.score_global is not None:
+            return self._global(p.status.score_global)
+        return self._from_upper(SCORE) if self.access.version > 3 else None
 
     @property
     def moves(self) -> int | None:
-        m = self.machine
-        if m.version <= 3:
-            if m.mem[1] & 0x02:
-                return None
-            return m.get_global(2, signed=True)
-        return self._from_upper(MOVES)
+        """The moves (turns) taken, as the story counts them."""
+        p = self.profile
+        if p.status.moves_global is not None:
+            return self._global(p.status.moves_global)
+        return self._from_upper(MOVES) if self.access.version > 3 else None
+
+    @property
+    def max_score(self) -> int | None:
+        """The highest score, as the story states it; None when it does not."""
+        return self.profile.max_score
 
     def _from_upper(self, pattern) -> int | None:
-        found = pattern.search(" ".join(self.machine.screen.upper_rows))
+        found = pattern.search(" ".join(self.access.upper_rows()))
         return int(found.group(1)) if found else None
 
-    # -- states ---------------------------------------------------------------
-    def snapshot(self) -> bytes:
-        """The whole state as bytes (a Quetzal save), cheap enough to take
-        every step; ``restore`` takes it back."""
-        m = self.machine
-        state = m.state(m.pc, keep_rng=False)
-        state.extra[quetzal.ZVM_TURN] = b"\x01"
-        state.extra[quetzal.ZVM_RNG] = m.rng.state()
-        state.extra[quetzal.ZVM_DONE] = b"\x01" if self.done else b"\x00"
-        # Where the latest command was typed, so the world hash of a
-        # restored game leaves out the same bytes.
-        state.extra[quetzal.ZVM_BUFFERS] = (m.input_buffer.to_bytes(2, "big")
-                                            + m.parse_buffer.to_bytes(2, "big"))
-        return quetzal.encode(state, m.original_dynamic)
+    @property
+    def status(self) -> list[str]:
+        """The status line and the rest of the upper window, as shown."""
+        st = self.frontend.status
+        if self.access.version <= 3 and st is not None:
+            return [f"{st[0]}  {st[1]}"]
+        return list(self.access.upper_rows())
 
-    def restore(self, data: bytes) -> None:
-        m = self.machine
-        state = quetzal.decode(data, m.original_dynamic)
-        m.load_state(state)
-        m.pc = state.pc
-        m.rng.set_state(state.extra.get(quetzal.ZVM_RNG, b""))
-        self.done = state.extra.get(quetzal.ZVM_DONE) == b"\x01"
-        buffers = state.extra.get(quetzal.ZVM_BUFFERS, bytes(4))
-        m.input_buffer = int.from_bytes(buffers[:2], "big")
-        m.parse_buffer = int.from_bytes(buffers[2:4], "big")
+    @property
+    def player(self) -> int:
+        """The player's object: the object the parser acts for, as the
+        story's globals hold it (``player=`` when given); 0 when none."""
+        if self.player_override is not None:
+            return self.player_override
+        acc = self.access
+        for g in self.profile.status.player_globals:
+            v = acc.global_value(g)
+            if acc.valid_object(v):
+                return v
+        return 0
+
+    @property
+    def location(self) -> int:
+        """The room the player is in: the status line's location when it
+        holds the player, else the player's container at the depth of rooms
+        (in the dark, or in a vehicle); 0 when unknown."""
+        acc, p = self.access, self.profile.status
+        shown = acc.global_value(p.location_global) if p.location_global is not None else 0
+        player = self.player
+        if not player or not acc.valid_object(player):
+            return shown if acc.valid_object(shown) else 0
+        chain = acc.ancestors(player)
+        if shown in chain:
+            return shown
+        top_down = chain[::-1]
+        if len(top_down) > p.room_depth:
+            return top_down[p.room_depth]
+        return shown if acc.valid_object(shown) else (chain[0] if chain else 0)
+
+    # -- states ---------------------------------------------------------------
+    def _state(self) -> tuple:
+        return (self.access.capture(), self.done, self.won, self.lost, self.last_text)
+
+    def _set_state(self, state: tuple) -> None:
+        machine, self.done, self.won, self.lost, self.last_text = state
+        self.access.restore(machine)
         self.frontend.pending = None
         self.frontend.buffer.clear()
+
+    def snapshot(self) -> bytes:
+        """The whole state as bytes: a Quetzal save with zvm's chunks for the
+        random generator, the screen (upper window, status line), the done,
+        won and lost flags and the width; ``restore`` takes it back."""
+        st = self.access.capture()
+        info = {"done": self.done, "won": self.won, "lost": self.lost, "width": self.width,
+                "last_text": self.last_text, "screen": _screen_json(st)}
+        return self.access.encode(st, {GAME_CHUNK: json.dumps(info).encode()})
+
+    def restore(self, data: bytes) -> None:
+        """Go back to a snapshot of this story (from any game of it)."""
+        try:
+            st, extra = self.access.decode(bytes(data))
+            info = json.loads(extra[GAME_CHUNK]) if GAME_CHUNK in extra else {}
+        except (SaveError, ZMachineError, ValueError, KeyError, TypeError) as e:
+            raise GameError(f"cannot restore the snapshot: {e}") from None
+        width = int(info.get("width", self.width))
+        if width != self.width:
+            self.width = width
+            self.frontend = self.machine.frontend
+            self.frontend.features = LibraryFrontend(width).features
+            self.access.resize(self.frontend.features.width, self.frontend.features.height)
+        if "screen" in info:
+            st.screen, st.status = _screen_from_json(info["screen"])
+        self._set_state((st, bool(info.get("done", False)), bool(info.get("won", False)),
+                         bool(info.get("lost", False)), str(info.get("last_text", ""))))
+        self.access.set_header()
 
     def copy(self) -> "Game":
         """An independent game in the same state."""
         other = Game(self.story, seed=self.seed, width=self.width, player=self.player_override)
-        other.restore(self.snapshot())
+        other._set_state(self._state())
         return other
 
     # -- the world --------------------------------------------------------------
     def objects(self) -> list[GameObject]:
         """Every object (§12), numbered from 1."""
-        return [self._object(n) for n in range(1, self.machine.objects.count() + 1)]
+        return [self.object(n) for n in range(1, self.access.object_count() + 1)]
 
-    def _object(self, n: int) -> GameObject:
-        m = self.machine
-        table = m.objects
-        return GameObject(n, object_name(m, n), table._link(n, 0), table._link(n, 1),
-                          table._link(n, 2), tuple(table.attributes(n)),
-                          dict(table.properties(n)))
-
-    @property
-    def location(self) -> int:
-        """The player's location: the parent of the player object, or, when
-        no player is found, the first global (where Infocom and Inform
-        games keep it for the status line, §8.2.2)."""
-        player = self.player
-        if player:
-            parent = self.machine.objects._link(player, 0)
-            if parent:
-                return parent
-        return self.machine.get_global(0)
-
-    @property
-    def player(self) -> int:
-        """The player's object: ``player=`` when given; else the object in
-        the status line's location (global 0) named like a player
-        ("yourself", "cretin" ...); 0 when none is found."""
-        if self.player_override is not None:
-            return self.player_override
-        m = self.machine
-        table = m.objects
-        location = m.get_global(0)
-        if 0 < location <= table.count():
-            child = table._link(location, 2)
-            while child:
-                if object_name(m, child).lower() in PLAYER_NAMES:
-                    return child
-                child = table._link(child, 1)
-        return 0
+    def object(self, n: int) -> GameObject:
+        """Object n (§12)."""
+        acc = self.access
+        if not acc.valid_object(n):
+            raise GameError(f"no object {n} (the story has {acc.object_count()})")
+        parent, sibling, child = acc.links(n)
+        return GameObject(n, acc.object_name(n), parent, sibling, child,
+                          tuple(acc.attributes(n)), dict(acc.properties(n)))
 
     def inventory(self) -> list[GameObject]:
         """The objects the player holds (children of the player object)."""
         player = self.player
-        if not player:
-            return []
-        table = self.machine.objects
-        found = []
-        child = table._link(player, 2)
-        while child:
-            found.append(self._object(child))
-            child = table._link(child, 1)
-        return found
+        return [self.object(n) for n in self.access.children(player)] if player else []
 
     def dictionary(self) -> list[str]:
         """The words of the story's dictionary (§13), as stored."""
-        m = self.machine
-        _, words = m.dictionaries.load(m.header.dictionary)
-        return sorted(m.codec.decode_zchars(m.codec.zchars(addr)[0]) for addr in words.values())
+        return sorted(w for _, w, _ in self.access.dictionary_entries())
 
     def world_hash(self) -> str:
-        """A hash of the world: dynamic memory (the object tree and every
-        variable the game keeps there) without the header and the buffers
-        the latest command was typed into, so it changes when the world
-        changes and not with the words used."""
-        m = self.machine
-        mem = bytearray(m.mem[0x40:m.dyn_end])
-        for buf in (m.input_buffer, m.parse_buffer):
-            if buf:
-                size = m.mem[buf] + 2 if buf == m.input_buffer else 2 + 4 * m.mem[buf]
-                start = buf - 0x40
-                mem[start:start + size] = bytes(len(mem[start:start + size]))
-        return hashlib.blake2b(bytes(mem), digest_size=16).hexdigest()
+        """A hash of the world (``zvm.research.world``): equal after
+        commands that change nothing (look, inventory, examine, an unknown
+        word, waiting where nothing happens), different after taking,
+        dropping, opening or moving."""
+        return self.profile.mask.hash(self.access.mem)
+
+    def valid_actions(self, candidates: list[str] | None = None, groups: bool = False,
+                      workers: int | None = 1) -> list:
+        """The actions that change the world here, one per group of actions
+        with the same outcome (its simplest wording), or with ``groups=True``
+        the groups. Without candidates they are made from the story's
+        grammar and the objects in scope (``zvm.research.actions``);
+        ``workers`` > 1 (None: every core) tries them in that many processes."""
+        from zvm.research.actions import valid_actions
+        return valid_actions(self, candidates, groups, workers)
+
+    def close(self) -> None:
+        """Stop the worker processes of ``valid_actions``, if any."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> "Game":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _screen_json(st: MachineState) -> dict:
+    window, height, cells, cursor, style, buffering = st.screen
+    styles: list[list[int]] = []
+    index: dict[Style, int] = {}
+    rows = []
+    for row in cells:
+        text = "".join(ch for ch, _ in row)
+        ids = []
+        for _, s in row:
+            if s not in index:
+                index[s] = len(styles)
+                styles.append([s.bits, s.fg, s.bg, s.font])
+            ids.append(index[s])
+        rows.append([text, ids])
+    return {"window": window, "height": height, "rows": rows, "styles": styles,
+            "cursor": cursor, "style": [style.bits, style.fg, style.bg, style.font],
+            "buffering": buffering, "status": list(st.status) if st.status else None}
+
+
+def _screen_from_json(d: dict) -> tuple[tuple, tuple[str, str] | None]:
+    styles = [Style(*s) for s in d["styles"]]
+    cells = [[(ch, styles[i]) for ch, i in zip(text, ids)] for text, ids in d["rows"]]
+    screen = (int(d["window"]), int(d["height"]), cells, list(d["cursor"]),
+              Style(*d["style"]), bool(d["buffering"]))
+    status = tuple(d["status"]) if d.get("status") else None
+    return screen, status

@@ -1,60 +1,73 @@
 """A game in a child process: a story that loops forever or fails badly
 cannot hang or kill the caller.
 
-``IsolatedGame`` has the methods of ``zvm.game.Game``; each call goes to a
-child process and must answer within ``timeout`` seconds, or the child is
-stopped and ``GameTimeout`` raised (the game is then over; ``reset()``
-starts a new child). A fatal Z-machine error raises ``GameError`` as in
-``Game``.
+``IsolatedGame`` has the methods and properties of ``zvm.Game``; each call
+goes to a child process and must answer within ``timeout`` seconds, or the
+child is stopped and ``GameTimeout`` raised (the game is then over;
+``reset()`` starts a new child). A fatal Z-machine error raises
+``GameError`` as in ``zvm.Game``; a child that dies raises
+``GameProcessError``. The class of game to run in the child is passed in
+(this module does not import ``zvm.research.game``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 
-from zvm.research.game import Game, GameError
+from zvm.errors import StoryError
+from zvm.research import common
+from zvm.research.common import GameError, GameProcessError, GameTimeout
+from zvm.story.loader import Story, load
 
 
-class GameTimeout(GameError):
-    """The story did not answer within the time allowed for a step."""
-
-
-def _serve(conn, path, kwargs) -> None:
-    """The child's loop: call Game methods and send back results."""
+def _serve(conn, game_class, path, kwargs) -> None:
+    """The child's loop: call the game's methods and send back results."""
     game = None
     while True:
         try:
             name, args = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         try:
             if game is None:
-                game = Game(path, **kwargs)
+                game = game_class(path, **kwargs)
             attr = getattr(game, name)
             result = attr(*args) if callable(attr) else attr
             conn.send(("ok", result))
         except GameError as e:
-            conn.send(("error", str(e)))
+            conn.send(("error", (type(e).__name__, str(e))))
         except Exception as e:                        # report, then carry on
-            conn.send(("error", f"{type(e).__name__}: {e}"))
+            conn.send(("error", ("GameError", f"{type(e).__name__}: {e}")))
 
 
 class IsolatedGame:
-    CALLS = ("reset", "step", "snapshot", "restore", "objects", "inventory",
-             "dictionary", "world_hash")
-    PROPERTIES = ("score", "moves", "done", "player", "location", "last_text")
+    """``zvm.Game`` in a child process (see the module's docstring)."""
 
-    def __init__(self, path, seed=None, width=0, player=None, timeout: float = 10.0, **_):
-        self.path = str(path)
+    CALLS = ("reset", "step", "snapshot", "restore", "objects", "object", "inventory",
+             "dictionary", "world_hash", "valid_actions")
+    PROPERTIES = ("score", "moves", "max_score", "done", "won", "lost", "player", "location",
+                  "last_text", "status")
+
+    def __init__(self, game_class, path, seed=None, width=0, player=None,
+                 timeout: float = 10.0, **_):
+        if not isinstance(path, Story):
+            try:
+                load(os.fspath(path))                 # name a bad path here, not in the child
+            except StoryError as e:
+                raise GameError(f"{path}: {e}") from None
+        self.game_class = game_class
+        self.path = path
         self.kwargs = dict(seed=seed, width=width, player=player)
         self.timeout = timeout
+        self._process = None
         self._start()
 
     def _start(self) -> None:
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.path, self.kwargs),
-                                        daemon=True)
+        self._process = context.Process(target=_serve, daemon=True,
+                                        args=(child, self.game_class, self.path, self.kwargs))
         self._process.start()
         child.close()
 
@@ -67,17 +80,26 @@ class IsolatedGame:
                 self.close()
                 raise GameTimeout(f"the story did not answer within {self.timeout} s")
             status, value = self._conn.recv()
-        except (EOFError, BrokenPipeError, ConnectionResetError):
+        except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
             self.close()
-            raise GameError("the story's process ended unexpectedly") from None
+            raise GameProcessError("the story's process ended unexpectedly") from None
         if status == "error":
-            raise GameError(value)
+            kind, message = value
+            cls = getattr(common, kind, GameError)
+            raise (cls if isinstance(cls, type) and issubclass(cls, GameError) else GameError)(message)
         return value
 
     def reset(self) -> str:
+        """Start the story afresh (in a new child if the last one was stopped)."""
         if self._process is None:
             self._start()
         return self._call("reset")
+
+    def copy(self) -> "IsolatedGame":
+        """An independent isolated game in the same state."""
+        other = IsolatedGame(self.game_class, self.path, timeout=self.timeout, **self.kwargs)
+        other.restore(self.snapshot())
+        return other
 
     def close(self) -> None:
         """Stop the child process."""
@@ -86,6 +108,12 @@ class IsolatedGame:
             self._process.join(5)
             self._process = None
             self._conn.close()
+
+    def __enter__(self) -> "IsolatedGame":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def __getattr__(self, name):
         if name in self.CALLS:

@@ -36,7 +36,7 @@ class Screen:
         self.reset()
 
     def reset(self, restart: bool = False) -> None:
-        """The state at start and restart (§8.4, §8.5). At a restart the
+        """The state at start and restart (§8.5.2, §8.6.3, §8.7.3.3). At a restart the
         word being buffered goes to the screen before it is erased, as in
         Frotz (whose restart flushes its buffer first)."""
         if restart:
@@ -61,7 +61,7 @@ class Screen:
         self.frontend.word_break()
 
     def set_buffering(self, on: bool) -> None:
-        """buffer_mode (§8.7.2.2): word-wrap the lower window or not."""
+        """buffer_mode (§7.2.1, §15 buffer_mode): word-wrap the lower window or not."""
         self.word_break()
         self.buffering = on
         self.frontend.set_buffering(on)
@@ -168,7 +168,7 @@ class Screen:
     def set_cursor(self, line: int, column: int) -> None:
         self.word_break()
         if self.window != 1:
-            return                                   # §8.7.2.3: lower cursor is the frontend's
+            return                                   # §8.7.2.3.1: no effect in the lower window
         if line > self.upper_height and self.version >= 4:
             # A cursor below the upper window grows it, as quote boxes
             # drawn without a large enough split_window expect; the split
@@ -221,7 +221,7 @@ class Screen:
         self.style = Style(s.bits, pick(fg, s.fg), pick(bg, s.bg), s.font)
 
     def set_font(self, font: int) -> int:
-        """The previous font, or 0 when font is unavailable (§8.1.2); font 3
+        """The previous font, or 0 when font is unavailable (§15 set_font); font 3
         (§16, character graphics) where the frontend can show it."""
         previous = self.style.font
         if font == 0:

@@ -33,8 +33,7 @@ where the cursor is (``InputPlace``), and a mouse click can answer them
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from zvm.story.pictures import RGB, Picture
@@ -50,8 +49,11 @@ FIXED = 8
 TIMED_OUT = -1
 
 
-@dataclass(frozen=True)
-class Style:
+# The records below are named tuples or small classes rather than
+# dataclasses: every run builds them, and the dataclasses module costs
+# more to import than the rest of the frontend protocol.
+
+class Style(NamedTuple):
     """What text looks like: style bits, colours as 15-bit true colours
     (§8.3.7; -1 = the frontend's default), and the font (§8.1.2)."""
 
@@ -67,11 +69,10 @@ PLAIN = Style()
 Cell = tuple[str, Style]
 
 
-@dataclass(frozen=True)
-class Features:
+class Features(NamedTuple):
     """What a frontend can do and how big it is; the machine turns this
     into header flags and sizes (§11.1) at start, restart, restore and
-    after a resize."""
+    after a resize. ``features._replace(width=...)`` makes a changed copy."""
 
     width: int = 80
     height: int = 24
@@ -94,8 +95,7 @@ class Features:
     mouse: bool = False            # clicks can reach the story (§10.3, Flags 2 bit 5)
 
 
-@dataclass(frozen=True)
-class Click:
+class Click(NamedTuple):
     """A mouse click (§10.3): the screen cell clicked (row, column, from 0)
     and whether it was the second click of a double click. It answers a
     read as the terminating character 254 (253 for a double click) or
@@ -106,8 +106,7 @@ class Click:
     double: bool = False
 
 
-@dataclass(frozen=True)
-class InputPlace:
+class InputPlace(NamedTuple):
     """Version 6: where a read takes place (§8.8.3, §15 read): the screen
     cell (row, column, from 0) where the input line starts (preloaded text
     included), the cells left from there to the window's right margin, the
@@ -116,11 +115,10 @@ class InputPlace:
     row: int
     col: int
     room: int
-    style: Style = Style()
+    style: Style = PLAIN
     window: int = 0
 
 
-@dataclass
 class LineRequest:
     """A request for a line of input (§15 read, sread/aread).
 
@@ -138,18 +136,28 @@ class LineRequest:
     in version 6, where in which window the line is read (``InputPlace``);
     a click then ends the line when 254 or 253 is a terminator."""
 
-    max_len: int
-    preloaded: str = ""
-    timeout: int = 0
-    terminators: frozenset[int] = field(default_factory=frozenset)
-    typed: str = ""
-    continued: bool = False
-    upper_cursor: tuple[int, int] | None = None
-    place: InputPlace | None = None
+    __slots__ = ("max_len", "preloaded", "timeout", "terminators", "typed", "continued",
+                 "upper_cursor", "place")
+
+    def __init__(self, max_len: int, preloaded: str = "", timeout: int = 0,
+                 terminators: frozenset[int] = frozenset(), typed: str = "",
+                 continued: bool = False, upper_cursor: tuple[int, int] | None = None,
+                 place: InputPlace | None = None):
+        self.max_len = max_len
+        self.preloaded = preloaded
+        self.timeout = timeout
+        self.terminators = terminators
+        self.typed = typed
+        self.continued = continued
+        self.upper_cursor = upper_cursor
+        self.place = place
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"LineRequest({fields})"
 
 
-@dataclass
-class LineResult:
+class LineResult(NamedTuple):
     """The whole input line (without the terminator), the request's
     preloaded text included as the player left it, and what ended it: 13
     for Enter, another terminator's ZSCII code, or ``TIMED_OUT``. A mouse
@@ -160,15 +168,23 @@ class LineResult:
     click: Click | None = None
 
 
-@dataclass
 class CharRequest:
     """A request for one keypress (§15 read_char); ``timeout``,
     ``continued``, ``upper_cursor`` and ``place`` as in ``LineRequest``."""
 
-    timeout: int = 0
-    continued: bool = False
-    upper_cursor: tuple[int, int] | None = None
-    place: InputPlace | None = None
+    __slots__ = ("timeout", "continued", "upper_cursor", "place")
+
+    def __init__(self, timeout: int = 0, continued: bool = False,
+                 upper_cursor: tuple[int, int] | None = None,
+                 place: InputPlace | None = None):
+        self.timeout = timeout
+        self.continued = continued
+        self.upper_cursor = upper_cursor
+        self.place = place
+
+    def __repr__(self) -> str:
+        return (f"CharRequest(timeout={self.timeout!r}, continued={self.continued!r}, "
+                f"upper_cursor={self.upper_cursor!r}, place={self.place!r})")
 
 
 class FrontendUnavailable(Exception):

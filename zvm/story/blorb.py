@@ -20,9 +20,8 @@ from construct import (Array, Bytes, ConstructError, Int16ub, Int32ub, Struct, T
                        this)
 
 from zvm.errors import StoryError
+from zvm.story.iff import CHUNK_HEADER, FORM_HEADER
 
-FORM_HEADER = Struct("magic" / Bytes(4), "length" / Int32ub, "type" / Bytes(4))
-CHUNK_HEADER = Struct("id" / Bytes(4), "length" / Int32ub)
 INDEX_ENTRY = Struct("usage" / Bytes(4), "number" / Int32ub, "start" / Int32ub)
 # The index's data: a count, then that many entries and nothing more.
 RIDX = Struct("count" / Int32ub, "entries" / Array(this.count, INDEX_ENTRY), Terminated)

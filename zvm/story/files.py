@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import tempfile
 import time
 
 MAX_SAVE_BYTES = 16 << 20       # far beyond any save: 64K of memory, 16K frames
@@ -80,6 +79,7 @@ def write_atomically(path: str, data: bytes) -> None:
     """Write data to path through a temporary file beside it, flushed to
     disk and then renamed over the target."""
     folder = os.path.dirname(os.path.abspath(path))
+    import tempfile
     fd, tmp = tempfile.mkstemp(prefix=f".zvm-{os.getpid()}-", suffix=".tmp", dir=folder)
     try:
         umask = os.umask(0)

@@ -13,7 +13,7 @@ pay for importing construct.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 HEADER_SIZE = 64
 
@@ -69,8 +69,10 @@ MAX_SIZE = {1: 128 << 10, 2: 128 << 10, 3: 128 << 10, 4: 256 << 10,
 LENGTH_DIVISOR = {1: 2, 2: 2, 3: 2, 4: 4, 5: 4, 6: 8, 7: 8, 8: 8}
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(NamedTuple):
+    """The header's fields that the interpreter reads once (a named tuple:
+    ``header._replace(field=...)`` makes a changed copy)."""
+
     version: int
     flags1: int
     release: int
@@ -97,7 +99,7 @@ class Header:
         """The header at the start of data (at least 64 bytes)."""
         if len(data) < HEADER_SIZE:
             raise ValueError(f"a header is {HEADER_SIZE} bytes; got {len(data)}")
-        wanted = cls.__dataclass_fields__
+        wanted = cls._fields
         values: dict[str, int | bytes] = {}
         for name, offset, size in FIELDS:
             if name in wanted:

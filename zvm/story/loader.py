@@ -18,9 +18,7 @@ stories that play well without them."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from zvm.errors import StoryError
 from zvm.story.header import HEADER_SIZE, MAX_SIZE, Header
@@ -37,8 +35,9 @@ def is_blorb(data: bytes) -> bool:
     return len(data) >= 12 and data[:4] == b"FORM" and data[8:12] == b"IFRS"
 
 
-@dataclass(frozen=True)
-class Story:
+class Story(NamedTuple):
+    """A story ready to run (a named tuple: ``story._replace(...)``)."""
+
     path: str
     data: bytes            # the story as loaded (up to the header's length)
     header: Header
@@ -91,7 +90,7 @@ def parse(path: str, data: bytes) -> Story:
             story = _parse_zcode(path, wrapper.zcode())
         except StoryError as e:
             raise StoryError(f"the Blorb file's Z-code story: {e}") from None
-        return replace(story, path=path, blorb=wrapper)
+        return story._replace(path=path, blorb=wrapper)
     return _parse_zcode(path, data)
 
 
@@ -185,15 +184,15 @@ def _drop_broken_tables(data: bytearray, header: Header):
 
     if header.alphabet_table and not HEADER_SIZE <= header.alphabet_table <= size - 78:
         drop(0x34, "alphabet table", header.alphabet_table)
-        header = replace(header, alphabet_table=0)
+        header = header._replace(alphabet_table=0)
     term = header.terminating_chars
     if term and (term < HEADER_SIZE or term >= size or 0 not in data[term:]):
         drop(0x2E, "terminating characters table", term)
-        header = replace(header, terminating_chars=0)
+        header = header._replace(terminating_chars=0)
     ext = header.extension
     if ext and (ext < HEADER_SIZE or ext + 2 > size or ext + 2 + 2 * _word(data, ext) > size):
         drop(0x36, "header extension table", ext)
-        header = replace(header, extension=0)
+        header = header._replace(extension=0)
         ext = 0
     if ext and _word(data, ext) >= 3:
         table = _word(data, ext + 6)                      # §3.8.5.2: a count, then words

@@ -1,5 +1,5 @@
 """Quetzal 1.4 saved states (IFZS), the one serializer for disk saves,
-undo snapshots and in-memory state (the Quetzal standard, §5-§6 and §8).
+undo snapshots and in-memory state (the Quetzal standard, §3-§6 and §8).
 
 A ``SavedState`` is what the machine needs to resume: the story's identity
 (IFhd), dynamic memory, and the frames of the call stack (Stks). Memory is

@@ -4,12 +4,11 @@ and the call stack's frames (§6.3-§6.4 of the Z-Machine Standard; Quetzal
 §4). The machine makes these for @save, @save_undo, turn snapshots and the
 library's snapshots; ``zvm.story.quetzal`` turns them into IFZS files and
 back. Kept apart from the file format so that an undo snapshot costs no
-file-format code at all.
+file-format code at all (and plain classes: every run makes them, and the
+dataclasses module costs more to import than they are worth).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 # zvm's own chunks (other interpreters skip chunks they do not know,
 # Quetzal §1.3): a seeded random generator's state; a mark that the PC is
@@ -22,26 +21,58 @@ ZVM_DONE = b"ZVMd"
 ZVM_BUFFERS = b"ZVMb"
 
 
-@dataclass
-class StackFrame:
+class _Record:
+    """Equality and a readable repr by the fields named in __slots__."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class StackFrame(_Record):
     """One routine's frame. ``store`` is the variable for the result or None
     (discarded, Quetzal §4.6 bit 4); ``argc`` the arguments supplied."""
 
-    return_pc: int
-    locals: list[int]
-    stack: list[int]
-    store: int | None = None
-    argc: int = 0
+    __slots__ = ("return_pc", "locals", "stack", "store", "argc")
+
+    def __init__(self, return_pc: int, locals: list[int], stack: list[int],
+                 store: int | None = None, argc: int = 0):
+        self.return_pc = return_pc
+        self.locals = locals
+        self.stack = stack
+        self.store = store
+        self.argc = argc
 
 
-@dataclass
-class SavedState:
-    release: int
-    serial: bytes
-    checksum: int
-    pc: int
-    memory: bytes                      # dynamic memory
-    frames: list[StackFrame] = field(default_factory=list)
-    # Further chunks by id, kept as they are: other interpreters' chunks
-    # read from a file, and zvm's own (the ZVM_ ids above).
-    extra: dict[bytes, bytes] = field(default_factory=dict)
+class SavedState(_Record):
+    """The story's identity, the PC, dynamic memory, the frames, and further
+    chunks by id, kept as they are: other interpreters' chunks read from a
+    file, and zvm's own (the ZVM_ ids above)."""
+
+    __slots__ = ("release", "serial", "checksum", "pc", "memory", "frames", "extra")
+
+    def __init__(self, release: int, serial: bytes, checksum: int, pc: int, memory: bytes,
+                 frames: list[StackFrame] | None = None,
+                 extra: dict[bytes, bytes] | None = None):
+        self.release = release
+        self.serial = serial
+        self.checksum = checksum
+        self.pc = pc
+        self.memory = memory                # dynamic memory
+        self.frames = [] if frames is None else frames
+        self.extra = {} if extra is None else extra
+
+    def with_extra(self, extra: dict[bytes, bytes]) -> SavedState:
+        """The same state with other further chunks."""
+        return SavedState(self.release, self.serial, self.checksum, self.pc, self.memory,
+                          self.frames, extra)

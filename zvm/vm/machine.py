@@ -464,12 +464,20 @@ class Machine:
         return start, initial
 
     def ret(self, value: int) -> int:
+        """§6.4.4: back to the caller, which stores the value if it asked."""
         try:
             return_pc, store, self.locals, self.stack, self.argc = self.frames.pop()
         except IndexError:
             raise ZMachineError("return from the main routine") from None
-        if store >= 0:
-            self.set_var(store, value)
+        if store == 0:
+            self.stack.append(value)
+        elif store > 0:
+            if store < 16:
+                self.locals[store - 1] = value
+            else:
+                a = self.globals_addr + 2 * (store - 16)
+                self.mem[a] = value >> 8
+                self.mem[a + 1] = value & 255
         elif store == -2:
             self.interrupt_value = value
         return return_pc

@@ -90,7 +90,7 @@ class MetaCommands:
         if self.m.rng.seeded:
             extra[ZVM_RNG] = self.m.rng.state()
         from zvm.story import quetzal
-        return quetzal.encode(SavedState(**{**state.__dict__, "extra": extra}),
+        return quetzal.encode(state.with_extra(extra),
                               self.m.original_dynamic)
 
     def end_autosave(self) -> None:

@@ -53,6 +53,11 @@ class ObjectTable:
             mem[a] = value >> 8
             mem[a + 1] = value & 255
 
+    def links(self, obj: int) -> tuple[int, int, int]:
+        """(parent, sibling, child) of an existing object, read without the
+        object-0 checks of the opcodes (for tools and the library)."""
+        return self._link(obj, 0), self._link(obj, 1), self._link(obj, 2)
+
     def parent(self, obj: int) -> int:
         if obj == 0:
             self.warn("get_parent of object 0")
@@ -238,6 +243,17 @@ class ObjectTable:
         while self.mem[a]:
             num, length, data = self._prop_header(a)
             out.append((num, bytes(self.mem[data:data + length])))
+            a = data + length
+        return out
+
+    def property_spans(self, obj: int) -> list[tuple[int, int, int]]:
+        """(number, data address, length) of each property of obj, in table
+        order (§12.4), for code that needs where the values live."""
+        out = []
+        a = self._first_prop(obj)
+        while self.mem[a]:
+            num, length, data = self._prop_header(a)
+            out.append((num, data, length))
             a = data + length
         return out
 

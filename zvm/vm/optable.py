@@ -8,11 +8,12 @@ returns a dict keyed by (kind, number), kind one of "2OP", "1OP", "0OP",
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class OpSpec:
+class OpSpec(NamedTuple):
+    """How an opcode's instruction is laid out after its operands."""
+
     name: str
     store: bool = False
     branch: bool = False

@@ -202,6 +202,16 @@ class OutputStreams:
         self.transcript_on = bool(self.mem[FLAGS2_LOW] & 1)
         self.screen.fixed_pitch = bool(self.mem[FLAGS2_LOW] & 2)
 
+    def close_transcript(self) -> None:
+        """Close the transcript's file (stream 2 stays as it is: the next
+        text opens the file again)."""
+        if self._transcript is not None:
+            try:
+                self._transcript.close()
+            except OSError:
+                pass
+            self._transcript = None
+
     def write_transcript(self, text: str) -> None:
         if self._transcript is None:
             path = self.transcript_path

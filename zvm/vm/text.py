@@ -11,7 +11,7 @@ from __future__ import annotations
 
 A0 = "abcdefghijklmnopqrstuvwxyz"
 A1 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-# §3.5.4: A2 from z-char 7 (version 1) or z-char 8 (versions 2+); z-char 6 is
+# §3.5.3-3.5.4: A2 from z-char 7 (version 1) or z-char 8 (versions 2+); z-char 6 is
 # the ZSCII escape, z-char 7 is a newline in versions 2+.
 A2_V1 = "0123456789.,!?_#'\"/\\<-:()"
 A2 = "0123456789.,!?_#'\"/\\-:()"
@@ -174,7 +174,7 @@ class TextCodec:
         return "".join(out)
 
     def abbreviation(self, index: int) -> str:
-        """§3.3: abbreviations hold no further abbreviations."""
+        """§3.3.1: abbreviations hold no further abbreviations."""
         mem = self.mem
         a = self.abbrev_table + 2 * index
         addr = ((mem[a] << 8) | mem[a + 1]) * 2

@@ -1,0 +1,66 @@
+"""zvm as a library: valid actions (issue 15, item 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+import zvm
+from helpers import ROOT, shared_story
+
+OURS = ROOT / "tests" / "stories"
+
+
+def start(path, seed=12) -> zvm.Game:
+    game = zvm.Game(path, seed=seed)
+    game.reset()
+    return game
+
+
+def test_zork1_start_valid_actions_from_the_grammar():
+    game = start(shared_story("zork1.z3"))
+    before_hash, before_text = game.world_hash(), game.snapshot()
+    found = game.valid_actions()
+    for action in ("open mailbox", "north", "south"):
+        assert action in found, found
+    for action in ("look", "inventory"):
+        assert action not in found
+    # the game is where it was
+    assert game.world_hash() == before_hash and game.moves == 0
+    other = zvm.Game(shared_story("zork1.z3"), seed=12)
+    other.restore(before_text)
+    assert game.step("open mailbox").text == other.step("open mailbox").text
+
+
+def test_groups_hold_every_wording_of_one_outcome():
+    game = start(shared_story("zork1.z3"))
+    groups = game.valid_actions(["look", "north", "n", "open mailbox", "inventory", "zqxvj",
+                                 "open small mailbox", "west", "w"], groups=True)
+    as_sets = [set(g) for g in groups]
+    assert {"north", "n"} in as_sets and {"west", "w"} in as_sets
+    assert {"open mailbox", "open small mailbox"} in as_sets
+    assert len(groups) == 3
+    for group in groups:                        # the simplest wording first
+        assert group[0] == min(group, key=lambda c: (len(c.split()), len(c), c))
+    assert game.valid_actions(["eat lantern", "take lantern"]) == []   # not here
+    assert game.valid_actions(["look", "inventory", "zqxvj"]) == []
+
+
+@pytest.mark.parametrize("name", ["research.z5", "research.z8"])
+def test_inform_story_valid_actions_among_candidates(name):
+    game = start(OURS / name, seed=2)
+    found = game.valid_actions(["open chest", "look", "north", "take lamp", "examine chest",
+                                "wait", "inventory", "zqxvj"])
+    assert sorted(found) == ["north", "open chest", "take lamp"]
+
+
+@pytest.mark.slow
+def test_zork1_valid_actions_after_moves_and_across_workers():
+    game = start(shared_story("zork1.z3"))
+    for command in ["north", "east", "open window", "enter", "west"]:
+        game.step(command)
+    one = game.valid_actions()
+    assert "take lantern" in one, one
+    assert "east" in one and "look" not in one
+    two = game.valid_actions(workers=2)
+    game.close()
+    assert sorted(two) == sorted(one)

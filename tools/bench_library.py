@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Benchmarks of zvm as a library (zvm.Game, valid_actions, zvm.Games).
+
+Usage:
+    python3 tools/bench_library.py [--shared DIR] [--repeat N] [--games N] [--workers N]
+    python3 tools/bench.py --library          (the same, through the main benchmark)
+
+Reports, on Zork I (../shared/stories/zork1.z3) and its walkthrough:
+  * Game.step steps per second over the walkthrough, alone and with a
+    snapshot() after every step;
+  * snapshot() + restore() (a Quetzal file in bytes) and copy() per call;
+  * valid_actions() after 0, 25 and 200 walkthrough commands: candidates,
+    valid actions, wall and CPU seconds in one process, and wall seconds
+    with 2 worker processes;
+  * zvm.Games: steps per second of N games (default 16) stepped through
+    the walkthrough by one process (plain Games in a loop) and by Games
+    with 1 and 2 workers, and the speed-up of 2 workers over one process.
+Speeds depend on the machine and on what else runs on it (best of N runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def best_of(repeat: int, run) -> float:
+    """The shortest wall time of repeat calls of run()."""
+    best = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def steps(zvm, story: Path, lines: list[str], repeat: int) -> None:
+    for label, snap in (("step", False), ("step + snapshot", True)):
+        def run():
+            game = zvm.Game(story, seed=12)
+            game.reset()
+            game.profile.status                 # learned once per process, not timed
+            for command in lines:
+                game.step(command)
+                if snap:
+                    game.snapshot()
+        run()
+        t = best_of(repeat, run)
+        print(f"  {label:<22} {len(lines) / t:9.0f} steps/s   ({t:.3f} s for {len(lines)})")
+
+
+def states(zvm, story: Path, lines: list[str], repeat: int) -> None:
+    game = zvm.Game(story, seed=12)
+    game.reset()
+    for command in lines[:100]:
+        game.step(command)
+    state = game.snapshot()
+    n = 200
+
+    def both():
+        for _ in range(n):
+            game.restore(game.snapshot())
+
+    def copies():
+        for _ in range(n):
+            game.copy()
+    t = best_of(repeat, both)
+    print(f"  snapshot + restore     {t / n * 1000:9.3f} ms     ({len(state)} bytes)")
+    t = best_of(repeat, copies)
+    print(f"  copy                   {t / n * 1000:9.3f} ms")
+
+
+def valid(zvm, story: Path, lines: list[str]) -> None:
+    from zvm.research.actions import generate
+    for moves in (0, 25, 200):
+        game = zvm.Game(story, seed=12)
+        game.reset()
+        for command in lines[:moves]:
+            game.step(command)
+        game.profile.mask                       # learned once per story, not timed
+        count = len(generate(game, game.access.capture()))
+        wall, cpu = time.perf_counter(), time.process_time()
+        found = game.valid_actions()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        two = time.perf_counter()
+        again = game.valid_actions(workers=2)
+        two = time.perf_counter() - two
+        game.close()
+        same = "same" if sorted(again) == sorted(found) else "DIFFERENT"
+        print(f"  after {moves:3d} commands: {count:6d} candidates, {len(found):3d} valid, "
+              f"{wall:6.2f} s wall, {cpu:6.2f} s CPU; 2 workers {two:6.2f} s ({same})")
+
+
+def games(zvm, story: Path, lines: list[str], count: int, workers: int) -> None:
+    commands = lines[:60]
+
+    def one_process() -> float:
+        gs = [zvm.Game(story, seed=12 + i) for i in range(count)]
+        for g in gs:
+            g.reset()
+            g.profile.status
+        start = time.perf_counter()
+        for c in commands:
+            for g in gs:
+                g.step(c)
+        return time.perf_counter() - start
+
+    def pool(w: int) -> float:
+        with zvm.Games([story] * count, seed=12, workers=w) as gs:
+            gs.reset()
+            gs.step(["look"] * count)             # every worker has learned the story
+            start = time.perf_counter()
+            for c in commands:
+                gs.step([c] * count)
+            return time.perf_counter() - start
+    steps_n = count * len(commands)
+    base = one_process()
+    print(f"  one process            {steps_n / base:9.0f} steps/s   ({count} games)")
+    for w in sorted({1, workers}):
+        t = pool(w)
+        print(f"  Games, {w} worker{'s' if w > 1 else ' '}        {steps_n / t:9.0f} steps/s   "
+              f"speed-up {base / t:4.2f}x over one process")
+
+
+def run(shared: Path = SHARED, repeat: int = 3, count: int = 16, workers: int = 2) -> int:
+    story, walkthrough = shared / "stories" / "zork1.z3", shared / "transcripts" / "zork1.cmd"
+    if not story.exists() or not walkthrough.exists():
+        print(f"skip library: {story} or {walkthrough} is absent")
+        return 0
+    import zvm
+    lines = walkthrough.read_text().splitlines()
+    print(f"library benchmarks on Zork I, best of {repeat}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores")
+    print("Game.step on the walkthrough:")
+    steps(zvm, story, lines, repeat)
+    print("states:")
+    states(zvm, story, lines, repeat)
+    print("valid_actions:")
+    valid(zvm, story, lines)
+    print(f"zvm.Games, {count} games, 60 commands each:")
+    games(zvm, story, lines, count, workers)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Benchmark zvm as a library.")
+    ap.add_argument("--shared", type=Path, default=SHARED, metavar="DIR",
+                    help=f"where the stories and transcripts are (default {SHARED})")
+    ap.add_argument("--repeat", type=int, default=3, metavar="N", help="runs per measurement")
+    ap.add_argument("--games", type=int, default=16, metavar="N", help="games for zvm.Games")
+    ap.add_argument("--workers", type=int, default=2, metavar="N", help="workers for zvm.Games")
+    args = ap.parse_args(argv)
+    return run(args.shared, max(1, args.repeat), max(1, args.games), max(1, args.workers))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""What every part of zvm as a library shares: its exceptions, the frontend
+that stops the machine at input, what a step returns, how the end of a game
+is recognised, and the time limit of commands the library tries itself.
+
+The frontend (§8, §15 read, read_char): ``read_line``/``read_char`` raise
+``WaitInput`` when no command is pending, so the machine leaves its run
+loop with the PC still at the read instruction, which runs again when the
+next command arrives: the machine can be stopped, snapshot or copied
+between any two commands. Text is kept unwrapped; the upper window lives in
+the screen model (§8.6-8.7), the version 1-3 status line here (§8.2).
+
+The end of a game: the story stops (@quit, §15), or the last paragraph it
+printed before asking for input offers at least two of restart (start
+over, play again), restore (load), quit (end the session) and undo, in any
+form: Infocom's "(Type RESTART, RESTORE, or QUIT)", the Inform library's
+"Would you like to RESTART, RESTORE a saved game ... or QUIT?", numbered
+menus such as "(1) Quit, (2) Restart". Won: the score reached the maximum
+the story states, or the last text says so ("You have won",
+"Congratulations" ...); lost: over, not won, and not the player's own quit.
+
+Tried commands (learning a story, valid actions) run under a real-time
+limit (SIGALRM, main thread only), so a story that loops on one of them
+cannot hang the caller; elsewhere use ``isolated=True`` or ``zvm.Games``.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from zvm.screen.protocol import CharRequest, Features, Frontend, LineRequest, LineResult, Style
+
+
+# -- exceptions ----------------------------------------------------------------------
+class GameError(Exception):
+    """A game cannot go on: the story file cannot be loaded (the message
+    names the path), the story stopped with a fatal Z-machine error
+    (Appendix A), or a snapshot cannot be restored."""
+
+
+class GameTimeout(GameError):
+    """The story did not answer within the time allowed for a step; the
+    process that ran it was stopped."""
+
+
+class GameProcessError(GameError):
+    """The process that ran the story ended unexpectedly."""
+
+
+# -- the frontend --------------------------------------------------------------------
+DEFAULT_WIDTH = 255          # the columns a story is told when no width is given
+
+
+class WaitInput(Exception):
+    """The story asks for input: the machine stops at the read."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one command did: the text the story printed (unwrapped, up to
+    and including the next prompt), the score and the moves after it (None
+    when the story keeps none), whether the game is over, and, once over,
+    whether it was won or lost. ``error`` says why a game of ``zvm.Games``
+    was ended by a failure (its story hung, died or failed)."""
+    text: str
+    score: int | None
+    moves: int | None
+    done: bool
+    won: bool = False
+    lost: bool = False
+    error: str | None = None
+
+
+class LibraryFrontend(Frontend):
+    """Collects the text a story prints; stops the machine at input."""
+
+    def __init__(self, width: int = 0):
+        super().__init__()
+        self.features = Features(width=width or DEFAULT_WIDTH, height=255, status_line=True,
+                                 split=True, timed_input=False)
+        self.buffer: list[str] = []
+        self.status: tuple[str, str] | None = None
+        self.pending: str | None = None
+        self.waiting = "line"                     # what the story asked for last
+        self.discard = False                      # tries whose text nobody reads
+
+    def write(self, text: str, style: Style) -> None:
+        if not self.discard:
+            self.buffer.append(text)
+
+    def status_line(self, left: str, right: str) -> None:
+        self.status = (left, right)
+
+    def read_line(self, request: LineRequest) -> LineResult:
+        if self.pending is None:
+            self.waiting = "line"
+            raise WaitInput
+        line, self.pending = self.pending, None
+        return LineResult((request.preloaded or "") + line, 13)
+
+    def read_char(self, request: CharRequest) -> int | str:
+        if self.pending is None:
+            self.waiting = "char"
+            raise WaitInput
+        line, self.pending = self.pending, None
+        return line[0] if line else 13
+
+    def take_text(self) -> str:
+        text = "".join(self.buffer)
+        self.buffer.clear()
+        return text
+
+
+# -- the end of a game --------------------------------------------------------------
+CHOICES = (
+    re.compile(r"\brestart\b|\bstart (?:again|over)\b|\bbegin again\b|\bplay again\b"
+               r"|\bnew game\b", re.I),
+    re.compile(r"\brestore\b|\bload (?:a )?saved\b", re.I),
+    re.compile(r"\bquit\b|\bend (?:this|the) (?:session|game)\b", re.I),
+    re.compile(r"\bundo\b", re.I),
+)
+WON = re.compile(r"\byou (?:have )?won\b|\byou win\b|\bcongratulations\b|\bvictor(?:y|ious)\b"
+                 r"|\byou have (?:completed|finished) the game\b", re.I)
+LAST_PARAGRAPH = 400                      # characters before the prompt searched for choices
+
+
+def last_paragraph(text: str) -> str:
+    """The end of text without the prompt, as far back as a blank line
+    (or LAST_PARAGRAPH characters)."""
+    body = text.rstrip()
+    if body.endswith(">"):
+        body = body[:-1].rstrip()
+    tail = body[-LAST_PARAGRAPH:]
+    cut = tail.rfind("\n\n")
+    if cut >= 0 and len(tail) - cut > 40:
+        tail = tail[cut:]
+    return tail
+
+
+def asks_game_over(text: str) -> bool:
+    """Whether text ends with a game-over question or menu."""
+    tail = last_paragraph(text)
+    return sum(1 for choice in CHOICES if choice.search(tail)) >= 2
+
+
+def says_won(text: str) -> bool:
+    return bool(WON.search(text))
+
+
+# -- the time limit of tried commands ----------------------------------------------
+class TryTimeout(Exception):
+    """A tried command ran past its time limit."""
+
+
+def _expired(signum, frame):
+    raise TryTimeout
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise TryTimeout in the block after seconds (main thread only); the
+    caller's own SIGALRM handler and timer are put back afterwards."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _expired)
+    left, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if left:
+            signal.setitimer(signal.ITIMER_REAL, left, interval)
