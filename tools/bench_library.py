@@ -8,7 +8,7 @@ Usage:
 Reports, on Zork I (../shared/stories/zork1.z3) and its walkthrough:
   * Game.step steps per second over the walkthrough, alone and with a
     snapshot() after every step;
-  * snapshot() + restore() (a Quetzal file in bytes) and copy() per call;
+  * snapshot() + restore() (kept in memory; bytes(snapshot) is the Quetzal file) and copy() per call;
   * valid_actions() after 0, 25 and 200 walkthrough commands: candidates,
     valid actions, wall and CPU seconds in one process, and wall seconds
     with 2 worker processes;

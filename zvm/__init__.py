@@ -14,11 +14,12 @@ the API; they are imported on first use, so ``import zvm`` stays light.
 
 __version__ = "0.1.0"
 
-__all__ = ["Game", "Games", "GameError", "GameTimeout", "GameProcessError", "StepResult",
+__all__ = ["Game", "Games", "Snapshot", "GameError", "GameTimeout", "GameProcessError", "StepResult",
            "GameObject", "IsolatedGame", "__version__"]
 
 _LIBRARY = {
     "Game": "zvm.research.game", "GameObject": "zvm.research.game",
+    "Snapshot": "zvm.research.game",
     "StepResult": "zvm.research.common",
     "GameError": "zvm.research.common", "GameTimeout": "zvm.research.common",
     "GameProcessError": "zvm.research.common",

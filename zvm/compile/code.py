@@ -203,8 +203,9 @@ class StoryCode:
         self.units[unit.entry] = unit
         self.by_file[unit.filename] = unit
         self.cache[unit.entry] = function
-        # Tracebacks show the unit's source (linecache's lazy entries).
-        linecache.cache[unit.filename] = (lambda source=unit.source: source,)
+        # Tracebacks show the unit's source (a name in <> is never read from disk).
+        linecache.cache[unit.filename] = (len(unit.source), None,
+                                          unit.source.splitlines(True), unit.filename)
         if self.show:
             sys.stderr.write(f"# zvm: unit at ${unit.entry:05x}\n{unit.source}\n")
 

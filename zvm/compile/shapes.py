@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import linecache
 import marshal
+import zlib
 from typing import Any, Callable
 
 from zvm import __version__
@@ -140,7 +141,7 @@ def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:
     scope = dict(SCOPE)
     exec(code, scope)
     factory = _factories[src] = scope["factory"]
-    linecache.cache[filename] = (lambda: src,)           # tracebacks show the source
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     return factory
 
 
@@ -182,7 +183,7 @@ def build(ins: Instruction, layout: Layout) -> Code:
     src = e.source()
     factory = _factories.get(src)
     if factory is None:
-        filename = f"<zvm shape {ins.name}>"
+        filename = f"<zvm shape {ins.name} {zlib.crc32(src.encode()):08x}>"
         blob = _stored.pop(src, None)
         code = diskcache.code_of(blob) if blob is not None else None
         if code is not None and code.co_filename.startswith("<zvm shape "):

@@ -60,11 +60,13 @@ class WaitInput(Exception):
 
 @dataclass(frozen=True)
 class StepResult:
-    """What one command did: the text the story printed (unwrapped, up to
-    and including the next prompt), the score and the moves after it (None
-    when the story keeps none), whether the game is over, and, once over,
-    whether it was won or lost. ``error`` says why a game of ``zvm.Games``
-    was ended by a failure (its story hung, died or failed)."""
+    """What one command did: the text the story printed (unwrapped, without
+    the prompt it printed before waiting for the next command: that is
+    ``prompt``, so ``text + prompt`` is all it printed), the score and the
+    moves after it (None when the story keeps none), whether the game is
+    over, and, once over, whether it was won or lost. ``error`` says why a
+    game of ``zvm.Games`` was ended by a failure (its story hung, died or
+    failed)."""
     text: str
     score: int | None
     moves: int | None
@@ -72,6 +74,22 @@ class StepResult:
     won: bool = False
     lost: bool = False
     error: str | None = None
+    prompt: str = ""
+
+
+PROMPT_MAX = 40                           # characters a prompt's line may hold
+
+
+def split_prompt(text: str) -> tuple[str, str]:
+    """(what the story printed, its prompt): the prompt is the short last
+    line the story left the cursor on (">", "What next? "), with the line
+    breaks before it."""
+    cut = text.rfind("\n") + 1
+    tail = text[cut:]
+    if not tail.strip() or len(tail) > PROMPT_MAX:
+        return text, ""
+    body = text[:cut].rstrip("\n")
+    return body, text[len(body):]
 
 
 class LibraryFrontend(Frontend):

@@ -3,7 +3,7 @@
     game = zvm.Game("zork1.z3", seed=12)
     opening = game.reset()
     result = game.step("open mailbox")   # .text .score .moves .done .won .lost
-    state = game.snapshot()              # bytes (a Quetzal save inside)
+    state = game.snapshot()              # bytes(state) is a Quetzal save
     game.restore(state)
     game.valid_actions()                 # the actions that change the world here
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from zvm.errors import Quit, StoryError, ZMachineError
 from zvm.research.access import Access, MachineState
 from zvm.research.common import (GameError, LibraryFrontend, StepResult, TryTimeout, WaitInput,
-                                 asks_game_over, says_won, time_limit)
+                                 asks_game_over, says_won, split_prompt, time_limit)
 from zvm.research.profile import Profile, cached, learn
 from zvm.screen.protocol import InputEnded, Style
 from zvm.story.loader import Story, load
@@ -47,6 +47,35 @@ class GameObject:
     child: int
     attributes: tuple[int, ...]
     properties: dict[int, bytes] = field(hash=False)
+
+
+class Snapshot:
+    """A game's whole state (``Game.snapshot``). Restoring it into a game
+    of the same story is a copy of Python values; ``bytes(snapshot)`` is
+    the same state as a Quetzal save, encoded when first asked for (and
+    what a snapshot becomes when it is pickled)."""
+
+    __slots__ = ("_game", "state", "width", "story_key", "_data")
+
+    def __init__(self, game: Game, state: tuple, width: int):
+        self._game: Game | None = game
+        self.state = state
+        self.width = width
+        self.story_key = game.story_key
+        self._data: bytes | None = None
+
+    def __bytes__(self) -> bytes:
+        if self._data is None:
+            assert self._game is not None
+            self._data = self._game._encode(self)
+            self._game = None                   # the bytes no longer need it
+        return self._data
+
+    def __len__(self) -> int:
+        return len(bytes(self))
+
+    def __reduce__(self) -> tuple:
+        return (bytes, (bytes(self),))
 
 
 class Game:
@@ -131,7 +160,9 @@ class Game:
             text = self.last_text
         else:
             text = ""
-        return StepResult(text, self.score, self.moves, self.done, self.won, self.lost)
+        body, prompt = split_prompt(text)
+        return StepResult(body, self.score, self.moves, self.done, self.won, self.lost,
+                          prompt=prompt)
 
     def _attempt(self, state: MachineState, command: str, text: bool = True) -> tuple[str, str]:
         """Run command from state, for trying it: (text, how it stopped:
@@ -243,6 +274,11 @@ class Game:
         return shown if acc.valid_object(shown) else (chain[0] if chain else 0)
 
     # -- states ---------------------------------------------------------------
+    @property
+    def story_key(self) -> str:
+        """What identifies the story's code (and so its snapshots)."""
+        return self.machine.code.key
+
     def _state(self) -> tuple:
         return (self.access.capture(), self.done, self.won, self.lost, self.last_text)
 
@@ -252,19 +288,29 @@ class Game:
         self.frontend.pending = None
         self.frontend.buffer.clear()
 
-    def snapshot(self) -> bytes:
-        """The whole state as bytes: a Quetzal save with zvm's chunks for the
-        random generator, the screen (upper window, status line), the done,
-        won and lost flags and the width; ``restore`` takes it back."""
-        st = self.access.capture()
-        info = {"done": self.done, "won": self.won, "lost": self.lost, "width": self.width,
-                "last_text": self.last_text, "screen": _screen_json(st)}
+    def snapshot(self) -> Snapshot:
+        """The whole state, for ``restore``: kept as Python values, so
+        taking and restoring one is cheap; ``bytes(snapshot)`` is a Quetzal
+        save with zvm's chunks for the random generator, the screen (upper
+        window, status line), the done, won and lost flags and the width,
+        made the first time it is asked for."""
+        return Snapshot(self, self._state(), self.width)
+
+    def _encode(self, snap: Snapshot) -> bytes:
+        st, done, won, lost, last_text = snap.state
+        info = {"done": done, "won": won, "lost": lost, "width": snap.width,
+                "last_text": last_text, "screen": _screen_json(st)}
         return self.access.encode(st, {GAME_CHUNK: json.dumps(info).encode()})
 
-    def restore(self, data: bytes) -> None:
-        """Go back to a snapshot of this story (from any game of it)."""
+    def restore(self, data: Snapshot | bytes) -> None:
+        """Go back to a snapshot of this story (from any game of it): a
+        ``Snapshot`` or its bytes."""
+        if isinstance(data, Snapshot) and data.story_key == self.story_key \
+                and data.width == self.width:
+            self._set_state(data.state)           # copies: the snapshot stays as it was
+            return
         try:
-            st, extra = self.access.decode(bytes(data))
+            st, extra = self.access.decode(bytes(data))  # type: ignore[arg-type]
             info = json.loads(extra[GAME_CHUNK]) if GAME_CHUNK in extra else {}
         except (SaveError, ZMachineError, ValueError, KeyError, TypeError) as e:
             raise GameError(f"cannot restore the snapshot: {e}") from None
