@@ -256,3 +256,18 @@ def test_save_and_restore_keep_locals_and_user_stacks_and_ask_for_a_redraw(tmp_p
                           capture_output=True, text=True, timeout=60)
     assert "saved: 1" in done.stdout
     assert "restored: 42 7 redraw 4" in done.stdout, done.stdout + done.stderr
+
+
+# -- the library (zvm.Game) --------------------------------------------------------------------
+
+def test_the_library_plays_a_v6_story_and_takes_it_back():
+    import zvm
+    game = zvm.Game(str(DEMO))
+    before = game.snapshot()
+    assert "You walk east." in game.step("east").text
+    game.restore(before)
+    assert "You walk south." in game.step("south").text
+    data = game.snapshot()
+    game.step("west")
+    game.restore(bytes(data) if not isinstance(data, bytes) else data)
+    assert "You walk north." in game.step("north").text     # from the Ravine

@@ -160,6 +160,27 @@ class V6Screen(Media):
         w = self.win(number, "output_stream")
         return w.width - w.left - w.right
 
+    def snapshot(self) -> dict:
+        """The model's state as plain values that JSON can hold (the
+        research library keeps and puts back snapshots of the machine)."""
+        return {"window": self.window, "cursor_on": self.cursor_on,
+                "buffer_screen": self.buffering_screen, "prev": self._prev,
+                "windows": [[getattr(w, name) for name in Window.__slots__]
+                            for w in self.windows],
+                "word": [[ch, list(style)] for ch, style in self._word],
+                "mouse": [self.mouse_window, self.mouse_y, self.mouse_x],
+                "palette": [list(rgb) if rgb else None for rgb in self.adaptive.current]}
+
+    def restore_snapshot(self, state: dict) -> None:
+        self.window, self.cursor_on = state["window"], state["cursor_on"]
+        self.buffering_screen, self._prev = state["buffer_screen"], state["prev"]
+        for w, values in zip(self.windows, state["windows"]):
+            for name, value in zip(Window.__slots__, values):
+                setattr(w, name, value)
+        self._word = [(ch, Style(*style)) for ch, style in state["word"]]
+        self.mouse_window, self.mouse_y, self.mouse_x = state["mouse"]
+        self.adaptive.current = [tuple(rgb) if rgb else None for rgb in state["palette"]]
+
     @property
     def upper_rows(self) -> list[str]:
         """The upper window's text, as ``zvm.screen.model.Screen`` gives it:
