@@ -22,6 +22,7 @@ from zvm.story.loader import load
 from zvm.tools import make_pictures
 from zvm.tools import blorb as blorb_tool
 from zvm.ui.graphics import Capabilities
+from zvm.ui.headless import HeadlessFrontend
 from zvm.ui.pager import Press
 from zvm.ui.terminal import TerminalFrontend
 from zvm.vm.machine import Machine
@@ -271,3 +272,43 @@ def test_the_library_plays_a_v6_story_and_takes_it_back():
     game.step("west")
     game.restore(bytes(data) if not isinstance(data, bytes) else data)
     assert "You walk north." in game.step("north").text     # from the Ravine
+
+
+# -- input: keys, clicks, timers (§10.3, §10.5.3, §15 read, read_char) --------------------------
+
+KEYS = r"""
+Array buf -> 40;
+Global ticks;
+[ Tick; ticks++; print "[tick]"; rfalse; ];
+[ Main k ext;
+  ext = 0-->$1B;
+  @mouse_window (-1);
+  @read_char 1 -> k;
+  print "key ", k, " at ", ext-->2, ",", ext-->1, "^";
+  @read_char 1 -> k;
+  print "key ", k, "^";
+  print ">";
+  buf->0 = 30; buf->1 = 0;
+  @aread buf 0 5 Tick -> k;
+  print "^line ", buf->1, " chars after ", ticks, " ticks, ended by ", k, "^";
+];
+"""
+
+
+def test_keys_clicks_and_timers_headless(tmp_path):
+    """read_char takes a click (254, its place in the header extension
+    table) or a key; a timed read runs its routine and goes on after what
+    it printed (regtest's virtual clock: {timer} lines)."""
+    story = compile_v6(tmp_path, "keys", KEYS)
+    out = io.StringIO()
+    fe = HeadlessFrontend(io.StringIO("{click 3 5}\nx\n{timer}\n{timer}\nlook\n"), out,
+                          virtual_clock=True)
+    Machine(load(str(story)), fe).run()
+    fe.close()
+    text = out.getvalue()
+    assert "key 254 at 40,36" in text              # row 3, column 5: the cell's middle
+    assert "key 120" in text
+    # The prompt's row is shown at each read, as it stands: ">" and after
+    # each interval the routine's "[tick]" (dfrotz's way).
+    assert ">\n" not in text and ">>[tick]>[tick][tick]line 4 chars" in text
+    assert "line 4 chars after 2 ticks, ended by 13" in text
