@@ -312,3 +312,12 @@ def test_keys_clicks_and_timers_headless(tmp_path):
     # each interval the routine's "[tick]" (dfrotz's way).
     assert ">\n" not in text and ">>[tick]>[tick][tick]line 4 chars" in text
     assert "line 4 chars after 2 ticks, ended by 13" in text
+
+
+def test_the_terminal_says_on_its_last_rows_that_pictures_were_not_found(tmp_path):
+    fe = terminal(size=(60, 24), keys=["east\n"])
+    out = play(fe, alone(tmp_path))
+    assert not fe.v6.live()
+    assert "zvm: no pictures found for v6demo.z6" in out
+    assert "the story plays without them" in out          # wrapped, not cut
+    assert fe.notes == []                                   # gone after the first input

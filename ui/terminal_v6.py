@@ -30,6 +30,7 @@ cell within half a second), or answers read_char.
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 import time
 
 from typing import TYPE_CHECKING
@@ -160,7 +161,8 @@ class V6Terminal:
             row, col, text, style = line
             if 0 <= row < height:
                 rows[row] = _overlay(rows[row], col, [(text, style)], width)
-        bottom = [*self.notes[-3:], *([footer] if footer else [])]
+        lines = [part for note in self.notes for part in textwrap.wrap(note, width) or [""]]
+        bottom = [*lines[-4:], *([footer] if footer else [])]
         for i, text in enumerate(reversed(bottom)):
             r = height - 1 - i
             if r >= 0:
