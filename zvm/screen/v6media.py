@@ -23,6 +23,7 @@ window (§10.3.2, as Frotz does).
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from zvm.screen.protocol import InputPlace
@@ -62,7 +63,6 @@ class Media:
 
     # -- the pictures (§8.8.6, Blorb) ------------------------------------------------
     def _load(self, story: Story) -> Pictures | None:
-        import os
         name = os.path.basename(story.path)
         data = story.data
         wanted = len(data) > FLAGS2 + 1 and bool(data[FLAGS2 + 1] & 8) \
