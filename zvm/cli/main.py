@@ -168,7 +168,8 @@ def describe(story) -> list[str]:
         f"static memory: ${h.static_base:04x}-${static_end - 1:04x} "
         f"({static_end - h.static_base} bytes)",
         f"high memory: ${h.high_base:04x}-${size - 1:05x} ({size - h.high_base} bytes)",
-        f"initial PC: ${h.initial_pc:04x}",
+        f"main routine: ${h.routine_address(h.initial_pc):04x} (packed ${h.initial_pc:04x})"
+        if h.version == 6 else f"initial PC: ${h.initial_pc:04x}",
         f"dictionary: ${h.dictionary:04x}",
         f"object table: ${h.objects:04x}",
         f"global variables: ${h.globals:04x}",
