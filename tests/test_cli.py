@@ -71,3 +71,32 @@ def test_no_story_named_plays_the_bundled_story():
     assert result.returncode == 0, result.stderr
     assert "THE HOLLIN BROOK SIGNAL" in result.stdout
     assert result.stdout.count("Hollin Brook Platform") >= 2   # banner room, then look
+
+
+@pytest.mark.parametrize("argv", [
+    ["story.z5"], [], ["--headless", "story.z5"], ["story.z5", "--echo"],
+    ["--warnings", "story.z5"], ["--warnings-mode=always", "story.z5"],
+    ["--width", "5", "--seed=3", "--height=0", "story.z5"],
+    ["--no-color", "--fg", "red", "--bg=7", "story.z5"], ["--interpreter", "2:B", "story.z5"],
+    ["--save-dir", "/tmp", "--transcript=t.txt", "--record", "r.txt", "--replay", "p.txt",
+     "--restore", "s.qzl", "story.z5"],
+    ["--list"], ["--info", "story.z5"], ["--stats", "--no-cache", "--no-meta", "--autosave",
+                                         "--overwrite", "--no-mouse", "story.z5"],
+])
+def test_a_plain_command_line_is_read_as_argparse_reads_it(argv):
+    """zvm reads a plain command line without argparse (start-up time);
+    what it reads must be what argparse, given the same table, reads."""
+    from zvm.cli import options
+    quick = options.quick_parse(argv, {})
+    assert quick is not None
+    assert vars(quick) == vars(options.build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["--version"], ["--wid", "5", "s"], ["--width", "x", "s"], ["--fg", "purple", "s"],
+    ["--warnings-mode=loud", "s"], ["a", "b"], ["--seed", "-1", "s"], ["--headless=yes", "s"],
+    ["--", "s"], ["-h"],
+])
+def test_anything_else_is_left_to_argparse(argv):
+    from zvm.cli import options
+    assert options.quick_parse(argv, {}) is None

@@ -129,13 +129,16 @@ from zvm.cli.main import main
 sys.argv = ["zvm", "--headless", sys.argv[1]]
 main()
 from zvm.compile import code, shapes
+print("decoded for tier 0:", sum(len(c.new_known) for c in code._stories.values()), file=sys.stderr)
 print("compiled shapes:", len(shapes._new) + len(shapes._saved), file=sys.stderr)
 print("loaded:", *(c.loaded for c in code._stories.values()), file=sys.stderr)
 """
 
 
-def run_cached(story, cache_home, commands: str = "", shapes: bool = False):
-    """(output, units loaded from the cache[, tier-0 shapes compiled])."""
+def run_cached(story, cache_home, commands: str = "", shapes: bool = False,
+               decoded: bool = False):
+    """(output, units loaded from the cache[, tier-0 shapes compiled][,
+    instructions decoded for tier-0 code])."""
     env = dict(os.environ, XDG_CACHE_HOME=str(cache_home))
     p = subprocess.run([sys.executable, "-c", RUN, str(story)], input=commands, text=True,
                        capture_output=True, env=env, timeout=300)
@@ -143,6 +146,8 @@ def run_cached(story, cache_home, commands: str = "", shapes: bool = False):
     lines = p.stderr.strip().splitlines()
     loaded = int(lines[-1].split()[-1])
     compiled = int(lines[-2].split()[-1])
+    if decoded:
+        return p.stdout, loaded, int(lines[-3].split()[-1])
     return (p.stdout, loaded, compiled) if shapes else (p.stdout, loaded)
 
 
@@ -150,7 +155,8 @@ def cache_files(cache_home):
     """The story's units files of the cache (the shapes' and the counts' aside)."""
     folder = cache_home / "zvm"
     return sorted(p for p in folder.glob("*.zvmc")
-                  if not p.name.startswith("shapes-") and "-runs-" not in p.name) \
+                  if not p.name.startswith("shapes-") and "-runs-" not in p.name
+                  and "-tier0-" not in p.name) \
         if folder.exists() else []
 
 
@@ -161,6 +167,30 @@ def test_tier0_shapes_are_kept_for_every_story(tmp_path):
     _, _, again = run_cached(STORIES / "opcodes.z5", tmp_path, shapes=True)
     _, _, other = run_cached(STORIES / "opcodes.z8", tmp_path, shapes=True)
     assert first > 100 and again == 0 and other < first // 4
+
+
+def test_tier0_code_is_built_again_without_decoding(tmp_path):
+    """A run keeps a record of each instruction it built tier-0 code for;
+    the next run builds that code from the records, decoding nothing it
+    ran before, and plays the same. Damaged records are not used: their
+    instructions are decoded again."""
+    story = STORIES / "opcodes.z5"
+    first, _, decoded = run_cached(story, tmp_path, decoded=True)
+    assert decoded > 100
+    again, _, decoded = run_cached(story, tmp_path, decoded=True)
+    assert again == first and decoded == 0
+    (path,) = (tmp_path / "zvm").glob("*-tier0-*.zvmc")
+    name = path.name.split("-tier0-")[0] + "-tier0"
+    monkey_env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))
+    damage = (f"from zvm.compile import diskcache, code\n"
+              f"t = code._tier0_table(diskcache.load({name!r}, code.__version__, code._valid_table))\n"
+              f"bad = [(0, 1), ('x', (), 'add', 0), (1 << 70, (1,), 'add', 0), None, 5]\n"
+              f"for i, pc in enumerate(sorted(t)):\n"
+              f"    t[pc] = bad[i % len(bad)]\n"
+              f"diskcache.save({name!r}, code.__version__, [t], lambda r: 0, code._valid_table)\n")
+    subprocess.run([sys.executable, "-c", damage], env=monkey_env, check=True, timeout=60)
+    damaged, _, decoded = run_cached(story, tmp_path, decoded=True)
+    assert damaged == first and decoded > 100
 
 
 def test_disk_cache_is_used_and_rebuilt_when_damaged(tmp_path):

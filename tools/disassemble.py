@@ -33,7 +33,8 @@ import bisect
 import sys
 from dataclasses import dataclass, field
 
-from zvm.cli.main import Parser, reader_gone
+from zvm.cli.main import reader_gone
+from zvm.cli.parser import Parser
 from zvm.vm.decoder import VARIABLE, Instruction, decode
 from zvm.errors import StoryError, ZMachineError
 from zvm.vm.optable import table

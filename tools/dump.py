@@ -24,7 +24,8 @@ from zvm.errors import ZMachineError
 from zvm.vm.objects import ObjectTable
 
 from zvm.tools.disassemble import header_lines, load_story, make_codec
-from zvm.cli.main import Parser, reader_gone
+from zvm.cli.main import reader_gone
+from zvm.cli.parser import Parser
 
 
 class Tables:

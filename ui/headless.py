@@ -281,6 +281,10 @@ class HeadlessFrontend(HeadlessV6, Frontend):
 
     def message(self, text: str) -> None:
         self._drain()
+        try:
+            self.stdout.flush()             # what came before shows first
+        except (OSError, ValueError):
+            pass
         sys.stderr.write(text + "\n")
         sys.stderr.flush()
 

@@ -13,7 +13,6 @@ status 1, as any failure of a run does (the ``zvm`` command's statuses are
 
 from __future__ import annotations
 
-import argparse
 import errno
 import os
 import sys
@@ -52,18 +51,11 @@ def output_failed(error: OSError) -> int:
     return OUTPUT_FAILED
 
 
-def _print_message(parser: argparse.ArgumentParser, message: str, file=None) -> None:
-    """argparse's own drops a failed write of ``--help`` or ``--version``
-    (and exits 0); here the failure reaches ``run``."""
-    if message:
-        (file or sys.stderr).write(message)
-
-
 def run(command: Callable[[list[str] | None], int | None], argv: list[str] | None) -> int:
     """``command(argv)``'s exit status, with standard output flushed and
     the failures above turned into one line. Every argument parser in this
-    process (zvm's and its subcommands') lets a failed write through."""
-    argparse.ArgumentParser._print_message = _print_message    # type: ignore[method-assign]
+    process (zvm's and its subcommands') lets a failed write through
+    (``zvm.cli.parser``)."""
     try:
         try:
             status = command(argv)

@@ -13,7 +13,7 @@ import sys
 import time
 
 from zvm import __version__
-from zvm.cli.options import WARNING_MODES, Parser, build_parser, parse  # noqa: F401 (tools use Parser)
+from zvm.cli.options import parse
 from zvm.cli.play import make_machine, open_terminal_ui, pictures_option
 from zvm.cli.stdio import LineInput, OutputFailed, secure_streams, writable
 from zvm.errors import StoryError, ZMachineError
@@ -93,10 +93,15 @@ def run(argv: list[str] | None = None) -> int:
         frontend_class = load_frontend("headless")
     if headless:
         # dfrotz writes UTF-8 whatever the locale; undecodable input bytes
-        # become U+FFFD rather than an exception.
+        # become U+FFFD rather than an exception. Output is buffered even
+        # under PYTHONUNBUFFERED: the frontend flushes before each input
+        # and each message, and a write per piece of text is a system
+        # call each.
         for stream in (sys.stdin, sys.stdout):
             if hasattr(stream, "reconfigure"):
                 stream.reconfigure(encoding="utf-8", errors="replace")
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(write_through=False)
         frontend = frontend_class(stdin=LineInput(sys.stdin), stdout=sys.stdout,
                                   width=args.width, height=args.height, echo=args.echo,
                                   **pictures_option(args))
@@ -140,6 +145,7 @@ def run(argv: list[str] | None = None) -> int:
         fail(error, status)
     if args.stats and machine is not None:
         elapsed = time.perf_counter() - start
+        sys.stdout.flush()
         sys.stderr.write(f"zvm: stats: {machine.instructions} instructions in {elapsed:.3f} s\n")
     return status
 

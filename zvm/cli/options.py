@@ -15,14 +15,23 @@ any option, by its long name with or without dashes::
     warnings = "once"
 
 ``--help`` lists the subcommands and the terminal UI's keys.
+
+Every option is described once, in ``OPTIONS``. A plain command line (known
+long options, a story) is read straight from that table, in a fraction of
+the time argparse takes to import and set up; anything else (``--help``,
+an abbreviation, a mistake, a configuration file) goes to the argparse
+parser built from the same table, which reads it or says what is wrong.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    import argparse
 
 from zvm import __version__
 
@@ -59,14 +68,8 @@ defaults for every option: $XDG_CONFIG_HOME/zvm/config.toml (see README)
 NOT_CONFIGURABLE = {"help", "version", "list", "info", "story", "warnings_mode"}
 
 
-class Parser(argparse.ArgumentParser):
-    """Usage errors as one line after the usage, exit status 2 (the
-    subcommands in tools/ use it too)."""
-
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: {message}\n")
-        sys.exit(2)
+class OptionValueError(ValueError):
+    """A value an option cannot take (the message says why)."""
 
 
 def version_text() -> str:
@@ -85,7 +88,7 @@ def colour(value: str) -> int:
         return COLOURS[v]
     if v.isdigit() and 2 <= int(v) <= 12:
         return int(v)
-    raise argparse.ArgumentTypeError(
+    raise OptionValueError(
         f"{value!r} is not a colour ({', '.join(COLOURS)}, or 2-12)")
 
 
@@ -99,84 +102,162 @@ def interpreter(value: str) -> tuple[int, str]:
     except ValueError:
         n = -1
     if not 1 <= n <= 11:
-        raise argparse.ArgumentTypeError(
+        raise OptionValueError(
             f"{value!r}: the interpreter number is 1-11 (6 is the IBM PC)")
     version = version or "Z"
     if not (len(version) == 1 and version.isascii() and version.isprintable()) and not (
             version.isdigit() and int(version) < 256):
-        raise argparse.ArgumentTypeError(
+        raise OptionValueError(
             f"{value!r}: the interpreter version is one letter (or a number up to 255)")
     return n, version
 
 
+class Option:
+    """One option: its names, where its value goes (``dest``), and either
+    the value it stands for (a flag: ``const``) or the type of the value it
+    takes (``takes``)."""
+
+    __slots__ = ("names", "dest", "help", "takes", "type", "default", "const", "metavar",
+                 "choices")
+
+    def __init__(self, names: tuple[str, ...], help: str, *, dest: str | None = None,
+                 takes: bool = False, type: Callable[[str], Any] | None = None,
+                 default: Any = None, const: Any = True, metavar: str | None = None,
+                 choices: list[str] | None = None):
+        self.names, self.help, self.takes, self.type = names, help, takes, type
+        self.dest = dest or names[0].lstrip("-").replace("-", "_")
+        self.default = default if takes or default is not None else False
+        self.const, self.metavar, self.choices = const, metavar, choices
+
+
+OPTIONS = [
+    Option(("--list",), "list the bundled stories and exit"),
+    Option(("--info",), "describe the story (header, IFID, title, Blorb resources) and exit"),
+    Option(("--headless",), "read commands from standard input and write plain text, like dfrotz"),
+    Option(("--seed",), "seed the random numbers exactly as 'dfrotz -s N' does",
+           takes=True, type=int, metavar="N"),
+    Option(("--width",), "wrap text at N columns (headless; 0 = no wrapping; default 80)",
+           takes=True, type=int, default=80, metavar="N"),
+    Option(("--height",), "screen height in lines (headless; default 24)",
+           takes=True, type=int, default=24, metavar="N"),
+    Option(("--save-dir",), "the folder for saves, transcripts and records (default: here); "
+           "nothing is written outside it", takes=True, default=".", metavar="DIR"),
+    Option(("--restore",), "start from a saved game (a Quetzal file of this story)",
+           takes=True, metavar="FILE"),
+    Option(("--transcript",), "copy the game's text to FILE (output stream 2, §7.1.1)",
+           takes=True, metavar="FILE"),
+    Option(("--record",), "record the commands typed to FILE (output stream 4)",
+           takes=True, metavar="FILE"),
+    Option(("--replay",), "play the commands in FILE first (input stream 1, §10.2)",
+           takes=True, metavar="FILE"),
+    Option(("--no-meta",), "pass lines starting with / to the game instead of treating "
+           "them as meta-commands (/undo, /save, /help ...)"),
+    Option(("--autosave",), "save at every turn to STORY.autosave.qzl in the save folder and "
+           "offer to continue from it at the next start (kept until the game quits)"),
+    Option(("--overwrite",), "headless: replace an existing save without asking"),
+    Option(("--no-colour", "--no-color"), "terminal UI: show no colours (as NO_COLOR does)"),
+    Option(("--fg",), "terminal UI: the default text colour (black, red, green, yellow, "
+           "blue, magenta, cyan, white, light-grey, grey, dark-grey)",
+           takes=True, type=colour, metavar="COLOUR"),
+    Option(("--bg",), "terminal UI: the default background colour",
+           takes=True, type=colour, metavar="COLOUR"),
+    Option(("--no-mouse",), "terminal UI: leave the mouse to the terminal (no wheel "
+           "scrollback, no clicks for version 6 stories)"),
+    Option(("--no-pictures",), "version 6: no pictures (the story is told there are none)"),
+    Option(("--interpreter",), "the interpreter number and version the story is told "
+           "(§11.1.3), as frotz -I; default 6:Z (IBM PC)",
+           takes=True, type=interpreter, default=(6, "Z"), metavar="N[:LETTER]"),
+    Option(("--echo",), "print each command after its prompt, as a transcript shows it"),
+    Option(("--warnings",), "report survivable Z-machine errors on standard error, once per "
+           "kind; --warnings=always reports each, --warnings=fatal stops the game",
+           const="once", default="off"),
+    # "--warnings=MODE" arrives here (see parse): a flag that takes no value
+    # cannot swallow the story name that follows it.
+    Option(("--warnings-mode",), "", dest="warnings", takes=True, choices=WARNING_MODES),
+    Option(("--no-cache",), "compile the story afresh: neither read nor write the compiled "
+           "code kept in $XDG_CACHE_HOME/zvm"),
+    Option(("--stats",), "at exit, print the instructions executed and the time to "
+           "standard error"),
+]
+STORY_HELP = "the story file (.z1-.z8); without one, the bundled story"
+
+
+def _for_argparse(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    """convert, its refusals told to argparse in their own words."""
+    if convert is int:
+        return convert                    # argparse's "invalid int value"
+    import argparse
+
+    def converted(value: str) -> Any:
+        try:
+            return convert(value)
+        except OptionValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    converted.__name__ = convert.__name__
+    return converted
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``OPTIONS``: for help and for what the quick
+    reading in ``parse`` leaves to it."""
+    import argparse
+
+    from zvm.cli.parser import Parser
     p = Parser(prog="zvm", description="A Z-machine interpreter: play interactive fiction.",
                epilog=SUBCOMMANDS + "\n" + KEYS,
                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("story", nargs="?",
-                   help="the story file (.z1-.z8); without one, the bundled story")
-    p.add_argument("--list", action="store_true", help="list the bundled stories and exit")
-    p.add_argument("--info", action="store_true",
-                   help="describe the story (header, IFID, title, Blorb resources) and exit")
-    p.add_argument("--headless", action="store_true",
-                   help="read commands from standard input and write plain text, like dfrotz")
-    p.add_argument("--seed", type=int, metavar="N",
-                   help="seed the random numbers exactly as 'dfrotz -s N' does")
-    p.add_argument("--width", type=int, default=80, metavar="N",
-                   help="wrap text at N columns (headless; 0 = no wrapping; default 80)")
-    p.add_argument("--height", type=int, default=24, metavar="N",
-                   help="screen height in lines (headless; default 24)")
-    p.add_argument("--save-dir", metavar="DIR", default=".",
-                   help="the folder for saves, transcripts and records (default: here); "
-                        "nothing is written outside it")
-    p.add_argument("--restore", metavar="FILE",
-                   help="start from a saved game (a Quetzal file of this story)")
-    p.add_argument("--transcript", metavar="FILE",
-                   help="copy the game's text to FILE (output stream 2, §7.1.1)")
-    p.add_argument("--record", metavar="FILE",
-                   help="record the commands typed to FILE (output stream 4)")
-    p.add_argument("--replay", metavar="FILE",
-                   help="play the commands in FILE first (input stream 1, §10.2)")
-    p.add_argument("--no-meta", action="store_true",
-                   help="pass lines starting with / to the game instead of treating "
-                        "them as meta-commands (/undo, /save, /help ...)")
-    p.add_argument("--autosave", action="store_true",
-                   help="save at every turn to STORY.autosave.qzl in the save folder and "
-                        "offer to continue from it at the next start (kept until the game quits)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="headless: replace an existing save without asking")
-    p.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true",
-                   help="terminal UI: show no colours (as NO_COLOR does)")
-    p.add_argument("--fg", type=colour, metavar="COLOUR",
-                   help="terminal UI: the default text colour (black, red, green, yellow, "
-                        "blue, magenta, cyan, white, light-grey, grey, dark-grey)")
-    p.add_argument("--bg", type=colour, metavar="COLOUR",
-                   help="terminal UI: the default background colour")
-    p.add_argument("--no-mouse", action="store_true",
-                   help="terminal UI: leave the mouse to the terminal (no wheel scrollback, "
-                        "no clicks for version 6 stories)")
-    p.add_argument("--no-pictures", action="store_true",
-                   help="version 6: no pictures (the story is told there are none)")
-    p.add_argument("--interpreter", type=interpreter, default=(6, "Z"), metavar="N[:LETTER]",
-                   help="the interpreter number and version the story is told (§11.1.3), "
-                        "as frotz -I; default 6:Z (IBM PC)")
-    p.add_argument("--echo", action="store_true",
-                   help="print each command after its prompt, as a transcript shows it")
-    p.add_argument("--warnings", dest="warnings", action="store_const", const="once",
-                   default="off",
-                   help="report survivable Z-machine errors on standard error, once per "
-                        "kind; --warnings=always reports each, --warnings=fatal stops the game")
-    # "--warnings=MODE" arrives here (see main): a flag that takes no value
-    # cannot swallow the story name that follows it.
-    p.add_argument("--warnings-mode", dest="warnings", choices=WARNING_MODES,
-                   help=argparse.SUPPRESS)
-    p.add_argument("--no-cache", dest="no_cache", action="store_true",
-                   help="compile the story afresh: neither read nor write the compiled "
-                        "code kept in $XDG_CACHE_HOME/zvm")
-    p.add_argument("--stats", action="store_true",
-                   help="at exit, print the instructions executed and the time to standard error")
+    p.add_argument("story", nargs="?", help=STORY_HELP)
+    for o in OPTIONS:
+        help = o.help or argparse.SUPPRESS
+        if o.takes:
+            p.add_argument(*o.names, dest=o.dest, default=o.default, metavar=o.metavar,
+                           type=None if o.type is None else _for_argparse(o.type),
+                           choices=o.choices, help=help)
+        else:
+            p.add_argument(*o.names, dest=o.dest, action="store_const", const=o.const,
+                           default=o.default, help=help)
     p.add_argument("--version", action="version", version=version_text())
     return p
+
+
+def quick_parse(argv: list[str], defaults: dict[str, Any]) -> SimpleNamespace | None:
+    """The options of a plain command line (each option by its whole name,
+    at most one story), read from ``OPTIONS``; None for anything else."""
+    values: dict[str, Any] = {"story": None}
+    for o in OPTIONS:
+        values.setdefault(o.dest, o.default)  # the first of a dest's options, as argparse
+    values.update(defaults)
+    names = {name: o for o in OPTIONS for name in o.names}
+    story = False
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if not arg.startswith("-") or arg == "-":
+            if story:
+                return None
+            values["story"], story = arg, True
+            continue
+        name, eq, value = arg.partition("=")
+        o = names.get(name)
+        if o is None or (eq and not o.takes):
+            return None
+        if not o.takes:
+            values[o.dest] = o.const
+            continue
+        if not eq:
+            if i == len(argv) or argv[i].startswith("-"):
+                return None
+            value = argv[i]
+            i += 1
+        try:
+            converted = value if o.type is None else o.type(value)
+        except ValueError:
+            return None
+        if o.choices is not None and converted not in o.choices:
+            return None
+        values[o.dest] = converted
+    return SimpleNamespace(**values)
 
 
 class ConfigError(Exception):
@@ -189,7 +270,7 @@ def config_path() -> str:
     return os.path.join(base, "zvm", "config.toml")
 
 
-def config_defaults(parser: argparse.ArgumentParser, path: str) -> dict[str, Any]:
+def config_defaults(path: str) -> dict[str, Any]:
     """The option defaults in the TOML file at ``path`` (none when there
     is no file), checked against the options they set."""
     if not os.path.exists(path):
@@ -204,54 +285,58 @@ def config_defaults(parser: argparse.ArgumentParser, path: str) -> dict[str, Any
         raise ConfigError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not TOML: {e}") from None
-    actions = {a.dest: a for a in parser._actions if a.dest not in NOT_CONFIGURABLE}
-    for a in parser._actions:                 # long names too: no-colour, save-dir
-        for opt in a.option_strings:
-            if opt.startswith("--") and a.dest in actions:
-                actions.setdefault(opt[2:].replace("-", "_"), actions[a.dest])
+    options = {o.dest: o for o in OPTIONS if o.dest not in NOT_CONFIGURABLE}
+    for o in OPTIONS:                         # long names too: no-colour, save-dir
+        for name in o.names:
+            if o.dest in options:
+                options.setdefault(name[2:].replace("-", "_"), options[o.dest])
     defaults: dict[str, Any] = {}
     for key, value in table.items():
-        action = actions.get(key.replace("-", "_"))
-        if action is None:
+        option = options.get(key.replace("-", "_"))
+        if option is None:
             raise ConfigError(f"{path}: {key!r} is not an option zvm has")
-        defaults[action.dest] = _config_value(path, key, action, value)
+        defaults[option.dest] = _config_value(path, key, option, value)
     return defaults
 
 
-def _config_value(path: str, key: str, action: argparse.Action, value: Any) -> Any:
+def _config_value(path: str, key: str, option: Option, value: Any) -> Any:
     """A value from the file as the option would take it from the command line."""
-    if action.nargs == 0:                     # a flag: true or false
+    if not option.takes:                      # a flag: true or false
         if not isinstance(value, bool):
             raise ConfigError(f"{path}: {key} takes true or false")
-        return action.const if value else action.default
+        return option.const if value else option.default
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ConfigError(f"{path}: {key} takes a {'number' if action.type is int else 'text'}")
-    if action.type is not None:
+        raise ConfigError(f"{path}: {key} takes a {'number' if option.type is int else 'text'}")
+    if option.type is not None:
         try:
-            value = action.type(str(value))
+            value = option.type(str(value))
+        except OptionValueError as e:
+            raise ConfigError(f"{path}: {key}: {e}") from None
         except ValueError:
             raise ConfigError(f"{path}: {key} takes a number") from None
-        except argparse.ArgumentTypeError as e:
-            raise ConfigError(f"{path}: {key}: {e}") from None
     elif isinstance(value, int):
         raise ConfigError(f"{path}: {key} takes text")
-    if action.choices is not None and value not in action.choices:
-        raise ConfigError(f"{path}: {key} is one of {', '.join(map(str, action.choices))}")
-    if action.dest in ("save_dir", "transcript", "record", "replay", "restore"):
+    if option.choices is not None and value not in option.choices:
+        raise ConfigError(f"{path}: {key} is one of {', '.join(map(str, option.choices))}")
+    if option.dest in ("save_dir", "transcript", "record", "replay", "restore"):
         value = os.path.expanduser(value)
     return value
 
 
-def parse(argv: list[str]) -> argparse.Namespace:
-    """The options: the command line over the configuration file's defaults
-    over zvm's own. A bad file is a usage error (one line, status 2)."""
-    parser = build_parser()
+def parse(argv: list[str]) -> Any:
+    """The options (``args.story``, ``args.width`` ...): the command line
+    over the configuration file's defaults over zvm's own. A bad file is a
+    usage error (one line, status 2)."""
     argv = [a.replace("--warnings=", "--warnings-mode=", 1) if a.startswith("--warnings=")
             else a for a in argv]
     try:
-        defaults = config_defaults(parser, config_path())
+        defaults = config_defaults(config_path())
     except ConfigError as e:
         sys.stderr.write(f"zvm: {e}\n")
         sys.exit(2)
+    quick = quick_parse(argv, defaults)
+    if quick is not None:
+        return quick
+    parser = build_parser()
     parser.set_defaults(**defaults)
     return parser.parse_args(argv)

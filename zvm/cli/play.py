@@ -13,7 +13,6 @@ overwriting it.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import IO, Any
 
@@ -32,13 +31,13 @@ def story_title(story: Any) -> str:
     return title or os.path.basename(story.path)
 
 
-def pictures_option(args: argparse.Namespace) -> dict[str, bool]:
+def pictures_option(args: Any) -> dict[str, bool]:
     """``--no-pictures`` as a frontend's keyword argument (given only when
     set, so that frontends of other packages need not know it)."""
     return {"pictures": False} if getattr(args, "no_pictures", False) else {}
 
 
-def open_terminal_ui(frontend_class: Any, args: argparse.Namespace, story: Any) -> Frontend:
+def open_terminal_ui(frontend_class: Any, args: Any, story: Any) -> Frontend:
     """The full-screen terminal UI with the player's options; where the
     terminal cannot show it (``TERM=dumb``), the headless frontend in line
     mode, said once on standard error."""
@@ -66,7 +65,7 @@ def interpreter_bytes(value: tuple[int, str]) -> tuple[int, int]:
 
 
 def make_machine(machine_class: Any, story: Any, frontend: Frontend,
-                 args: argparse.Namespace) -> Any:
+                 args: Any) -> Any:
     """The machine for the story with the command's options, telling the
     story the interpreter number and version of ``--interpreter``."""
     return machine_class(story, frontend, seed=args.seed, warnings=args.warnings,

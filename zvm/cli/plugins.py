@@ -46,6 +46,7 @@ def load_command(name: str) -> Any:
     or None when there is no such command."""
     if name not in COMMANDS and not name.isidentifier():
         return None
+    import zvm.cli.parser  # noqa: F401 (argparse's help then fails loudly)
     try:
         return load("zvm.commands", name, COMMANDS)
     except ImportError:

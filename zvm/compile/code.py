@@ -67,6 +67,15 @@ def _valid_unit(record: Any) -> bool:
             and isinstance(record[4], list))
 
 
+def _valid_table(record: Any) -> bool:
+    """The one record of a tier-0 file: {address: record}."""
+    return isinstance(record, dict)
+
+
+def _tier0_table(records: list[Any]) -> dict[int, Any]:
+    return records[0] if records else {}
+
+
 class _OnDemand(dict):  # type: ignore[type-arg]
     """A table filled as it is read: ``make(key)`` gives a missing entry."""
 
@@ -103,11 +112,16 @@ class StoryCode:
         self.counters: dict[int, list[int]] = {}        # runs of each counting entry
         self.earlier: dict[int, int] = {}               # ... as earlier runs left them
         self.counters_saved = False
+        # Tier-0 code earlier runs built, by address: (shape key, numbers,
+        # opcode, entry to mark), checked when used (shapes.from_record).
+        self.known: dict[int, Any] = {}
+        self.new_known: dict[int, tuple[Any, ...]] = {}
         if diskcache.enabled:
             for record in diskcache.load(key, __version__, _valid_unit):
                 self._load(record)
             self.loaded = len(self.stored)
             self.earlier = dict(diskcache.load(key + "-runs", __version__, _valid_count))
+            self.known = _tier0_table(diskcache.load(key + "-tier0", __version__, _valid_table))
 
     @classmethod
     def of(cls, data: bytes, layout: Layout,
@@ -134,25 +148,65 @@ class StoryCode:
         return self.cache[pc] is not None
 
     def compile_at(self, pc: int) -> Code:
-        """The code for pc (outside dynamic memory), made now."""
-        ins = self.instruction(pc)
-        f = shapes.build(ins, self.layout)
-        name = ins.name
-        if name.startswith("call"):
-            self.mark_entry(ins.next)                     # a return comes back there
-        elif ins.branch is not None and ins.branch[1] not in (0, 1):
-            target = ins.next + ins.branch[1] - 2
-            if target <= pc:
-                self.mark_entry(target)
-        elif name == "jump" and ins.operands[0][0] != 2:
-            v = ins.operands[0][1]
-            target = ins.next + (v - ((v & 0x8000) << 1)) - 2
-            if target <= pc:
-                self.mark_entry(target)
+        """The code for pc (outside dynamic memory), made now: from the
+        record an earlier run kept, else from the decoded instruction."""
+        f = self._from_known(pc)
+        if f is None:
+            f = self._build(pc)
         if pc in self.entries:
             f = self._counted(pc, f)
         self.cache[pc] = f
         return f
+
+    def _from_known(self, pc: int) -> Code | None:
+        """The tier-0 code of pc from an earlier run's record, its entry
+        marked; None when there is no record that can be used."""
+        known = self.known.get(pc)
+        if type(known) is not tuple or len(known) != 4:
+            return None
+        f = shapes.from_record(known[:3])
+        mark = known[3]
+        if f is None or type(mark) is not int:
+            return None
+        if mark:
+            self.mark_entry(mark)
+        return f
+
+    def _build(self, pc: int) -> Code:
+        """The tier-0 code of the instruction at pc, and the entry it makes
+        (0 for none): the instruction after a call, where a return comes
+        back; the target of a branch or jump backwards, a loop's head."""
+        ins = self.instruction(pc)
+        f, record = shapes.build_recorded(ins, self.layout)
+        name = ins.name
+        mark = 0
+        if name.startswith("call"):
+            mark = ins.next
+        elif ins.branch is not None and ins.branch[1] not in (0, 1):
+            target = ins.next + ins.branch[1] - 2
+            if target <= pc:
+                mark = target
+        elif name == "jump" and ins.operands[0][0] != 2:
+            v = ins.operands[0][1]
+            target = ins.next + (v - ((v & 0x8000) << 1)) - 2
+            if target <= pc:
+                mark = target
+        if mark:
+            self.mark_entry(mark)
+        if record is not None and diskcache.enabled:
+            if not self.new_known:
+                atexit.register(self.save_known)
+            self.new_known[pc] = (*record, mark)
+        return f
+
+    def save_known(self) -> None:
+        """Keep the tier-0 records made in this process: the next run
+        builds that code without decoding it."""
+        if self.new_known and diskcache.enabled:
+            table = _tier0_table(diskcache.load(self.key + "-tier0", __version__, _valid_table))
+            table.update(self.new_known)
+            self.new_known = {}
+            diskcache.save(self.key + "-tier0", __version__, [table], lambda r: 0, _valid_table)
 
     def mark_entry(self, pc: int) -> None:
         """pc is an entry: count its runs to find out whether it is hot."""

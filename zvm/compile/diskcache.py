@@ -34,11 +34,37 @@ def folder() -> str:
     return os.path.join(base, "zvm")
 
 
+_compiler: str | None = None
+
+
+def compiler_fingerprint() -> str:
+    """A checksum of the compiler's own source (this package's modules and
+    the opcode functions it calls): code compiled by another compiler,
+    even one of the same version number, is never used. Where the source
+    is not at hand (a frozen binary), zvm's version stands for it."""
+    global _compiler
+    if _compiler is None:
+        here = os.path.dirname(os.path.abspath(__file__))
+        parts = [os.path.join(here, n) for n in sorted(os.listdir(here)) if n.endswith(".py")]
+        ops = os.path.join(os.path.dirname(here), "vm", "ops")
+        if os.path.isdir(ops):
+            parts += [os.path.join(ops, n) for n in sorted(os.listdir(ops)) if n.endswith(".py")]
+        crc = 0
+        try:
+            for path in parts:
+                with open(path, "rb") as f:
+                    crc = zlib.crc32(f.read(), crc)
+            _compiler = f"{crc:08x}" if parts else ""
+        except OSError:
+            _compiler = ""
+    return _compiler
+
+
 def _identity(name: str, version: str) -> bytes:
-    """What a file is for: its name, this format, zvm, and the Python
-    whose marshal format and bytecode it holds."""
-    return "\0".join((str(FORMAT), version, name, sys.implementation.cache_tag or "",
-                      hex(sys.hexversion))).encode()
+    """What a file is for: its name, this format, zvm and its compiler, and
+    the Python whose marshal format and bytecode it holds."""
+    return "\0".join((str(FORMAT), version, compiler_fingerprint(), name,
+                      sys.implementation.cache_tag or "", hex(sys.hexversion))).encode()
 
 
 def path_for(name: str, version: str) -> str:
@@ -91,10 +117,11 @@ def save(name: str, version: str, records: list[Record], key: Callable[[Record],
     if len(payload) > FILE_LIMIT:
         return
     data = MAGIC + _checksum(payload) + payload
-    import tempfile
     try:
         os.makedirs(folder(), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".zvmc-", suffix=".tmp", dir=folder())
+        # A name no other process picks (tempfile costs 5 ms to import).
+        tmp = os.path.join(folder(), f".zvmc-{os.getpid()}-{os.urandom(6).hex()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)

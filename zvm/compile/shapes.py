@@ -41,9 +41,10 @@ LOADS = {"mem": "mem = m.mem", "L": "L = m.locals", "S": "S = m.stack",
 ORDER = ("mem", "L", "S", "O", "ST")
 
 _factories: dict[str, Callable[..., Code]] = {}
-_new: list[tuple[str, Any]] = []           # (source, code) compiled, not yet saved
+_new: list[tuple[str, Any, int]] = []      # (source, code, key) compiled, not yet saved
 _saved: list[str] = []                     # sources compiled and saved in this process
 _stored: dict[str, bytes] = {}             # kept by earlier runs: source -> marshal bytes
+_by_key: dict[int, str | None] = {}        # every known source by shape_key
 _loaded = False
 
 
@@ -137,6 +138,13 @@ class ShapeEmitter(Emitter):
                 + "    return op\n")
 
 
+def shape_key(src: str) -> int:
+    """A 64-bit name for a shape's source (kept with its code on disk, so
+    that a story's tier-0 records can name shapes without their text)."""
+    data = src.encode()
+    return (zlib.crc32(data) << 32) | zlib.adler32(data)
+
+
 def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:
     scope = dict(SCOPE)
     exec(code, scope)
@@ -146,9 +154,15 @@ def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:
 
 
 def _valid(record: Any) -> bool:
-    """(source, its code as marshal bytes)."""
-    return (isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], str)
-            and isinstance(record[1], bytes))
+    """(source, its code as marshal bytes, the source's key)."""
+    return (isinstance(record, tuple) and len(record) == 3 and isinstance(record[0], str)
+            and isinstance(record[1], bytes) and isinstance(record[2], int))
+
+
+def _know(src: str, key: int) -> None:
+    """Sources by key; a key two sources share names neither."""
+    if _by_key.setdefault(key, src) != src:
+        _by_key[key] = None
 
 
 def _load() -> None:
@@ -157,8 +171,9 @@ def _load() -> None:
     global _loaded
     _loaded = True
     if diskcache.enabled:
-        for src, blob in diskcache.load("shapes", __version__, _valid):
+        for src, blob, key in diskcache.load("shapes", __version__, _valid):
             _stored.setdefault(src, blob)
+            _know(src, key)
 
 
 def save() -> None:
@@ -166,12 +181,42 @@ def save() -> None:
     global _new
     if _new and diskcache.enabled:
         records, _new = _new, []
-        _saved.extend(src for src, _ in records)
+        _saved.extend(src for src, _, _ in records)
         diskcache.save("shapes", __version__, records, lambda r: r[0], _valid)
+
+
+def _factory(src: str, name: str) -> Callable[..., Code]:
+    """The factory of the shape whose source is src (``name``: its opcode),
+    from this process, from disk, or compiled now."""
+    factory = _factories.get(src)
+    if factory is not None:
+        return factory
+    key = shape_key(src)
+    _know(src, key)
+    blob = _stored.pop(src, None)
+    code = diskcache.code_of(blob) if blob is not None else None
+    if code is not None and code.co_filename.startswith("<zvm shape "):
+        return _install(src, code, code.co_filename)
+    filename = f"<zvm shape {name} {key >> 32:08x}>"
+    code = compile(src, filename, "exec")
+    factory = _install(src, code, filename)
+    if diskcache.enabled:
+        if not _new:
+            atexit.register(save)
+        _new.append((src, marshal.dumps(code), key))
+    return factory
 
 
 def build(ins: Instruction, layout: Layout) -> Code:
     """The tier-0 function of one instruction."""
+    return build_recorded(ins, layout)[0]
+
+
+def build_recorded(ins: Instruction, layout: Layout) -> tuple[Code, tuple[Any, ...] | None]:
+    """The tier-0 function of one instruction, and a record that gives it
+    again without decoding the instruction (``from_record``): (its shape's
+    key, its numbers and text, its opcode); None when its numbers are not
+    all numbers and text."""
     if not _loaded:
         _load()
     e = ShapeEmitter(ins, layout)
@@ -181,18 +226,27 @@ def build(ins: Instruction, layout: Layout) -> Code:
     else:
         template(e)
     src = e.source()
-    factory = _factories.get(src)
-    if factory is None:
-        filename = f"<zvm shape {ins.name} {zlib.crc32(src.encode()):08x}>"
-        blob = _stored.pop(src, None)
-        code = diskcache.code_of(blob) if blob is not None else None
-        if code is not None and code.co_filename.startswith("<zvm shape "):
-            factory = _install(src, code, code.co_filename)
-        else:
-            code = compile(src, filename, "exec")
-            factory = _install(src, code, filename)
-            if diskcache.enabled:
-                if not _new:
-                    atexit.register(save)
-                _new.append((src, marshal.dumps(code)))
-    return factory(*e.params)
+    code = _factory(src, ins.name)(*e.params)
+    params = tuple(e.params)
+    for p in params:
+        if type(p) is not int and type(p) is not str:
+            return code, None
+    return code, (shape_key(src), params, ins.name)
+
+
+def from_record(record: Any) -> Code | None:
+    """The tier-0 function a record of ``build_recorded`` gives; None when
+    it cannot be trusted (a damaged cache, a shape no longer known)."""
+    if not _loaded:
+        _load()
+    try:
+        key, params, name = record
+        src = _by_key.get(key)
+        if src is None or type(params) is not tuple or type(name) is not str:
+            return None
+        for p in params:
+            if type(p) is not int and type(p) is not str:
+                return None
+        return _factory(src, name)(*params)
+    except (TypeError, ValueError):
+        return None

@@ -27,6 +27,7 @@ class ObjectTable:
         # Object 1's entry; object n is at base + n * size.
         self.base = table + 2 * ndefaults - self.entry_size
         self.attr_bytes = 4 if self.v3 else 6
+        self.table_offset = 7 if self.v3 else 12    # the property table's address
         self.max_attr = 31 if self.v3 else 47
         self.warn = warn
 
@@ -163,17 +164,36 @@ class ObjectTable:
         return b & 63, 2 if b & 0x40 else 1, a + 1
 
     def find_prop(self, obj: int, prop: int) -> tuple[int, int]:
-        """(data address, length) of the property, or (0, 0) if absent."""
-        a = self._first_prop(obj)
+        """(data address, length) of the property, or (0, 0) if absent.
+        The table lists properties in descending order (§12.4); the size
+        byte's layout is §12.4.1 (versions 1-3) and §12.4.2 (4+)."""
         mem = self.mem
-        while mem[a]:
-            num, length, data = self._prop_header(a)
-            if num == prop:
-                return data, length
-            if num < prop:                     # listed in descending order
-                break
+        a = self.base + obj * self.entry_size + self.table_offset
+        a = (mem[a] << 8) | mem[a + 1]
+        a += 1 + 2 * mem[a]                    # past the short name
+        if self.v3:
+            while True:
+                b = mem[a]
+                num = b & 31
+                if num <= prop:
+                    if num == prop and b:
+                        return a + 1, (b >> 5) + 1
+                    return 0, 0
+                a += (b >> 5) + 2
+        while True:
+            b = mem[a]
+            num = b & 63
+            if b & 0x80:
+                length = (mem[a + 1] & 63) or 64     # §12.4.2.1.1
+                data = a + 2
+            else:
+                length = 2 if b & 0x40 else 1
+                data = a + 1
+            if num <= prop:
+                if num == prop and b:
+                    return data, length
+                return 0, 0
             a = data + length
-        return 0, 0
 
     def get_prop(self, obj: int, prop: int) -> int:
         if obj == 0:
