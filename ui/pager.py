@@ -16,8 +16,7 @@ and waits for a key (``[Hit any key to exit.]``, the quit question).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zvm.screen.protocol import PLAIN, REVERSE, Style
 
@@ -47,8 +46,7 @@ def is_paging_key(key: Any) -> bool:
     return name in PAGE_UP or name in PAGE_DOWN
 
 
-@dataclass(frozen=True)
-class Press:
+class Press(NamedTuple):
     """A press of the left mouse button on a cell (row, column, from 0)."""
 
     row: int

@@ -29,7 +29,6 @@ cell within half a second), or answers read_char.
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 import time
 
@@ -63,6 +62,8 @@ class V6Terminal:
     def _v6_setup(self) -> None:
         """Version 6 starts: find out how pictures can be drawn, and tell
         the story the features it has."""
+        import dataclasses
+
         from .display6 import Display        # Pillow and construct: version 6 alone
         from .graphics import Capabilities, detect
         from .pictures import Decoder
