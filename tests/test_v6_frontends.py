@@ -321,3 +321,17 @@ def test_the_terminal_says_on_its_last_rows_that_pictures_were_not_found(tmp_pat
     assert "zvm: no pictures found for v6demo.z6" in out
     assert "the story plays without them" in out          # wrapped, not cut
     assert fe.notes == []                                   # gone after the first input
+
+
+def test_a_picture_far_larger_than_the_screen_costs_only_the_screen():
+    """Blorb scaling (§11.2) may make a picture huge: only the part on the
+    screen is cut out and scaled (bounded memory)."""
+    from zvm.story import pictures as P
+    found = P.from_bytes((STORIES / "v6pictures.blb").read_bytes(), "v6pictures.blb")
+    caps = Capabilities(kitty=True, colours=1 << 24, cell_size=(10, 20))
+    fe = terminal(graphics=caps, colours=1 << 24)
+    fe.start(6)
+    fe.v6_picture(found.picture(1), 1, 1, 64 * 4000, 48 * 4000, (0, 0, 24, 80))
+    out = fe._v6_draw()
+    assert ",c=80,r=24," in out                       # the screen's cells, no more
+    assert len(out) < 2_000_000

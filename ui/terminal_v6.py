@@ -208,23 +208,34 @@ class V6Terminal:
         return out
 
     def _v6_picture_seq(self, p: Placement, draw) -> str:
+        """The sequences drawing the cells a placement still owns. A picture
+        shown whole is scaled to its cells (and kept so by the decoder);
+        a part of one is cut from the picture first and only that part is
+        scaled, so a picture far larger than the screen costs no more than
+        the screen."""
         from zvm.story.pictures import PictureError
 
         from .graphics import pixel_size
-        from .pictures import crop
+        from .pictures import fit
         if p.picture.placeholder:
             return ""
+        parts = []
         try:
-            image = self.decoder.image(p.picture, pixel_size(p.rect, self.caps), p.palette)
+            for part in self.v6.owned_runs(p.key):
+                if part == p.rect:
+                    image = self.decoder.image(p.picture, pixel_size(part, self.caps),
+                                               p.palette)
+                else:
+                    original = self.decoder.original(p.picture, p.palette)
+                    image = fit(original.crop(_source_box(original.size, p.rect, part)),
+                                pixel_size(part, self.caps))
+                bg = self.v6.styles[part.row][part.col].bg
+                background = rgb(bg) if bg >= 0 else None
+                parts.append(draw(image, part, self.caps, image_id=p.key % 4000 + 1,
+                                  background=background))
         except PictureError as e:
             self._v6_note(f"zvm: {e}")
             return ""
-        parts = []
-        for part in self.v6.owned_runs(p.key):
-            bg = self.v6.styles[part.row][part.col].bg
-            background = rgb(bg) if bg >= 0 else None
-            parts.append(draw(crop(image, p.rect, part), part, self.caps,
-                              image_id=p.key % 4000 + 1, background=background))
         return "".join(parts)
 
     def _v6_resize(self) -> None:
@@ -391,6 +402,15 @@ class V6Terminal:
         answer = self._v6_ask(f"{question} ({'Y/n' if default else 'y/N'}) ", 8)
         answer = answer.strip().lower()
         return default if not answer else answer.startswith("y")
+
+
+def _source_box(size: tuple[int, int], full, part) -> tuple[int, int, int, int]:
+    """The pixels of a picture of ``size`` drawn over the cells ``full``
+    that fall in the cells ``part``."""
+    fx, fy = size[0] / full.cols, size[1] / full.rows
+    left, top = (part.col - full.col) * fx, (part.row - full.row) * fy
+    box = (int(left), int(top), round(left + part.cols * fx), round(top + part.rows * fy))
+    return box[0], box[1], max(box[2], box[0] + 1), max(box[3], box[1] + 1)
 
 
 def _runs(chars: list[str], styles: list[Style]) -> list:
