@@ -335,3 +335,19 @@ def test_a_picture_far_larger_than_the_screen_costs_only_the_screen():
     out = fe._v6_draw()
     assert ",c=80,r=24," in out                       # the screen's cells, no more
     assert len(out) < 2_000_000
+
+
+def test_pictures_leave_the_interpreters_lines_and_the_typed_line_alone():
+    from zvm.screen.protocol import Style
+    from zvm.story import pictures as P
+    found = P.from_bytes((STORIES / "v6pictures.blb").read_bytes(), "v6pictures.blb")
+    fe = terminal(size=(40, 12))
+    fe.start(6)
+    fe.v6_picture(found.picture(1), 1, 1, 40 * 8, 12 * 16, (0, 0, 12, 40))   # the whole screen
+    fe.message("zvm: a note")
+    out = fe._v6_draw((5, 2, "typed", Style()), (5, 7))
+    assert "zvm: a note" in out and "typed" in out
+    assert "\x1b[12;1H\x1b[0;38" not in out                    # no picture on the note's row
+    row6 = [m.start() for m in re.finditer(r"\x1b\[6;\d+H\x1b\[0;38", out)]
+    assert row6 and all(not out[i:].startswith("\x1b[6;3H") for i in row6)
+    assert out.count(HALF) == 40 * 12 - 40 - 6               # less the note's row and the line

@@ -188,13 +188,18 @@ class Display:
         self.fresh = [k for k in self.fresh if k in keys]
         return [self.placements[k] for k in sorted(keys)]
 
-    def owned_runs(self, key: int) -> list[CellRect]:
+    def owned_runs(self, key: int, hidden: dict[int, range] | None = None) -> list[CellRect]:
         """The cells a placement still owns, as rectangles: runs along rows,
-        runs that repeat on the rows below joined."""
+        runs that repeat on the rows below joined. ``hidden``: row -> the
+        columns of that row covered by something drawn over the screen."""
         rects: list[CellRect] = []
         open_runs: dict[tuple[int, int], CellRect] = {}
+        hidden = hidden or {}
         for r in range(self.rows):
             owner = self.owner[r]
+            if r in hidden:
+                covered = hidden[r]
+                owner = [0 if c in covered else k for c, k in enumerate(owner)]
             runs, c = [], 0
             while c < self.cols:
                 if owner[c] == key:

@@ -158,16 +158,19 @@ class V6Terminal:
             self.resize()
         width, height = d.cols, d.rows
         rows = self._v6_rows()
+        hidden: dict[int, range] = {}          # cells drawn over: no picture there
         if line is not None:
             row, col, text, style = line
             if 0 <= row < height:
                 rows[row] = _overlay(rows[row], col, [(text, style)], width)
+                hidden[row] = range(col, col + len(text) + 1)
         lines = [part for note in self.notes for part in textwrap.wrap(note, width) or [""]]
         bottom = [*lines[-4:], *([footer] if footer else [])]
         for i, text in enumerate(reversed(bottom)):
             r = height - 1 - i
             if r >= 0:
                 rows[r] = _overlay(rows[r], 0, [(text[:width], NOTE_STYLE)], width)
+                hidden[r] = range(0, width)
         before = self.writer.drawn
         full = before is None or len(before) != len(rows)
         changed = {y for y, row in enumerate(rows) if full or before[y] != row}
@@ -175,10 +178,11 @@ class V6Terminal:
             cursor = (height - 1, min(len(footer or ""), width - 1))
         cursor = (max(0, min(cursor[0], height - 1)), max(0, min(cursor[1], width - 1)))
         out = self.writer.draw(rows, width, cursor)
-        out += self._v6_pictures(changed, full, cursor)
+        out += self._v6_pictures(changed, full, cursor, hidden)
         return out
 
-    def _v6_pictures(self, changed: set[int], full: bool, cursor: tuple[int, int]) -> str:
+    def _v6_pictures(self, changed: set[int], full: bool, cursor: tuple[int, int],
+                     hidden: dict[int, range]) -> str:
         """Draw the pictures whose cells were drawn over, or are new."""
         if self.caps.method is None:
             return ""
@@ -194,7 +198,7 @@ class V6Terminal:
             parts.append(kitty_delete())
             redo = live
         for p in redo:
-            parts.append(self._v6_picture_seq(p, draw))
+            parts.append(self._v6_picture_seq(p, draw, hidden))
         self._painted = {p.key: p for p in live}
         parts.append(move(*cursor))
         out = "".join(parts)
@@ -207,7 +211,7 @@ class V6Terminal:
             pass
         return out
 
-    def _v6_picture_seq(self, p: Placement, draw) -> str:
+    def _v6_picture_seq(self, p: Placement, draw, hidden: dict[int, range]) -> str:
         """The sequences drawing the cells a placement still owns. A picture
         shown whole is scaled to its cells (and kept so by the decoder);
         a part of one is cut from the picture first and only that part is
@@ -221,7 +225,7 @@ class V6Terminal:
             return ""
         parts = []
         try:
-            for part in self.v6.owned_runs(p.key):
+            for part in self.v6.owned_runs(p.key, hidden):
                 if part == p.rect:
                     image = self.decoder.image(p.picture, pixel_size(part, self.caps),
                                                p.palette)
