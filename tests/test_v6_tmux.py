@@ -90,3 +90,13 @@ def test_the_demo_shows_its_picture_redraws_it_at_a_new_size_and_leaves_cleanly(
                    "#{alternate_on} #{mouse_any_flag} #{mouse_standard_flag} "
                    "#{keypad_flag} #{cursor_flag}").stdout.split()
     assert flags == ["0", "0", "0", "0", "1"]         # screen, mouse, keypad back; cursor on
+
+
+def test_a_click_on_the_compass_rose_walks_east(pane):
+    """A left click (an SGR mouse report, ``ESC [ < 0 ; x ; y M``) on the
+    east of the rose ends the read as terminating character 254 (§10.3)."""
+    p = pane(ROOT / "stories" / "v6demo.z6", width=80, height=24)
+    p.wait(lambda s: "You can go" in s and s.count(HALF) > 400, "the pictures", timeout=30)
+    p.type("\x1b[<0;79;4M\x1b[<0;79;4m")          # press and release: column 79, row 4
+    screen = p.wait_text("You walk east.")
+    assert screen.split("\n")[0].startswith("The Lake at Night")
