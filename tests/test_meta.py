@@ -70,3 +70,14 @@ def test_no_meta_passes_slash_lines_to_the_game():
     story = shared_story("zork1.z3")
     out = play(["--no-meta", story], ["/undo"])
     assert "[Previous turn undone.]" not in out and "[Nothing to undo.]" not in out
+
+
+def test_a_replayed_replay_is_refused(tmp_path):
+    """A file that replays itself plays its lines once (issue 16 item 6)."""
+    story = shared_story("zork1.z3")
+    loop = tmp_path / "loop.rec"
+    loop.write_text(f"open mailbox\n/replay {loop}\nlook\n")
+    out = play(["--save-dir", tmp_path, story], [f"/replay {loop}", "inventory"])
+    assert out.count("Opening the small mailbox reveals a leaflet.") == 1
+    assert out.count("[Not replayed: a replay cannot start another.]") == 1
+    assert "You are empty-handed." in out.split("[Not replayed", 1)[1]

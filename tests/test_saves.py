@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from helpers import run_zvm, shared_story
+from helpers import ROOT, run_zvm, shared_story
 
 DFROTZ = shutil.which("dfrotz") or ("/usr/games/dfrotz" if shutil.os.path.exists("/usr/games/dfrotz") else None)
 
@@ -167,3 +167,53 @@ def test_praxix_undo_groups_pass():
     result = run_zvm(["--headless", story], input="undo\nmultiundo\n")
     assert result.returncode == 0
     assert result.stdout.count("Passed.") == 2 and "FAIL" not in result.stdout
+
+
+@pytest.mark.parametrize("where, reason", [
+    (-1, "its PC lies at the very end of the story"),       # long branch data cut off
+    (None, "it returns from the main routine"),              # branch ?rtrue, no caller
+])
+def test_a_v3_save_whose_branch_leaves_the_story_is_refused(tmp_path, where, reason):
+    """Versions 1-3 resume by taking the save's branch (§15 save): a save
+    whose branch cannot be taken is refused before it replaces the game."""
+    from zvm.story import quetzal
+    from zvm.story.state import SavedState, StackFrame
+    data = bytearray(open(shared_story("zork1.z3"), "rb").read())
+    dyn = (data[0xE] << 8) | data[0xF]
+    if where is None:
+        where = 0x40                            # in dynamic memory: the save's own byte
+        data[where] = 0xC1                      # on true, short form, offset 1: rtrue
+    state = SavedState(release=(data[2] << 8) | data[3], serial=bytes(data[0x12:0x18]),
+                       checksum=(data[0x1C] << 8) | data[0x1D], pc=where % len(data),
+                       memory=bytes(data[:dyn]), frames=[StackFrame(0, [], [], None, 0)],
+                       extra={})
+    original = open(shared_story("zork1.z3"), "rb").read()[:dyn]
+    (tmp_path / "bad.qzl").write_bytes(quetzal.encode(state, original))
+    result = run_zvm(["--headless", "--save-dir", tmp_path, shared_story("zork1.z3")],
+                     input="/restore bad.qzl\nlook\n")
+    assert result.returncode == 0, result.stderr
+    assert f"cannot restore {tmp_path / 'bad.qzl'}: {reason}" in result.stdout + result.stderr
+    assert result.stdout.count("West of House") >= 2         # play went on
+
+
+def test_a_save_storing_into_a_local_its_routine_lacks_is_refused(tmp_path):
+    """Versions 4+ resume by storing 2 into the save's store variable (§15
+    save): a local the saved routine does not have is refused before the
+    save replaces the game."""
+    from zvm.story import quetzal
+    from zvm.story.state import SavedState, StackFrame
+    story = ROOT / "stories" / "hollinbrook.z5"
+    original = story.read_bytes()
+    dyn = (original[0xE] << 8) | original[0xF]
+    memory = bytearray(original[:dyn])
+    memory[0x40] = 3                            # the store byte: local 3
+    state = SavedState(release=(original[2] << 8) | original[3],
+                       serial=original[0x12:0x18], checksum=(original[0x1C] << 8) | original[0x1D],
+                       pc=0x40, memory=bytes(memory), frames=[StackFrame(0, [], [], None, 0)])
+    (tmp_path / "bad.qzl").write_bytes(quetzal.encode(state, original[:dyn]))
+    result = run_zvm(["--headless", "--save-dir", tmp_path, story],
+                     input="/restore bad.qzl\nlook\n")
+    assert result.returncode == 0, result.stderr
+    assert "it stores into local variable 3, which its routine does not have" in \
+        result.stdout + result.stderr
+    assert result.stdout.count("Hollin Brook Platform") >= 2     # play went on

@@ -292,7 +292,9 @@ def classify(case: Case, status, seconds, out: bytes, err: bytes, stopped: str,
         return outcome("exit-status", f"{name} [{case.family}/{case.tag.split(' ')[0]}]")
     if status is not None and temps:
         return outcome("temp-left", f"[{case.family}/{case.tag.split(' ')[0]}]")
-    if case.stale and any(n in left for n in case.stale):
+    # Stale temporaries are cleaned when zvm starts a game: not when it
+    # refuses the story (exit 2, e.g. a version it does not support).
+    if case.stale and status != 2 and any(n in left for n in case.stale):
         return outcome("stale-temp", "stale temporary files kept")
     if case.foreign and not all(n in left for n in case.foreign):
         return outcome("foreign-removed", "someone else's files removed")

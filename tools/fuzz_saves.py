@@ -14,10 +14,11 @@ import struct
 import subprocess
 import tempfile
 
+from zvm.story.quetzal import MAX_FRAMES as CALL_DEPTH   # zvm's call-depth limit
+
 # A frame as Quetzal §4.3 lays it out: return PC (3 bytes), flags, store
 # variable, arguments supplied, stack words; then locals and stack words.
 FRAME_HEAD = 8
-CALL_DEPTH = 16384          # zvm's call-depth limit (zvm.vm.machine.MAX_FRAMES)
 
 
 def chunks(data: bytes) -> list[tuple[bytes, bytes]]:

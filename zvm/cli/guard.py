@@ -44,7 +44,7 @@ def output_failed(error: OSError) -> int:
     else:
         reason = error.strerror or str(error)
     try:
-        sys.stderr.write(f"zvm: cannot write the output: {reason}\n")
+        sys.stderr.write(f"zvm: cannot write the output: {reason} (standard output)\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
@@ -66,7 +66,8 @@ def run(command: Callable[[list[str] | None], int | None], argv: list[str] | Non
         elif not isinstance(status, int):     # sys.exit("message")
             sys.stderr.write(f"{status}\n")
             status = 1
-        sys.stdout.flush()
+        if sys.stdout is not None:            # None: started with standard output closed
+            sys.stdout.flush()
         return status
     except OutputFailed as e:
         return output_failed(e.error)

@@ -164,6 +164,7 @@ def describe(story) -> list[str]:
              f"release: {h.release}",
              "serial: " + "".join(c if c.isprintable() else "?"
                                   for c in h.serial.decode("latin-1"))]
+    lines += [f"warning: {note}" for note in story.notes]
     if h.checksum == computed:
         lines.append(f"checksum: ${h.checksum:04x} (verifies)")
     else:

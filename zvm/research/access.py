@@ -17,6 +17,7 @@ import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from zvm.errors import ZMachineError
 from zvm.story.state import ZVM_BUFFERS, ZVM_RNG, ZVM_TURN
 from zvm.vm.machine import Machine
 from zvm.vm.ops.output import object_name
@@ -155,7 +156,14 @@ class Access:
         return self.objects.prop_table(n)
 
     def object_name(self, n: int) -> str:
-        return object_name(self.m, n) if self.valid_object(n) else ""
+        """The short name (§12.4); "" for no object, and for a name the
+        story's tables place outside memory (a damaged story)."""
+        if not self.valid_object(n):
+            return ""
+        try:
+            return object_name(self.m, n)
+        except (IndexError, ZMachineError):
+            return ""
 
     # -- the dictionary (§13) -------------------------------------------------------
     def dictionary_entries(self) -> list[tuple[int, str, bytes]]:

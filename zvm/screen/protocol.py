@@ -206,6 +206,7 @@ class Frontend:
 
     def __init__(self) -> None:
         self.scripted: deque[str] = deque()
+        self.line_was_scripted = False       # the last line read came from script()
 
     # -- lifecycle ------------------------------------------------------
     def start(self, version: int) -> None:
@@ -343,5 +344,9 @@ class Frontend:
         self.scripted.extend(lines)
 
     def next_scripted(self) -> str | None:
-        """The next scripted command, or None."""
-        return self.scripted.popleft() if self.scripted else None
+        """The next scripted command, or None (the frontend then reads the
+        keyboard). ``line_was_scripted`` keeps which it was, so that a
+        replayed ``/replay`` can be refused: a file that replays itself
+        would queue itself for ever."""
+        self.line_was_scripted = bool(self.scripted)
+        return self.scripted.popleft() if self.line_was_scripted else None

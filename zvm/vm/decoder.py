@@ -49,7 +49,9 @@ def _types(byte: int, out: list[int]) -> None:
 
 def decode(mem, addr: int, ops: dict[tuple[str, int], OpSpec], version: int,
            text_decoder) -> Instruction:
-    """Decode the instruction at addr (§4.3-4.7)."""
+    """Decode the instruction at addr (§4.3-4.7). An operand count its
+    opcode does not take (§4.5, §15) is a ZMachineError, as is an illegal
+    opcode: nothing downstream sees a malformed instruction."""
     if addr < 0 or addr >= len(mem):
         raise ZMachineError(f"PC outside memory (${addr:x})", addr)
     pc = addr
@@ -96,6 +98,11 @@ def decode(mem, addr: int, ops: dict[tuple[str, int], OpSpec], version: int,
         else:
             operands.append((t, mem[pc]))
             pc += 1
+    if not spec.least <= len(operands) <= spec.most:   # §4.5, §15
+        n, lo, hi = len(operands), spec.least, spec.most
+        takes = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        raise ZMachineError(f"{spec.name} given {n} operand{'' if n == 1 else 's'} "
+                            f"(takes {takes})", addr)
     ins = Instruction()
     ins.addr = addr
     ins.kind = kind

@@ -32,6 +32,7 @@ from zvm.screen.protocol import Frontend, InputEnded
 from zvm.story.header import (EXT_FLAGS3, EXT_TRUE_BG, EXT_TRUE_FG, EXT_UNICODE_TABLE,
                               OFFSET)
 from zvm.story.loader import Story
+from zvm.story.quetzal import MAX_FRAMES   # the call-depth limit, one figure for saves too
 from zvm.story.state import ZVM_RNG, SavedState, StackFrame
 from zvm.vm.decoder import Instruction, decode
 from zvm.vm.dictionary import Dictionaries
@@ -45,7 +46,6 @@ from zvm.vm.text import TextCodec
 
 INTERP_NUMBER = 6          # §11.1.3: IBM PC, the usual choice for modern interpreters
 INTERP_VERSION = ord("Z")
-MAX_FRAMES = 16384         # at 4+ words a frame, a stack of well over 64K words (§6.3)
 
 FLAGS1 = OFFSET["flags1"]
 FLAGS2_LOW = OFFSET["flags2"] + 1
@@ -128,6 +128,7 @@ class Machine:
         self.interrupt_pc = len(self.mem)
         self.code.cache[self.interrupt_pc] = _interrupt_return
         self.interrupt_value = 0
+        self.interrupt_depths: list[int] = []    # frames below each running interrupt
         self.pc: int = h.initial_pc
         self.locals: list[int] = []
         self.stack: list[int] = []
@@ -295,7 +296,13 @@ class Machine:
                 pc = f(m)
                 n += 1
         except _InterruptDone:
-            return self.interrupt_value
+            # The slot past memory is an interrupt routine's return only when
+            # one is running and its frame is the one just gone; otherwise the
+            # PC simply ran past the last byte.
+            depths = self.interrupt_depths
+            if depths and len(self.frames) == depths[-1]:
+                return self.interrupt_value
+            raise ZMachineError("PC ran off the end of memory", pc) from None
         except ZMachineError as e:
             pc, ran = self.code.fault(e.__traceback__, pc)
             n += ran
@@ -492,11 +499,14 @@ class Machine:
     def call_interrupt(self, packed: int) -> int:
         """Run an interrupt routine (timed input, §10.5.3, §15 read) to
         its return; the value it returned."""
-        pc = self.call(packed, (), -2, self.interrupt_pc)
+        self.interrupt_depths.append(len(self.frames))
+        self.interrupt_value = 0                 # routine 0 returns false at once (§6.4.3)
         saved_pc = self.pc
         try:
+            pc = self.call(packed, (), -2, self.interrupt_pc)
             return self._loop(pc)
         finally:
+            self.interrupt_depths.pop()
             self.pc = saved_pc
 
     def in_interrupt(self) -> bool:

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from zvm.errors import Restart
 from zvm.screen.protocol import PLAIN
-from zvm.story.files import (FileNameError, player_file, player_read_file, with_extension,
-                             write_atomically)
+from zvm.story.files import (FileNameError, player_file, player_read_file, read_bounded,
+                             read_command_file, with_extension, write_atomically)
 from zvm.story.state import ZVM_RNG, ZVM_TURN, SavedState
 from zvm.vm.ops.saves import restore_from
 
@@ -157,8 +157,7 @@ class MetaCommands:
         if path is None:
             return
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            data = read_bounded(path)                # /restore /dev/zero reads no more
         except OSError as e:
             self.say(f"[Cannot restore {path}: {e.strerror or e}]")
             return
@@ -198,8 +197,7 @@ class MetaCommands:
         """Queue the commands in path (one a line); how many, or None with
         the reason said when the file cannot be read."""
         try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                lines = f.read().splitlines()
+            lines = read_command_file(path)          # bounded: /replay /dev/zero
         except OSError as e:
             self.m.frontend.message(f"zvm: cannot replay {path}: {e.strerror or e}")
             return None
@@ -207,6 +205,11 @@ class MetaCommands:
         return len(lines)
 
     def meta_replay(self, arg: str) -> None:
+        if self.m.frontend.line_was_scripted:
+            # A replayed /replay: a file naming itself (or two naming each
+            # other) would replay for ever.
+            self.say("[Not replayed: a replay cannot start another.]")
+            return
         count = self.replay_file(arg)
         self.say("[Not replayed.]" if count is None else
                  f"[Replaying {count} commands from {arg}.]")

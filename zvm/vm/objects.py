@@ -258,20 +258,22 @@ class ObjectTable:
             self.mem[data + 1] = value & 255
 
     def properties(self, obj: int) -> list[tuple[int, bytes]]:
-        out = []
-        a = self._first_prop(obj)
-        while self.mem[a]:
-            num, length, data = self._prop_header(a)
-            out.append((num, bytes(self.mem[data:data + length])))
-            a = data + length
-        return out
+        """(number, value) of each property of obj, in table order."""
+        return [(num, bytes(self.mem[data:data + length]))
+                for num, data, length in self.property_spans(obj)]
 
     def property_spans(self, obj: int) -> list[tuple[int, int, int]]:
         """(number, data address, length) of each property of obj, in table
-        order (§12.4), for code that needs where the values live."""
-        out = []
-        a = self._first_prop(obj)
-        while self.mem[a]:
+        order (§12.4), for code that needs where the values live. For the
+        tools and the library: a table that runs past the end of memory (a
+        damaged story) ends there."""
+        out: list[tuple[int, int, int]] = []
+        mem, end = self.mem, len(self.mem)
+        t = self.prop_table(obj)
+        if t >= end:
+            return out
+        a = t + 1 + 2 * mem[t]
+        while a + 1 < end and mem[a]:
             num, length, data = self._prop_header(a)
             out.append((num, data, length))
             a = data + length

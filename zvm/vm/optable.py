@@ -1,9 +1,10 @@
 """The opcode tables (§14), built once per version at load.
 
 Each entry says how the instruction is laid out after its operands: does it
-store a result, branch, carry inline text (§4.6-4.8). ``table(version)``
-returns a dict keyed by (kind, number), kind one of "2OP", "1OP", "0OP",
-"VAR", "EXT"; an opcode missing from a version's table is illegal there.
+store a result, branch, carry inline text (§4.6-4.8), and how many operands
+it may be given (§4.5, §15). ``table(version)`` returns a dict keyed by
+(kind, number), kind one of "2OP", "1OP", "0OP", "VAR", "EXT"; an opcode
+missing from a version's table is illegal there.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from typing import NamedTuple
 
 
 class OpSpec(NamedTuple):
-    """How an opcode's instruction is laid out after its operands."""
+    """How an opcode's instruction is laid out after its operands;
+    ``least``/``most``: the operand counts it may be given, which the
+    decoder checks once per instruction (set by ``table``)."""
 
     name: str
     store: bool = False
     branch: bool = False
     text: bool = False
+    least: int = 0
+    most: int = 0
 
 
 def _s(name):
@@ -114,9 +119,71 @@ _TABLE = [
 ]
 
 
+# Operand counts (§4.5: 0OP, 1OP and 2OP take 0, 1 and 2; §15 for the
+# rest): (fewest, most) for each VAR and EXT opcode and for the 2OP ones that
+# differ. An operand §15 calls optional lowers the fewest, as do those real
+# stories leave out and dfrotz accepts (aread's parse in etude.z5, read_char's
+# 1 in random.z5). Operands a later version adds (sread's time and routine in
+# v4, sound_effect's routine in v5, the windows of version 6) are taken out
+# in _EARLY and put in in _COUNTS_V6.
+_COUNTS = {
+    "je": (2, 4),                       # "je with just one operand is not permitted"
+    "call": (1, 4), "call_vs": (1, 4), "call_vn": (1, 4),
+    "call_vs2": (1, 8), "call_vn2": (1, 8),
+    "storew": (3, 3), "storeb": (3, 3), "put_prop": (3, 3),
+    "sread": (1, 4), "aread": (1, 4),   # parse too, as dfrotz and etude have it
+    "print_char": (1, 1), "print_num": (1, 1), "random": (1, 1),
+    "push": (1, 1), "pull": (1, 1), "not": (1, 1), "check_arg_count": (1, 1),
+    "split_window": (1, 1), "set_window": (1, 1), "erase_window": (1, 1),
+    "erase_line": (1, 1), "set_cursor": (2, 2), "get_cursor": (1, 1),
+    "set_text_style": (1, 1), "buffer_mode": (1, 1),
+    "output_stream": (1, 2), "input_stream": (1, 1),
+    "sound_effect": (0, 4),             # none: "beep ... and in any case not to halt"
+    "read_char": (0, 3),                # the 1 too, as dfrotz and random.z5 have it
+    "scan_table": (3, 4), "tokenise": (2, 4), "encode_text": (4, 4),
+    "copy_table": (3, 3), "print_table": (2, 4),
+    "save": (0, 4), "restore": (0, 4),  # table bytes name prompt (Standard 1.1)
+    "log_shift": (2, 2), "art_shift": (2, 2), "set_font": (1, 1),
+    "save_undo": (0, 0), "restore_undo": (0, 0),
+    "print_unicode": (1, 1), "check_unicode": (1, 1), "set_true_colour": (2, 2),
+    # version 6 only
+    "draw_picture": (1, 3), "picture_data": (2, 2), "erase_picture": (1, 3),
+    "set_margins": (2, 3), "move_window": (3, 3), "window_size": (3, 3),
+    "window_style": (2, 3), "get_wind_prop": (2, 2), "scroll_window": (2, 2),
+    "pop_stack": (1, 2), "read_mouse": (1, 1), "mouse_window": (1, 1),
+    "push_stack": (1, 2), "put_wind_prop": (3, 3), "print_form": (1, 1),
+    "make_menu": (2, 2), "picture_table": (1, 1), "buffer_screen": (1, 1),
+}
+_COUNTS_V6 = {
+    "set_colour": (2, 3), "set_true_colour": (2, 3), "set_cursor": (1, 3),
+    "output_stream": (1, 3), "pull": (0, 1), "set_font": (1, 2),
+}
+_EARLY = {"sread": (3, (1, 2)), "sound_effect": (4, (0, 3))}  # up to version: counts
+_FIXED = {"0OP": (0, 0), "1OP": (1, 1), "2OP": (2, 2)}
+
+
+def _counts(kind: str, name: str, version: int) -> tuple[int, int]:
+    if kind in ("0OP", "1OP"):
+        return _FIXED[kind]
+    if version == 6 and name in _COUNTS_V6:
+        return _COUNTS_V6[name]
+    if name in _EARLY and version <= _EARLY[name][0]:
+        return _EARLY[name][1]
+    if kind == "2OP":
+        return _COUNTS.get(name, _FIXED[kind])
+    if name not in _COUNTS:
+        raise LookupError(f"optable: no operand count for {kind} {name} (§15)")
+    return _COUNTS[name]
+
+
 def table(version: int) -> dict[tuple[str, int], OpSpec]:
-    """The opcodes of one version (§14)."""
-    return {(kind, num): spec for kind, num, lo, hi, spec in _TABLE if lo <= version <= hi}
+    """The opcodes of one version (§14), with their operand counts."""
+    ops = {}
+    for kind, num, lo, hi, spec in _TABLE:
+        if lo <= version <= hi:
+            least, most = _counts(kind, spec.name, version)
+            ops[(kind, num)] = spec._replace(least=least, most=most)
+    return ops
 
 
 def known_name(kind: str, number: int) -> str | None:

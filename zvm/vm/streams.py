@@ -190,9 +190,8 @@ class OutputStreams:
 
     def start_transcript(self, path: str) -> None:
         """Stream 2 to path from now on."""
-        if path != self.transcript_path and self._transcript is not None:
-            self._transcript.close()
-            self._transcript = None
+        if path != self.transcript_path:
+            self._close_transcript()
         self.transcript_path = path
         self.set_transcript(True)
 
@@ -213,19 +212,38 @@ class OutputStreams:
             self._transcript = None
 
     def write_transcript(self, text: str) -> None:
-        if self._transcript is None:
-            path = self.transcript_path
+        """Stream 2: text into the transcript file. A file that cannot be
+        opened or written (a full disk, /dev/full) is said once and turns
+        the stream off; play goes on. Characters UTF-8 cannot hold (a lone
+        surrogate from a story's Unicode table, §3.8.5) become "?"."""
+        path = self.transcript_path
+        try:
+            if self._transcript is None:
+                self._transcript = open(path, "a", encoding="utf-8", errors="replace")
+            self._transcript.write(text)
+            self._transcript.flush()
+        except OSError as e:
+            self.frontend.message(f"zvm: cannot write the transcript to {path}: "
+                                  f"{e.strerror or e}; transcript off")
+            self._close_transcript()
+            self.set_transcript(False)
+
+    def _close_transcript(self) -> None:
+        if self._transcript is not None:
             try:
-                self._transcript = open(path, "a", encoding="utf-8")
-            except OSError as e:
-                self.frontend.message(f"zvm: cannot open transcript {path}: {e.strerror}")
-                self.set_transcript(False)
-                return
-        self._transcript.write(text)
-        self._transcript.flush()
+                self._transcript.close()
+            except OSError:                 # its last text could not be written: said
+                pass
+            self._transcript = None
 
     def record(self, line: str) -> None:
-        """Stream 4: a command the player typed, when recording."""
+        """Stream 4: a command the player typed, when recording; a file
+        that cannot be written is said once and recording stops."""
         if self.record_on and self.record_path:
-            with open(self.record_path, "a", encoding="utf-8") as f:
-                f.write(line + "\n")
+            try:
+                with open(self.record_path, "a", encoding="utf-8", errors="replace") as f:
+                    f.write(line + "\n")
+            except OSError as e:
+                self.frontend.message(f"zvm: cannot write the record to {self.record_path}: "
+                                      f"{e.strerror or e}; recording off")
+                self.record_on = False

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from zvm.errors import ZMachineError
 from zvm.screen.protocol import PLAIN
 from zvm.story.files import (FileNameError, auxiliary_file, player_file, player_read_file,
-                             write_atomically)
+                             read_bounded, write_atomically)
 
 if TYPE_CHECKING:
+    from zvm.story.state import SavedState
     from zvm.vm.decoder import Instruction
     from zvm.vm.machine import Machine
 
@@ -97,13 +98,15 @@ def op_restore(m: Machine, ins: Instruction, table: int | None = None, nbytes: i
     if path is None:
         return _answer(m, ins, False)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        if table is not None:                    # at most the table's bytes
+            with open(path, "rb") as f:
+                data = f.read(nbytes)
+        else:                                    # bounded: /dev/zero is no save
+            data = read_bounded(path)
     except OSError as e:
         m.frontend.message(f"zvm: cannot restore {path}: {e.strerror or e}")
         return _answer(m, ins, False)
     if table is not None:
-        data = data[:nbytes]
         if table + len(data) > m.dyn_end:
             raise ZMachineError("restore: the table runs past dynamic memory")
         m.mem[table:table + len(data)] = data
@@ -141,10 +144,19 @@ def restore_from(m: Machine, path: str, data: bytes) -> int | None:
         h = m.header
         if (state.release, state.serial, state.checksum) != (h.release, h.serial, h.checksum):
             raise quetzal.SaveError("it was saved from another story")
+        # The whole state before any of it is used: PC and return PCs inside
+        # the story, frames within the call-depth limit, locals <= 15 (§5.2).
+        quetzal.validate(state, len(m.mem), len(m.original_dynamic))
+        if quetzal.ZVM_TURN not in state.extra:
+            _check_resume(m, state)
     except quetzal.SaveError as e:
         m.frontend.message(f"zvm: cannot restore {path}: {e}")
         return None
-    m.load_state(state)
+    try:
+        m.load_state(state)                      # refuses before it changes anything
+    except ZMachineError as e:
+        m.frontend.message(f"zvm: cannot restore {path}: {e}")
+        return None
     if m.version == 6:
         # The screen is not in the save: the story is asked to draw it
         # again (Flags 2 bit 2, §8.8.2).
@@ -172,6 +184,39 @@ def op_restore_undo(m: Machine, ins: Instruction) -> int:
     return resume_after_save(m, state.pc, 2)
 
 
+def _branch_at(mem, pc: int) -> tuple[bool, int, int]:
+    """The branch data at pc (§4.7): (on true, offset, next address)."""
+    b1 = mem[pc]
+    if b1 & 0x40:
+        return bool(b1 & 0x80), b1 & 0x3F, pc + 1
+    offset = ((b1 & 0x3F) << 8) | mem[pc + 1]
+    return bool(b1 & 0x80), offset - 0x4000 if offset & 0x2000 else offset, pc + 2
+
+
+def _check_resume(m: Machine, state: SavedState) -> None:
+    """SaveError unless the save can be answered as a restore answers it
+    (``resume_after_save``): in versions 4+ its store byte names a variable
+    the saved routine has (§6.2: a local it does not have is no variable),
+    in 1-3 its branch stays inside the story. Checked on the saved state
+    before it replaces the game's."""
+    from zvm.story.quetzal import SaveError
+    mem = bytes(state.memory) + bytes(m.mem[len(state.memory):])
+    if m.version >= 4:
+        var = mem[state.pc]
+        routine_locals = len(state.frames[-1].locals) if state.frames else 0
+        if 1 <= var <= 15 and var > routine_locals:
+            raise SaveError(f"it stores into local variable {var}, which its routine "
+                            f"does not have")
+        return
+    if state.pc + 1 >= len(mem) and not mem[state.pc] & 0x40:
+        raise SaveError("its PC lies at the very end of the story")
+    on_true, offset, nxt = _branch_at(mem, state.pc)
+    if on_true and offset in (0, 1) and len(state.frames) < 2:
+        raise SaveError("it returns from the main routine")
+    if on_true and offset not in (0, 1) and not 0 <= nxt + offset - 2 < len(mem):
+        raise SaveError("it continues outside the story")
+
+
 def resume_after_save(m: Machine, pc: int, value: int) -> int:
     """Continue after a restore: the saved PC points at the save
     instruction's store byte (v4+) or branch data (v1-3)."""
@@ -179,15 +224,7 @@ def resume_after_save(m: Machine, pc: int, value: int) -> int:
     if m.version >= 4:
         m.set_var(mem[pc], value)
         return pc + 1
-    b1 = mem[pc]
-    on_true = bool(b1 & 0x80)
-    if b1 & 0x40:
-        offset, nxt = b1 & 0x3F, pc + 1
-    else:
-        offset = ((b1 & 0x3F) << 8) | mem[pc + 1]
-        if offset & 0x2000:
-            offset -= 0x4000
-        nxt = pc + 2
+    on_true, offset, nxt = _branch_at(mem, pc)
     if on_true:
         if offset in (0, 1):
             return m.ret(offset)
