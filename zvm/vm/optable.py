@@ -156,7 +156,7 @@ _COUNTS = {
 }
 _COUNTS_V6 = {
     "set_colour": (2, 3), "set_true_colour": (2, 3), "set_cursor": (1, 3),
-    "output_stream": (1, 3), "pull": (0, 1), "set_font": (1, 2),
+    "output_stream": (1, 3), "pull_stack": (0, 1), "set_font": (1, 2),
 }
 _EARLY = {"sread": (3, (1, 2)), "sound_effect": (4, (0, 3))}  # up to version: counts
 _FIXED = {"0OP": (0, 0), "1OP": (1, 1), "2OP": (2, 2)}
