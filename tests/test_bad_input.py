@@ -147,10 +147,10 @@ def test_unknown_version(mode, version, tmp_path):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_version_6_refused(mode, tmp_path):
+def test_version_6_without_its_main_routine_refused(mode, tmp_path):
     given = write(tmp_path, "story.z6", header(6, length=2048, size=2048))
     assert_refused(run_zvm([*mode, given], timeout=TIMEOUT), given,
-                   mentions="version 6 is not supported")
+                   mentions="the main routine")
 
 
 # -- other formats ---------------------------------------------------------

@@ -74,3 +74,32 @@ def test_bundled_story_plays_in_a_terminal(binary, term):
         pane.wait_text("ZVM-EXITED 0", timeout=10)
     finally:
         pane.kill()
+
+
+# -- issue 12: version 6, pictures and all ------------------------------------------------
+
+def test_the_demo_names_its_pictures_headless(binary):
+    """The bundled demo (found by its name) finds its .blb beside it."""
+    result = run(binary, ["--headless", "v6demo.z6"], input=b"east\nquit\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert "[picture 1: 320x160]" in out and "[picture 7: 320x160]" in out
+    assert "You walk east." in out and result.stderr == b""
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is absent")
+def test_the_demo_draws_its_pictures_in_a_terminal(binary):
+    """Pillow came along: the picture is decoded and drawn as half-blocks."""
+    pane = Pane("v6demo.z6", program=["env", "-i", "PATH=/usr/bin:/bin", "TERM=xterm-256color",
+                                      str(binary)], cwd=binary.parent)
+    try:
+        screen = pane.wait(lambda s: "You can go" in s and s.count("\u2580") > 400,
+                           "the pictures", timeout=30)
+        assert "The Meadow" in screen.split("\n")[0]
+        pane.type("quit")
+        pane.keys("Enter")
+        pane.wait_text("[Hit any key to exit.]", timeout=10)
+        pane.keys("Space")
+        pane.wait_text("ZVM-EXITED 0", timeout=10)
+    finally:
+        pane.kill()

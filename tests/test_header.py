@@ -262,9 +262,18 @@ def test_refuses_tables_outside_file(field):
     assert "outside" in refused(data)
 
 
-def test_refuses_version_6():
+def test_refuses_version_6_whose_main_routine_is_outside_the_file():
+    """§5.4: a version 6 story starts by calling the routine whose packed
+    address is at $06 (§1.2.3: times 4, plus 8 times the routines offset)."""
     data = make_story(6, 0x800)
-    assert refused(data) == "version 6 is not supported"
+    assert refused(data) == "corrupt header: the main routine at $1004 is outside the file"
+
+
+def test_refuses_version_6_whose_main_routine_is_no_routine():
+    data = make_story(6, 0x800, initial_pc=0x100)
+    data[0x400] = 16
+    assert refused(data) == ("corrupt header: the main routine at $400 is not a routine "
+                             "(16 locals)")
 
 
 @pytest.mark.parametrize("version", [0, 9, 0x47, 255])

@@ -20,7 +20,7 @@ from zvm.compile.templates import TEMPLATES
 from zvm.vm.ops import IMPLEMENTATIONS
 from zvm.vm.optable import table
 
-SUPPORTED_VERSIONS = (1, 2, 3, 4, 5, 7, 8)
+SUPPORTED_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8)
 
 # The folders whose modules make up the package, by the name they import as.
 PACKAGES = {"zvm": ROOT / "zvm", "zvm.ui": ROOT / "ui", "zvm.tools": ROOT / "tools",

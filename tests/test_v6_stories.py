@@ -1,5 +1,6 @@
 """zvm's version 6 test stories (tests/stories/v6screen.inf, v6pictures.inf)
-checked against the reference interpreter, dfrotz, before zvm runs them.
+checked against the reference interpreter, dfrotz. (zvm runs them in
+tests/regtest/v6.regtest, test_v6_frontends.py and test_v6_tmux.py.)
 
 dfrotz 2.54 runs version 6 without pictures; where it differs from the
 Standard the difference is named here, check by check, and the Standard

@@ -42,9 +42,17 @@ def pil_excludes() -> list[str]:
     return [arg for name in UNUSED_PIL + plugins for arg in ("--exclude-module", name)]
 
 
+# Packages that may be installed beside zvm (the test extras) and that the
+# binary must not carry: numpy (Pillow imports it when present, zvm never
+# needs it), and the research library's optional backends, imported only
+# when asked for (zvm.Games(backend="ray"), zvm.research.gym_env).
+NOT_BUNDLED = ["numpy", "ray", "gymnasium"]
+
+
 def pyinstaller_args(dist: Path, work: Path) -> list[str]:
     return [
         *pil_excludes(),
+        *[arg for name in NOT_BUNDLED for arg in ("--exclude-module", name)],
         "--onefile", "--strip", "--name", "zvm", "--noconfirm", "--log-level", "WARN",
         "--distpath", str(dist), "--workpath", str(work / "pyinstaller"), "--specpath", str(work),
         "--collect-submodules", "jinxed.terminfo",

@@ -243,8 +243,11 @@ class Disassembler:
     def main_address(self) -> int:
         """The start of the program (§5.5). Compilers put it just after a
         routine header of no locals; that header byte is taken as the
-        routine's address when it is there, else the initial PC itself."""
+        routine's address when it is there, else the initial PC itself. In
+        version 6 the header names the main routine itself (§5.4)."""
         pc = self.header.initial_pc
+        if self.header.version == 6:             # §5.4: the packed address of a routine
+            return self.header.routine_address(pc)
         if pc - 1 >= 0 and self.mem[pc - 1] == 0 and self.aligned(pc - 1):
             return pc - 1
         return pc
@@ -483,7 +486,9 @@ def header_lines(story) -> list[str]:
         f"Story file: {story.path}",
         f"Z-code version {h.version}, release {h.release}, serial {serial}",
         f"Length ${len(story.data):x} ({len(story.data)} bytes), checksum ${h.checksum:04x}",
-        f"Initial PC ${h.initial_pc:04x}, high memory ${h.high_base:04x}, "
+        (f"Main routine ${h.routine_address(h.initial_pc):04x} (packed ${h.initial_pc:04x}), "
+         if h.version == 6 else f"Initial PC ${h.initial_pc:04x}, ")
+        + f"high memory ${h.high_base:04x}, "
         f"static memory ${h.static_base:04x}",
         f"Dictionary ${h.dictionary:04x}, objects ${h.objects:04x}, globals ${h.globals:04x}, "
         f"abbreviations ${h.abbreviations:04x}",

@@ -28,8 +28,8 @@ line, as in ``>All tests:`` of the Praxix transcript.
 
 Not modelled: dfrotz's backslash escapes and ``\\`` commands in the input,
 timed input (timeouts are ignored: piped input never times out in dfrotz
-either; but see ``virtual_clock``), version 6 windows, pictures and
-margins. dfrotz ignores ``-p``
+either; but see ``virtual_clock``). Version 6 has a half of its own,
+``zvm.ui.headless_v6``. dfrotz ignores ``-p``
 (a fault of 2.54: the option never reaches its output code), so characters
 beyond ASCII are written as they are, in the stream's encoding; give it a
 UTF-8 stream for byte-identical output.
@@ -52,18 +52,16 @@ from zvm.screen.protocol import (
 )
 from zvm.ui.headless_grid import FIXED, HIDDEN, Grid
 from zvm.ui.headless_text import CoreText
+from zvm.ui.headless_v6 import KEY_BASE, NO_KEY, HeadlessV6, key_of
 
 _MIN_PROMPT_SPACE = 10         # columns the core wants free before line input
 
 TIMER_INPUT = "{timer}"        # with virtual_clock: one interval of a timed read passes
-# read_char: a character KEY_BASE + n in the input is the key whose ZSCII
-# code is n (§10.7), how a program feeding input names keys such as the
-# cursor keys that no character stands for.
-KEY_BASE = 0xE000
-_NO_KEY = 0x7F                 # dfrotz's "bad key": read_char skips it
+_NO_KEY = NO_KEY
+__all__ = ["HeadlessFrontend", "KEY_BASE", "TIMER_INPUT"]
 
 
-class HeadlessFrontend(Frontend):
+class HeadlessFrontend(HeadlessV6, Frontend):
     """Writes the story's text to ``stdout`` exactly as dfrotz 2.54 does
     (``-m -p -q -w WIDTH -h HEIGHT``) and reads commands, one per line,
     from ``stdin``.
@@ -96,8 +94,9 @@ class HeadlessFrontend(Frontend):
     def __init__(self, stdin=None, stdout=None, width: int = 80,
                  height: int = 24, echo: bool = False, *,
                  version: int | None = None, drop_styled: bool = False,
-                 virtual_clock: bool = False):
+                 virtual_clock: bool = False, pictures: bool = True):
         super().__init__()
+        self.show_pictures = pictures      # version 6: pictures as lines (--no-pictures)
         self.stdin = sys.stdin if stdin is None else stdin
         self.stdout = sys.stdout if stdout is None else stdout
         self.width = max(0, int(width))
@@ -124,6 +123,8 @@ class HeadlessFrontend(Frontend):
     def start(self, version: int) -> None:
         if self._version is None:
             self._setup(version)
+        if version == 6:
+            self._v6_setup()
 
     def _setup(self, version: int) -> None:
         """The screen as the core leaves it at the start of a story: all
@@ -146,6 +147,9 @@ class HeadlessFrontend(Frontend):
         anything else happens (every other call drains it first): the
         core's word buffer gives the same result for a text in one piece
         or in parts, and long pieces are much cheaper to lay out."""
+        if self.v6 is not None:               # version 6: the interpreter's own lines
+            self.stdout.write(text)
+            return
         bits = style.bits & 0xF
         if bits != self._pending_bits:
             self._drain()
@@ -315,6 +319,8 @@ class HeadlessFrontend(Frontend):
         ``virtual_clock``: see the class). With the cursor in the upper
         window the prompt is its row up to the cursor, and the typed text
         lands there (the machine moves that cursor on)."""
+        if self.v6 is not None:
+            return self._v6_read_line(request)
         self._drain()
         self.waiting_for = "line"
         self._key_buffer = []
@@ -372,6 +378,8 @@ class HeadlessFrontend(Frontend):
         characters are the keys of their codes (§10.7: 27 escape, 8 delete;
         dfrotz passes the others on as they are), except 127, which dfrotz
         takes for no key at all and skips."""
+        if self.v6 is not None:
+            return self._v6_read_char(request)
         self._drain()
         self.waiting_for = "char"
         text = self._text
@@ -402,19 +410,15 @@ class HeadlessFrontend(Frontend):
         if request.upper_cursor is not None:
             text.update_cursor()
         text.line_count = 0
-        if code == 10 or code == 13:
-            return 13
-        if code < 32:
-            return code
-        if KEY_BASE < code <= KEY_BASE + 255:
-            return code - KEY_BASE
-        return chr(code)
+        return key_of(code)
 
     def ask_filename(self, default: str, saving: bool) -> str:
         """The file name for a save or restore, asked as dfrotz asks it:
         the screen is shown, then the prompt is written straight out (it
         never enters the screen, nor does the answer), and the line read
         leaves the keys still queued for read_char where they are."""
+        if self.v6 is not None:
+            return self._v6_ask_filename(default)
         self._drain()
         self._text.flush()
         self._grid.show(False)
@@ -444,9 +448,12 @@ class HeadlessFrontend(Frontend):
         if self._ended:
             return
         self._ended = True
-        if self._text.need_newline:
-            self._text.new_line()
-        self._grid.show(False)
+        if self.v6 is not None:
+            self._v6_close()
+        else:
+            if self._text.need_newline:
+                self._text.new_line()
+            self._grid.show(False)
         try:
             self.stdout.flush()
         except (OSError, ValueError):

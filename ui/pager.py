@@ -16,7 +16,7 @@ and waits for a key (``[Hit any key to exit.]``, the quit question).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zvm.screen.protocol import PLAIN, REVERSE, Style
 
@@ -46,10 +46,17 @@ def is_paging_key(key: Any) -> bool:
     return name in PAGE_UP or name in PAGE_DOWN
 
 
-def read_key(term: Any, timeout: float) -> Any:
+class Press(NamedTuple):
+    """A press of the left mouse button on a cell (row, column, from 0)."""
+
+    row: int
+    col: int
+
+
+def read_key(term: Any, timeout: float, clicks: bool = False) -> Any:
     """The next key within ``timeout`` seconds (an empty string for none);
-    a mouse report is read whole and becomes ``WHEEL_UP``, ``WHEEL_DOWN``
-    or ``IGNORED``."""
+    a mouse report is read whole and becomes ``WHEEL_UP``, ``WHEEL_DOWN``,
+    with ``clicks`` a ``Press`` of the left button, or else ``IGNORED``."""
     key = term.inkey(timeout=timeout)
     if str(key) != "\x1b[":
         return key
@@ -63,11 +70,13 @@ def read_key(term: Any, timeout: float) -> Any:
             break
     if rest.startswith("<") and rest.endswith("M"):
         try:
-            button = int(rest[1:].split(";")[0])
+            button, x, y = (int(n) for n in rest[1:-1].split(";"))
         except ValueError:
             return IGNORED
         if button & 64:
             return WHEEL_DOWN if button & 1 else WHEEL_UP
+        if clicks and button & 0xE3 == 0:         # the left button, pressed, not dragged
+            return Press(y - 1, x - 1)
     return IGNORED
 
 

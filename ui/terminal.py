@@ -20,6 +20,8 @@ The modules beside this one do the tty-free work: ``ui.wrap`` (widths,
 word-wrap), ``ui.render`` (styles, colours, rows, frames), ``ui.keys``
 (keys to ZSCII, §10.5) and ``ui.lineedit`` (line editing as a table of
 key -> action); ``ui.session`` holds the terminal's modes and signals.
+Version 6 stories have a screen model of their own, and a half of this
+frontend of their own: ``ui.terminal_v6``.
 
 blessed is imported inside the constructor, so importing ``zvm`` never
 needs it.
@@ -34,13 +36,14 @@ from zvm.screen.protocol import PLAIN, REVERSE, Cell, Features, Frontend, Style
 
 from .render import FrameWriter, Painter, overlay, status_row, upper_rows
 from .session import HungUp, Session, open_terminal
+from .terminal_v6 import V6Terminal
 from .terminput import INPUT_STYLE, REDRAW, RESIZED, KeyInput
 from .wrap import flow_chars, runs_width, wrap_runs
 
 MORE_TEXT = "[MORE]"
 
 
-class TerminalFrontend(KeyInput, Frontend):
+class TerminalFrontend(V6Terminal, KeyInput, Frontend):
     """Plays a story full-screen in a terminal.
 
     Keyword arguments (all optional):
@@ -60,7 +63,10 @@ class TerminalFrontend(KeyInput, Frontend):
     ``size``: a fixed ``(width, height)`` instead of the terminal's;
     ``colours``: the colour depth to draw for (default: the terminal's);
     ``scrollback``: how many logical lines to keep for reflowing and for
-    paging back with Page Up.
+    paging back with Page Up. ``pictures``: version 6 stories may show
+    their pictures (False: ``--no-pictures``); ``graphics``: how the
+    terminal can draw them (``zvm.ui.graphics.Capabilities``; default:
+    the terminal is asked, ``zvm.ui.graphics.detect``).
 
     After a resize ``size_changed`` is True (clear it when handled) and
     ``features`` holds the new width and height, which the machine reads
@@ -70,8 +76,11 @@ class TerminalFrontend(KeyInput, Frontend):
     def __init__(self, *, no_colour: bool = False, term=None, enter: bool = True,
                  size: tuple[int, int] | None = None, colours: int | None = None,
                  scrollback: int = 20000, fg: int | None = None, bg: int | None = None,
-                 title: str = "", mouse: bool = True):
+                 title: str = "", mouse: bool = True, pictures: bool = True,
+                 graphics=None):
         super().__init__()
+        self.show_pictures = pictures
+        self.caps = graphics
         if term is None:
             term, no_color_env = open_terminal()
             no_colour = no_colour or no_color_env
@@ -130,6 +139,11 @@ class TerminalFrontend(KeyInput, Frontend):
         self._resized = True
         self.writer.invalidate()
 
+    def ask_filename(self, default: str, saving: bool) -> str:
+        if self.v6 is not None:
+            return self._v6_ask_filename(default)
+        return super().ask_filename(default, saving)
+
     def _on_sigterm(self, signum, frame) -> None:
         # zvm.cli.main's ``finally`` calls close(), which restores the terminal.
         raise SystemExit(128 + signum)
@@ -142,7 +156,9 @@ class TerminalFrontend(KeyInput, Frontend):
             return
         self._closed = True
         leftover = []
-        if self.session.active and not self.session.hung_up:
+        if self.v6 is not None:
+            self._v6_close()
+        elif self.session.active and not self.session.hung_up:
             leftover = [("".join(t for t, _ in row)).rstrip()
                         for row in self._region()[self.seen:]]
             while leftover and not leftover[-1]:
@@ -157,6 +173,8 @@ class TerminalFrontend(KeyInput, Frontend):
 
     def start(self, version: int) -> None:
         self.version = version
+        if version == 6:
+            self._v6_setup()
 
     # -- sizes ---------------------------------------------------------------
     def _size(self) -> tuple[int, int]:
@@ -177,6 +195,9 @@ class TerminalFrontend(KeyInput, Frontend):
             self.features = f._replace(width=width, height=height)
             self.size_changed = True
         self.writer.invalidate()
+        if self.v6 is not None:
+            self._v6_resize()
+            return
         self.ghosts = {}
         region = self._region()
         self.seen = max(0, len(region) - self._layout()[4])
@@ -193,6 +214,9 @@ class TerminalFrontend(KeyInput, Frontend):
     def write(self, text: str, style: Style = PLAIN) -> None:
         """Append lower-window text; a newline starts a new logical line."""
         if not text:
+            return
+        if self.v6 is not None:
+            self._v6_write(text)
             return
         if "\t" in text or "\r" in text:
             text = text.replace("\t", " ").replace("\r", "")
@@ -308,6 +332,9 @@ class TerminalFrontend(KeyInput, Frontend):
 
     def message(self, text: str) -> None:
         """The interpreter's own message, on a line of its own."""
+        if self.v6 is not None:
+            self._v6_note(text)
+            return
         if self.lines[-1]:
             self.write("\n", PLAIN)
         self.write(text + "\n", PLAIN)

@@ -40,7 +40,7 @@ class KeyInput:
         as ``ui.pager`` names it). A terminal whose input failed has gone
         (``HungUp``)."""
         try:
-            return read_key(self.term, timeout)
+            return read_key(self.term, timeout, clicks=self.v6 is not None)
         except (EOFError, OSError):
             self.session.hang_up()
             raise HungUp("the terminal's input ended") from None
@@ -76,12 +76,13 @@ class KeyInput:
         """Ctrl-C (and Ctrl-D on an empty line): ask before quitting; 'y'
         (or Ctrl-C again) ends the game (InputEnded)."""
         try:
-            key = ask_key(self, QUIT_TEXT)
+            key = self._v6_wait(QUIT_TEXT) if self.v6 is not None else ask_key(self, QUIT_TEXT)
         except KeyboardInterrupt:
             key = "y"
         if str(key) in ("y", "Y"):
             self._player_quit = True
-            self.seen = len(self._region())
+            if self.v6 is None:
+                self.seen = len(self._region())
             raise InputEnded("quit at Ctrl-C")
         self.writer.invalidate()
 
@@ -90,6 +91,12 @@ class KeyInput:
         is pressed (``[Hit any key to exit.]``, as frotz), after the
         pages of text not yet read; then ``close`` leaves a clean terminal."""
         if not self.session.active or self.session.hung_up or self._player_quit:
+            return
+        if self.v6 is not None:
+            try:
+                self._v6_wait(EXIT_TEXT)
+            except (KeyboardInterrupt, InputEnded):
+                pass
             return
         try:
             self._present()
@@ -134,6 +141,8 @@ class KeyInput:
         so far when ``timeout`` tenths of a second pass; the same read
         continued (``request.continued``) goes on editing it. Ctrl-D on an
         empty line ends the game; Ctrl-C asks whether to quit."""
+        if self.v6 is not None:
+            return self._v6_read_line(request)
         if request.continued:
             self._take_back()
         self._present()
@@ -174,6 +183,8 @@ class KeyInput:
 
     def confirm(self, question: str, default: bool) -> bool:
         """Ask a yes/no question in the lower window; Enter gives default."""
+        if self.v6 is not None:
+            return self._v6_confirm(question, default)
         self.write(f"{question} ({'Y/n' if default else 'y/N'}) ", PLAIN)
         answer = self.read_line(LineRequest(max_len=8)).text.strip().lower()
         return default if not answer else answer.startswith("y")
@@ -195,6 +206,8 @@ class KeyInput:
         """One key (§10.7): a character as itself; arrows 129-132, function
         keys 133-144, keypad 145-154, Escape 27, Enter 13, Backspace and
         Delete 8 as their ZSCII codes. Timed as ``read_line``."""
+        if self.v6 is not None:
+            return self._v6_read_char(request)
         self._present()
         timer = Timer(request.timeout) if request.timeout else None
         while True:

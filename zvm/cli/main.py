@@ -14,7 +14,7 @@ import time
 
 from zvm import __version__
 from zvm.cli.options import parse
-from zvm.cli.play import make_machine, open_terminal_ui
+from zvm.cli.play import make_machine, open_terminal_ui, pictures_option
 from zvm.cli.stdio import LineInput, OutputFailed, secure_streams, writable
 from zvm.errors import StoryError, ZMachineError
 from zvm.screen.protocol import PLAIN
@@ -103,7 +103,8 @@ def run(argv: list[str] | None = None) -> int:
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(write_through=False)
         frontend = frontend_class(stdin=LineInput(sys.stdin), stdout=sys.stdout,
-                                  width=args.width, height=args.height, echo=args.echo)
+                                  width=args.width, height=args.height, echo=args.echo,
+                                  **pictures_option(args))
     else:
         frontend = open_terminal_ui(frontend_class, args, story)
 
@@ -174,7 +175,8 @@ def describe(story) -> list[str]:
         f"static memory: ${h.static_base:04x}-${static_end - 1:04x} "
         f"({static_end - h.static_base} bytes)",
         f"high memory: ${h.high_base:04x}-${size - 1:05x} ({size - h.high_base} bytes)",
-        f"initial PC: ${h.initial_pc:04x}",
+        f"main routine: ${h.routine_address(h.initial_pc):04x} (packed ${h.initial_pc:04x})"
+        if h.version == 6 else f"initial PC: ${h.initial_pc:04x}",
         f"dictionary: ${h.dictionary:04x}",
         f"object table: ${h.objects:04x}",
         f"global variables: ${h.globals:04x}",

@@ -163,7 +163,9 @@ OPTIONS = [
            takes=True, type=colour, metavar="COLOUR"),
     Option(("--bg",), "terminal UI: the default background colour",
            takes=True, type=colour, metavar="COLOUR"),
-    Option(("--no-mouse",), "terminal UI: leave the mouse to the terminal (no wheel scrollback)"),
+    Option(("--no-mouse",), "terminal UI: leave the mouse to the terminal (no wheel "
+           "scrollback, no clicks for version 6 stories)"),
+    Option(("--no-pictures",), "version 6: no pictures (the story is told there are none)"),
     Option(("--interpreter",), "the interpreter number and version the story is told "
            "(§11.1.3), as frotz -I; default 6:Z (IBM PC)",
            takes=True, type=interpreter, default=(6, "Z"), metavar="N[:LETTER]"),

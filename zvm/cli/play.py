@@ -34,13 +34,20 @@ def story_title(story: Any) -> str:
     return title or os.path.basename(story.path)
 
 
+def pictures_option(args: Any) -> dict[str, bool]:
+    """``--no-pictures`` as a frontend's keyword argument (given only when
+    set, so that frontends of other packages need not know it)."""
+    return {"pictures": False} if getattr(args, "no_pictures", False) else {}
+
+
 def open_terminal_ui(frontend_class: Any, args: Any, story: Any) -> Frontend:
     """The full-screen terminal UI with the player's options; where the
     terminal cannot show it (``TERM=dumb``), the headless frontend in line
     mode, said once on standard error."""
     try:
         return frontend_class(no_colour=args.no_colour, fg=args.fg, bg=args.bg,
-                              title=story_title(story), mouse=not args.no_mouse)
+                              title=story_title(story), mouse=not args.no_mouse,
+                              **pictures_option(args))
     except FrontendUnavailable as e:
         sys.stderr.write(f"zvm: {e}: playing in line mode\n")
         sys.stderr.flush()
@@ -51,7 +58,7 @@ def open_terminal_ui(frontend_class: Any, args: Any, story: Any) -> Frontend:
     out = PromptTracker(sys.stdout)
     headless = load_frontend("headless")
     return headless(stdin=EditedInput(sys.stdin, out), stdout=out,
-                    width=size.columns, height=size.lines, echo=False)
+                    width=size.columns, height=size.lines, echo=False, **pictures_option(args))
 
 
 def interpreter_bytes(value: tuple[int, str]) -> tuple[int, int]:

@@ -222,8 +222,11 @@ class Access:
     def capture(self) -> MachineState:
         m = self.m
         s = m.screen
-        screen = (s.window, s.upper_height, [list(row) for row in s.cells], list(s.cursor),
-                  s.style, s.buffering)
+        if m.version == 6:
+            screen = s.snapshot()               # version 6's windows (zvm.screen.v6)
+        else:
+            screen = (s.window, s.upper_height, [list(row) for row in s.cells],
+                      list(s.cursor), s.style, s.buffering)
         return MachineState(
             bytes(m.mem[:m.dyn_end]),
             [(f[0], f[1], list(f[2]), list(f[3]), f[4]) for f in m.frames],
@@ -241,7 +244,9 @@ class Access:
         m.rng.set_state(st.rng)
         m.input_buffer, m.parse_buffer = st.buffers
         m.undo_states = list(st.undo)
-        if screen:
+        if screen and m.version == 6:
+            m.screen.restore_snapshot(st.screen)
+        elif screen:
             s = m.screen
             s.window, s.upper_height, cells, cursor, s.style, s.buffering = st.screen
             s.cells = [list(row) for row in cells]

@@ -398,6 +398,8 @@ class Game:
 
 
 def _screen_json(st: MachineState) -> dict:
+    if isinstance(st.screen, dict):              # version 6: zvm.screen.v6's plain values
+        return {"v6": st.screen}
     window, height, cells, cursor, style, buffering = st.screen
     styles: list[list[int]] = []
     index: dict[Style, int] = {}
@@ -416,7 +418,9 @@ def _screen_json(st: MachineState) -> dict:
             "buffering": buffering, "status": list(st.status) if st.status else None}
 
 
-def _screen_from_json(d: dict) -> tuple[tuple, tuple[str, str] | None]:
+def _screen_from_json(d: dict) -> tuple[tuple | dict, tuple[str, str] | None]:
+    if "v6" in d:
+        return d["v6"], None
     styles = [Style(*s) for s in d["styles"]]
     cells = [[(ch, styles[i]) for ch, i in zip(text, ids)] for text, ids in d["rows"]]
     screen = (int(d["window"]), int(d["height"]), cells, list(d["cursor"]),

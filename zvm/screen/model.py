@@ -50,6 +50,11 @@ class Screen:
         self.style = PLAIN
         self.set_buffering(True)
 
+    def transcribed(self) -> bool:
+        """Whether printed text goes to the transcript too: the lower
+        window's (§7.1.1.1)."""
+        return self.window == 0
+
     def word_break(self) -> None:
         """Where Frotz's core ends a buffered word: the story changed
         window, cursor, colour, stream or buffering (§8.7.2.2)."""

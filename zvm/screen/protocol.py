@@ -17,13 +17,27 @@ library's (``zvm.research.game``).
 The frontend's size and abilities are its ``features``; the machine reads
 them when it starts and after each input (a terminal may have been resized,
 §8.4.1) and turns them into header fields (§11.1).
+
+Version 6 (§8.8) has a screen model of its own (``zvm.screen.v6``): it lays
+text out in eight windows itself and hands the frontend the results as
+drawing operations on a grid of cells, each cell one font unit
+(``Features.font_width`` x ``font_height``): ``v6_text``, ``v6_erase``,
+``v6_scroll`` and ``v6_picture`` (a picture with its place and size in
+screen units, §8.8.6), ``v6_more`` when a window's line count says the
+player should read before more text scrolls past (§8.8.3.2.6), and
+``v6_refresh`` for buffer_screen -1 (§8.8.7.2). Input requests then say
+where the cursor is (``InputPlace``), and a mouse click can answer them
+(``Click``, §10.3).
 """
 
 from __future__ import annotations
 
 from collections import deque
 
-from zvm.records import NamedTuple
+from zvm.records import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from zvm.story.pictures import RGB, Picture
 
 # Text style bits (§8.7.1, set_text_style).
 REVERSE = 1
@@ -75,6 +89,35 @@ class Features(NamedTuple):
     default_fg: int = 9        # §8.3.1 colour numbers for the header (white on black)
     default_bg: int = 2
     graphics_font: bool = False    # can show font 3, character graphics (§16, set_font 3)
+    # Version 6 (§8.8.1, §11.1): a cell is font_width x font_height screen
+    # units, so the screen is width * font_width units across.
+    font_width: int = 1
+    font_height: int = 1
+    mouse: bool = False            # clicks can reach the story (§10.3, Flags 2 bit 5)
+
+
+class Click(NamedTuple):
+    """A mouse click (§10.3): the screen cell clicked (row, column, from 0)
+    and whether it was the second click of a double click. It answers a
+    read as the terminating character 254 (253 for a double click) or
+    read_char as that key."""
+
+    row: int
+    col: int
+    double: bool = False
+
+
+class InputPlace(NamedTuple):
+    """Version 6: where a read takes place (§8.8.3, §15 read): the screen
+    cell (row, column, from 0) where the input line starts (preloaded text
+    included), the cells left from there to the window's right margin, the
+    window's text style and the window's number."""
+
+    row: int
+    col: int
+    room: int
+    style: Style = PLAIN
+    window: int = 0
 
 
 class LineRequest:
@@ -90,14 +133,17 @@ class LineRequest:
     ZSCII codes besides 13 that end input (§10.5.2.1). ``max_len``: the most
     characters the buffer holds, preloaded text included. ``upper_cursor``:
     when the story reads with the upper window selected, the cursor's place
-    there as (row, column), 0-based; None in the lower window."""
+    there as (row, column), 0-based; None in the lower window. ``place``:
+    in version 6, where in which window the line is read (``InputPlace``);
+    a click then ends the line when 254 or 253 is a terminator."""
 
     __slots__ = ("max_len", "preloaded", "timeout", "terminators", "typed", "continued",
-                 "upper_cursor")
+                 "upper_cursor", "place")
 
     def __init__(self, max_len: int, preloaded: str = "", timeout: int = 0,
                  terminators: frozenset[int] = frozenset(), typed: str = "",
-                 continued: bool = False, upper_cursor: tuple[int, int] | None = None):
+                 continued: bool = False, upper_cursor: tuple[int, int] | None = None,
+                 place: InputPlace | None = None):
         self.max_len = max_len
         self.preloaded = preloaded
         self.timeout = timeout
@@ -105,6 +151,7 @@ class LineRequest:
         self.typed = typed
         self.continued = continued
         self.upper_cursor = upper_cursor
+        self.place = place
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
@@ -114,27 +161,31 @@ class LineRequest:
 class LineResult(NamedTuple):
     """The whole input line (without the terminator), the request's
     preloaded text included as the player left it, and what ended it: 13
-    for Enter, another terminator's ZSCII code, or ``TIMED_OUT``."""
+    for Enter, another terminator's ZSCII code, or ``TIMED_OUT``. A mouse
+    click that ended the line (terminator 254 or 253) is ``click``."""
 
     text: str
     terminator: int = 13
+    click: Click | None = None
 
 
 class CharRequest:
     """A request for one keypress (§15 read_char); ``timeout``,
-    ``continued`` and ``upper_cursor`` as in ``LineRequest``."""
+    ``continued``, ``upper_cursor`` and ``place`` as in ``LineRequest``."""
 
-    __slots__ = ("timeout", "continued", "upper_cursor")
+    __slots__ = ("timeout", "continued", "upper_cursor", "place")
 
     def __init__(self, timeout: int = 0, continued: bool = False,
-                 upper_cursor: tuple[int, int] | None = None):
+                 upper_cursor: tuple[int, int] | None = None,
+                 place: InputPlace | None = None):
         self.timeout = timeout
         self.continued = continued
         self.upper_cursor = upper_cursor
+        self.place = place
 
     def __repr__(self) -> str:
         return (f"CharRequest(timeout={self.timeout!r}, continued={self.continued!r}, "
-                f"upper_cursor={self.upper_cursor!r})")
+                f"upper_cursor={self.upper_cursor!r}, place={self.place!r})")
 
 
 class FrontendUnavailable(Exception):
@@ -211,16 +262,69 @@ class Frontend:
     def sound_effect(self, number: int) -> None:
         """Bleeps 1 and 2 (§9.2); other sounds need sound resources."""
 
+    # -- version 6 (§8.8) --------------------------------------------------
+    # Cells are counted from 0; a cell is one font unit (Features.font_width
+    # x font_height screen units). The model clips what it hands over to the
+    # window it was done in and to the screen. A frontend without a screen
+    # of its own for version 6 gets the text as running text (below).
+
+    def v6_text(self, row: int, col: int, text: str, style: Style,
+                typed: bool = False) -> None:
+        """Draw ``text`` from cell (row, col) along the row, a character a
+        cell. ``typed``: the player's input, left where it was typed (the
+        frontend showed it while it was typed). This default passes the
+        text on to ``write``, starting a line when the row changes."""
+        if typed:
+            return
+        last = getattr(self, "_v6_row", None)
+        if last is not None and row != last:
+            self.write("\n", PLAIN)
+        self._v6_row = row
+        self.write(text, style)
+
+    def v6_erase(self, row: int, col: int, rows: int, cols: int, style: Style) -> None:
+        """Paint a rectangle of cells blank in ``style``'s background
+        (erase_window, erase_line, erase_picture, §8.8.5)."""
+
+    def v6_scroll(self, row: int, col: int, rows: int, cols: int, lines: int,
+                  style: Style) -> None:
+        """Move the rectangle's contents up ``lines`` rows (down when
+        negative); the rows left behind are blank in ``style``'s background
+        (a window scrolling, §8.8.3.6)."""
+
+    def v6_picture(self, picture: Picture, y: int, x: int, width: int, height: int,
+                   clip: tuple[int, int, int, int],
+                   palette: tuple[RGB | None, ...] | None = None) -> None:
+        """Draw a picture (§8.8.6, draw_picture) with its top left pixel at
+        screen unit (y, x) (from 1), ``width`` x ``height`` units (scaled,
+        Blorb §11.2), showing only inside ``clip`` (row, col, rows, cols:
+        the window's cells). ``palette``: for an adaptive picture, the
+        colours to draw it in (Blorb §11.3)."""
+
+    def v6_preload(self, pictures: list[Picture]) -> list[str]:
+        """picture_table (§8.8.6.2): these pictures will be drawn soon; a
+        frontend may decode them now (and forget others). Returns a line
+        for each that cannot be drawn."""
+        return []
+
+    def v6_more(self) -> None:
+        """A window has scrolled a screenful since the player last read it
+        (its line count, §8.8.3.2.6): show the screen and let the player
+        read it before the story goes on."""
+
+    def v6_refresh(self) -> None:
+        """Show the screen as it is now (buffer_screen -1, §8.8.7.2)."""
+
     # -- input ----------------------------------------------------------
     def read_line(self, request: LineRequest) -> LineResult:
         raise NotImplementedError(f"{type(self).__name__}.read_line")
 
-    def read_char(self, request: CharRequest) -> int | str:
+    def read_char(self, request: CharRequest) -> int | str | Click:
         """One key: a typed character as a one-character string (the
         machine turns it into ZSCII with the story's tables, §3.8), or the
         ZSCII code of a key that is not a character (§10.7: 8 delete,
         13 newline, 27 escape, 129-154 cursor, function and keypad keys),
-        or ``TIMED_OUT``."""
+        ``TIMED_OUT``, or a mouse click (§10.3, where ``features.mouse``)."""
         raise NotImplementedError(f"{type(self).__name__}.read_char")
 
     def ask_filename(self, default: str, saving: bool) -> str:

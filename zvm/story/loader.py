@@ -26,7 +26,7 @@ from zvm.story.header import HEADER_SIZE, MAX_SIZE, Header
 if TYPE_CHECKING:
     from zvm.story.blorb import Blorb
 
-SUPPORTED = (1, 2, 3, 4, 5, 7, 8)
+SUPPORTED = (1, 2, 3, 4, 5, 6, 7, 8)
 
 
 def is_blorb(data: bytes) -> bool:
@@ -103,8 +103,6 @@ def _parse_zcode(path: str, data: bytes) -> Story:
     if what:
         raise StoryError(what)
     version = data[0]
-    if version == 6:
-        raise StoryError("version 6 is not supported")
     if version not in SUPPORTED:
         raise StoryError(f"not a Z-machine story (version byte {version})")
     if len(data) < HEADER_SIZE:
@@ -125,7 +123,17 @@ def _parse_zcode(path: str, data: bytes) -> Story:
     if header.high_base > size:
         raise StoryError(f"corrupt header: high memory base ${header.high_base:x} "
                          f"outside the file")
-    if header.initial_pc >= size or header.initial_pc < HEADER_SIZE:
+    if version == 6:
+        # §5.4: the packed address of the main routine (§1.2.3: with the
+        # routines offset), a routine header of at most 15 locals.
+        main = header.routine_address(header.initial_pc)
+        if not header.initial_pc or main >= size or main < HEADER_SIZE:
+            raise StoryError(f"corrupt header: the main routine at ${main:x} is outside "
+                             f"the file")
+        if data[main] > 15:
+            raise StoryError(f"corrupt header: the main routine at ${main:x} is not a "
+                             f"routine ({data[main]} locals)")
+    elif header.initial_pc >= size or header.initial_pc < HEADER_SIZE:
         raise StoryError(f"corrupt header: initial PC ${header.initial_pc:x} outside the file")
     for name, value, length in _essential_tables(header, data):
         if value < HEADER_SIZE or value >= size:

@@ -97,7 +97,12 @@ class Machine:
         self.rng = FrotzRandom(seed)
         self.optable: dict[tuple[str, int], OpSpec] = opcode_table(v)
         frontend.start(v)
-        self.screen = Screen(v, frontend)
+        if v == 6:                  # §8.8: a screen model of its own, pictures and all
+            from zvm.screen.v6 import V6Screen
+            self.screen = V6Screen(frontend, story, interpreter[0])
+            self.screen.call_routine = self.call_interrupt     # newline interrupts
+        else:
+            self.screen = Screen(v, frontend)
         ext = self.ext_word_addr(EXT_UNICODE_TABLE)
         self.unicode_table = ((self.mem[ext] << 8) | self.mem[ext + 1]) if ext else 0
         self.codec = TextCodec(self.mem, v, h.abbreviations, h.alphabet_table if v >= 5 else 0,
@@ -155,7 +160,13 @@ class Machine:
         self.screen.reset(restart)
         self.rng.reset()
         self.set_header()
-        self.pc = self.header.initial_pc
+        if self.version == 6:
+            # §5.4: the main routine is called. Its locals are the bottom
+            # context, so that returning from it is the error it should be.
+            self.pc = self.call(self.header.initial_pc, (), -1, 0)
+            self.frames.clear()
+        else:
+            self.pc = self.header.initial_pc
 
     def set_header(self) -> None:
         """Fields the interpreter sets at start, restart, restore and after
@@ -185,16 +196,25 @@ class Machine:
             mem[at["interpreter_number"]], mem[at["interpreter_version"]] = self.interpreter
             mem[at["screen_height"]] = min(f.height, 255) if f.height else 255
             mem[at["screen_width"]] = min(f.width, 255) if f.width else 255
-        if v >= 5:
+        if v == 6:
+            self.screen.write_header(mem)            # §11.1: the screen in units
+        elif v >= 5:
             self._set_word(at["screen_width_units"], f.width or 255)
             self._set_word(at["screen_height_units"], f.height or 255)
             mem[at["font_width"]] = mem[at["font_height"]] = 1
             mem[at["default_bg"]] = f.default_bg
             mem[at["default_fg"]] = f.default_fg
         flags2 = (mem[FLAGS2_LOW - 1] << 8) | mem[FLAGS2_LOW]
-        if not f.pictures:
+        pictures = self.screen.shows_pictures if v == 6 else f.pictures
+        if v == 6 and pictures and self.screen.infocom.wants_pictures:
+            flags2 |= 0x0008
+        if not pictures:
             flags2 &= ~0x0008
-        flags2 &= ~0x0020                    # no mouse
+        if not (v == 6 and f.mouse):
+            flags2 &= ~0x0020                # no mouse (§10.3.1.1)
+        if v == 6 and self.screen.redraw_wanted:
+            flags2 |= 0x0004                 # §8.8.2: please redraw the screen
+            self.screen.redraw_wanted = False
         if not f.colour:
             flags2 &= ~0x0040
         if not f.sound:

@@ -83,7 +83,10 @@ _TABLE = [
     ("VAR", 4, 1, 4, _p("sread")), ("VAR", 4, 5, 8, _s("aread")),
     ("VAR", 5, 1, 8, _p("print_char")), ("VAR", 6, 1, 8, _p("print_num")),
     ("VAR", 7, 1, 8, _s("random")), ("VAR", 8, 1, 8, _p("push")),
-    ("VAR", 9, 1, 8, _p("pull")),
+    # In version 6 pull stores, and takes a user stack (§15 pull): its
+    # operand is no variable, so it has a name of its own.
+    ("VAR", 9, 1, 5, _p("pull")), ("VAR", 9, 6, 6, _s("pull_stack")),
+    ("VAR", 9, 7, 8, _p("pull")),
     ("VAR", 10, 3, 8, _p("split_window")), ("VAR", 11, 3, 8, _p("set_window")),
     ("VAR", 12, 4, 8, _s("call_vs2")), ("VAR", 13, 4, 8, _p("erase_window")),
     ("VAR", 14, 4, 8, _p("erase_line")), ("VAR", 15, 4, 8, _p("set_cursor")),
@@ -102,6 +105,17 @@ _TABLE = [
     ("EXT", 4, 5, 8, _s("set_font")), ("EXT", 9, 5, 8, _s("save_undo")),
     ("EXT", 10, 5, 8, _s("restore_undo")), ("EXT", 11, 5, 8, _p("print_unicode")),
     ("EXT", 12, 5, 8, _s("check_unicode")), ("EXT", 13, 5, 8, _p("set_true_colour")),
+
+    # Version 6 (§8.8, §15): pictures, windows, the mouse, menus, user stacks.
+    ("EXT", 5, 6, 6, _p("draw_picture")), ("EXT", 6, 6, 6, _b("picture_data")),
+    ("EXT", 7, 6, 6, _p("erase_picture")), ("EXT", 8, 6, 6, _p("set_margins")),
+    ("EXT", 16, 6, 6, _p("move_window")), ("EXT", 17, 6, 6, _p("window_size")),
+    ("EXT", 18, 6, 6, _p("window_style")), ("EXT", 19, 6, 6, _s("get_wind_prop")),
+    ("EXT", 20, 6, 6, _p("scroll_window")), ("EXT", 21, 6, 6, _p("pop_stack")),
+    ("EXT", 22, 6, 6, _p("read_mouse")), ("EXT", 23, 6, 6, _p("mouse_window")),
+    ("EXT", 24, 6, 6, _b("push_stack")), ("EXT", 25, 6, 6, _p("put_wind_prop")),
+    ("EXT", 26, 6, 6, _p("print_form")), ("EXT", 27, 6, 6, _b("make_menu")),
+    ("EXT", 28, 6, 6, _p("picture_table")), ("EXT", 29, 6, 6, _s("buffer_screen")),
 ]
 
 
@@ -142,7 +156,7 @@ _COUNTS = {
 }
 _COUNTS_V6 = {
     "set_colour": (2, 3), "set_true_colour": (2, 3), "set_cursor": (1, 3),
-    "output_stream": (1, 3), "pull": (0, 1), "set_font": (1, 2),
+    "output_stream": (1, 3), "pull_stack": (0, 1), "set_font": (1, 2),
 }
 _EARLY = {"sread": (3, (1, 2)), "sound_effect": (4, (0, 3))}  # up to version: counts
 _FIXED = {"0OP": (0, 0), "1OP": (1, 1), "2OP": (2, 2)}

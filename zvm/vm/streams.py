@@ -6,6 +6,13 @@ the transcript, a text file (§7.1.1; Flags 2 bit 0 mirrors it, §7.4,
 which while selected takes all text and nothing else gets it (§7.1.2.2);
 stream 4 the player's commands, recorded one a line (§7.1.2.3). Text
 arrives as Unicode and goes into memory as ZSCII (§3.8, §7.5.3).
+
+In version 6 stream 3 also measures what it takes: when the table is
+closed, the width of the text in units goes into the header's word at $30
+(§7.1.2.1). Given a width, it takes formatted text instead (§15
+output_stream, print_form): lines of at most that many units (a window's
+width between its margins, or -width units), each a word count and its
+characters, ended by a zero word.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ if TYPE_CHECKING:
 
 FLAGS2_LOW = OFFSET["flags2"] + 1     # the byte holding the transcript bit (§11.1.2.1)
 MEMORY_DEPTH = 16                     # §7.1.2.1.1
+STREAM3_WIDTH = OFFSET["stream3_width"]   # version 6: the width of stream 3's text
+# A memory stream: [table, count, width of the line in units, width of the
+# lines before it, formatted line width in units or 0].
+TABLE, COUNT, WIDTH, TOTAL, XSIZE = range(5)
 
 
 class OutputStreams:
@@ -39,7 +50,7 @@ class OutputStreams:
         self.transcript_on = False                  # stream 2
         self.transcript_path = transcript_path
         self._transcript: TextIO | None = None
-        self.memory: list[list[int]] = []           # stream 3: [table, count] each
+        self.memory: list[list[int]] = []           # stream 3: see TABLE, COUNT ...
         self.record_on = False                      # stream 4
         self.record_path = record_path
 
@@ -54,12 +65,15 @@ class OutputStreams:
     def out(self, text: str) -> None:
         """Send text to the selected streams (§7.1; stream 3 alone, §7.1.2.2)."""
         if self.memory:
+            if self.memory[-1][XSIZE]:
+                self._formatted_write(text)
+                return
             to_zscii = self.codec.unicode_to_zscii
             self._memory_write([13 if ch == "\n" else to_zscii(ch) for ch in text])
             return
         if self.screen_on:
             self.screen.print(text)
-        if self.transcript_on and self.screen.window == 0:
+        if self.transcript_on and self.screen.transcribed():
             self.write_transcript(text)
 
     def print_zscii(self, code: int) -> None:
@@ -81,28 +95,82 @@ class OutputStreams:
 
     def _memory_write(self, codes: list[int]) -> None:
         entry = self.memory[-1]
-        table, count = entry
+        table, count = entry[TABLE], entry[COUNT]
         a = table + 2 + count
         end = a + len(codes)
         if end > self.dyn_end:
             raise ZMachineError("memory stream table runs past dynamic memory")
         self.mem[a:end] = bytes(c & 255 for c in codes)
-        entry[1] = count = count + len(codes)
+        entry[COUNT] = count = count + len(codes)
         self.mem[table] = (count >> 8) & 255
         self.mem[table + 1] = count & 255
+        if self.screen.version == 6:             # widths, for header word $30
+            unit = self.screen.fw
+            for c in codes:
+                if c == 13:
+                    entry[TOTAL] += entry[WIDTH]
+                    entry[WIDTH] = 0
+                else:
+                    entry[WIDTH] += unit
+
+    def _formatted_write(self, text: str) -> None:
+        """Version 6 formatted text (§15 output_stream): words that do not
+        fit the line start a new line, without the space before them."""
+        to_zscii = self.codec.unicode_to_zscii
+        entry = self.memory[-1]
+        unit = self.screen.fw
+        for i, line in enumerate(text.split("\n")):
+            if i:
+                self._formatted_line()
+            import re                   # (only here: a start-up does not import re)
+            for word in re.findall(r" ?[^ ]*", line):
+                if not word:
+                    continue
+                width = len(word) * unit
+                if entry[WIDTH] + width > entry[XSIZE] and entry[WIDTH]:
+                    if word.startswith(" "):
+                        word, width = word[1:], width - unit
+                    self._formatted_line()
+                self._memory_write([to_zscii(ch) for ch in word])
+                entry[WIDTH] += width
+
+    def _formatted_line(self) -> None:
+        """The next line of formatted text starts after this one."""
+        entry = self.memory[-1]
+        entry[TOTAL] += entry[WIDTH]
+        entry[WIDTH] = 0
+        entry[TABLE] += 2 + entry[COUNT]
+        entry[COUNT] = 0
+        table = entry[TABLE]
+        if table + 1 >= self.dyn_end:
+            raise ZMachineError("memory stream table runs past dynamic memory")
+        self.mem[table] = self.mem[table + 1] = 0
 
     # -- selecting (§7.1.2, output_stream) ------------------------------------
-    def select(self, number: int, table: int = 0) -> None:
+    def select(self, number: int, table: int = 0, width: int | None = None) -> None:
         """output_stream with a signed stream number: positive selects,
-        negative deselects; 3 takes the table to write into."""
+        negative deselects; 3 takes the table to write into and, in
+        version 6, the width of formatted text (a window's number, or
+        -units)."""
         if number == 3:
             if len(self.memory) >= MEMORY_DEPTH:
                 raise ZMachineError("memory streams nested more than 16 deep (§7.1.2.1.1)")
-            self.memory.append([table, 0])
+            xsize = 0
+            if width is not None and self.screen.version == 6:
+                width = width - 0x10000 if width & 0x8000 else width
+                xsize = self.screen.line_width(width) if width >= 0 else -width
+                xsize = max(1, xsize)
+            self.memory.append([table, 0, 0, 0, xsize])
             self.mem[table] = self.mem[table + 1] = 0
         elif number == -3:
             if self.memory:
-                self.memory.pop()
+                if self.memory[-1][XSIZE]:
+                    self._formatted_line()
+                entry = self.memory.pop()
+                if self.screen.version == 6:
+                    shown = entry[TOTAL] if entry[XSIZE] else entry[WIDTH]
+                    self.mem[STREAM3_WIDTH] = (shown >> 8) & 255
+                    self.mem[STREAM3_WIDTH + 1] = shown & 255
         elif abs(number) == 1:
             self.screen_on = number > 0
         elif abs(number) == 2:

@@ -2,7 +2,8 @@
 (§15), one module per topic: ``output`` (text and output streams, §7),
 ``screen`` (windows, cursor, styles, colours, sound, §8-§9), ``input``
 (reading lines and keys, tokenising, §10, §13), ``saves`` (save, restore,
-undo, §15), ``control`` (tables, throw, quit, restart).
+undo, §15), ``control`` (tables, throw, quit, restart), and for version 6
+``windows`` (windows, pictures, the mouse, user stacks, §8.8, §10.3, §6.6).
 
 Each is a function ``op_<name>(m, ins, *operands)`` that receives the
 machine and the decoded instruction, does its work, stores or branches
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from zvm.errors import ZMachineError
 from zvm.records import TYPE_CHECKING
-from zvm.vm.ops import control, input, output, saves, screen
+from zvm.vm.ops import control, input, output, saves, screen, windows
 
 if TYPE_CHECKING:
     from typing import Callable
@@ -56,7 +57,7 @@ def _checked(name: str, function: OpFunction) -> OpFunction:
 
 IMPLEMENTATIONS: dict[str, OpFunction] = {
     name[3:]: _checked(name[3:], function)
-    for module in (output, screen, input, saves, control)
+    for module in (output, screen, input, saves, control, windows)
     for name, function in vars(module).items()
     if name.startswith("op_") and callable(function)
 }

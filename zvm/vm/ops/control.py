@@ -77,6 +77,8 @@ def op_throw(m: Machine, ins: Instruction, value: int, frame: int) -> int:
 
 def op_quit(m: Machine, ins: Instruction) -> int:
     m.meta.end_autosave()
+    if m.version == 6:
+        m.screen.word_break()       # the last word, held by version 6's own buffer
     raise Quit
 
 

@@ -12,8 +12,8 @@ story sees it.
 from __future__ import annotations
 
 from zvm.records import TYPE_CHECKING
-from zvm.screen.protocol import TIMED_OUT, CharRequest, LineRequest, LineResult
-from zvm.story.header import OFFSET
+from zvm.screen.protocol import TIMED_OUT, CharRequest, Click, LineRequest, LineResult
+from zvm.story.header import EXT_MOUSE_X, EXT_MOUSE_Y, OFFSET
 from zvm.vm.ops.screen import show_status
 
 if TYPE_CHECKING:
@@ -69,29 +69,58 @@ Answer = LineResult | int | str
 
 
 def ask(read: Callable[[Any], Answer], request: LineRequest | CharRequest,
-        interrupt: Callable[[], bool]) -> Any:
+        interrupt: Callable[[], bool], click: Callable[[Click], bool] | None = None) -> Any:
     """Ask the frontend (``read``) until it answers. Each time it says the
     timer ran out, the story's interrupt routine runs (``interrupt``); when
     that returns true the read ends there (§15 read: terminator 0, or key
     0 for read_char), else the same read is asked for again, continuing
-    what was typed (§10.5.3)."""
+    what was typed (§10.5.3). A mouse click counts only when ``click``
+    takes it (§10.3.4); otherwise the read goes on."""
     while True:
         answer = read(request)
         if isinstance(answer, LineResult):
+            if answer.click is not None and (click is None or not click(answer.click)):
+                _continue(request, answer.text)
+                continue
             if answer.terminator != TIMED_OUT:
                 return answer
             if interrupt():
                 return LineResult(answer.text, 0)
-            assert isinstance(request, LineRequest)
-            typed = answer.text
-            request.typed = typed[len(request.preloaded):] \
-                if typed.startswith(request.preloaded) else typed
-        else:
-            if answer != TIMED_OUT:
-                return answer
-            if interrupt():
-                return 0
+            _continue(request, answer.text)
+            continue
+        if isinstance(answer, Click):
+            if click is not None and click(answer):
+                return 253 if answer.double else 254
+        elif answer != TIMED_OUT:
+            return answer
+        elif interrupt():
+            return 0
         request.continued = True
+
+
+def _continue(request: LineRequest | CharRequest, typed: str) -> None:
+    """The same line is asked for again, with what had been typed."""
+    assert isinstance(request, LineRequest)
+    request.typed = typed[len(request.preloaded):] \
+        if typed.startswith(request.preloaded) else typed
+    request.continued = True
+
+
+def clicked(m: Machine) -> Callable[[Click], bool]:
+    """Version 6 and the mouse (§10.3): whether a click counts (inside the
+    mouse window); one that does goes into the header extension table."""
+    def take(click: Click) -> bool:
+        if m.version != 6:
+            return False
+        where = m.screen.click(click.row, click.col)
+        if where is None:
+            return False
+        for word, value in zip((EXT_MOUSE_X, EXT_MOUSE_Y), where):
+            a = m.ext_word_addr(word)
+            if a:
+                m.mem[a], m.mem[a + 1] = (value >> 8) & 255, value & 255
+        return True
+    return take
 
 
 def terminators(m: Machine) -> frozenset[int]:
@@ -134,12 +163,15 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
         max_len = mem[text]
         n = min(mem[text + 1], max_len)
         preloaded = "".join(m.codec.zscii_to_unicode(c) for c in mem[text + 2:text + 2 + n])
+    six = v == 6
     request = LineRequest(max_len=max_len, preloaded=preloaded,
                           timeout=time if routine else 0, terminators=terminators(m),
-                          upper_cursor=upper_cursor(m))
+                          upper_cursor=None if six else upper_cursor(m),
+                          place=m.screen.input_place(len(preloaded)) if six else None)
     m.meta.remember_turn(read_pc)
+    interrupt = _interrupt(m, routine, request, len(preloaded))
     while True:
-        result = ask(m.frontend.read_line, request, _interrupt(m, routine))
+        result = ask(m.frontend.read_line, request, interrupt, clicked(m) if six else None)
         m.notice_resize()
         line, terminator = result.text, result.terminator   # preloaded text included
         if terminator == 0 or not m.meta.command(line):
@@ -147,6 +179,9 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
         request.typed, request.continued = "", False
     if request.upper_cursor is not None and terminator == 13:
         m.screen.print("\n")              # Enter moves the upper cursor on (Frotz)
+    if six:
+        m.screen.input_done(line[len(preloaded):] if line.startswith(preloaded) else line,
+                            terminator)
     typed = line.lower()
     if drops_question_marks(m.header.release, m.header.serial):
         typed = typed.replace("?", " ")
@@ -157,17 +192,22 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
     else:
         mem[text + 1] = len(zs)
         mem[text + 2:text + 2 + len(zs)] = bytes(zs)
-    if m.streams.transcript_on:
+    if m.streams.transcript_on and not six:     # §7.1.1.1: in v6 that is the game's
         m.streams.write_transcript(line + "\n")
     m.streams.record(line)
     return terminator
 
 
-def _interrupt(m: Machine, routine: int) -> Callable[[], bool]:
-    """The story's interrupt routine for a timed read, as ``ask`` calls it."""
+def _interrupt(m: Machine, routine: int, request: LineRequest | CharRequest | None = None,
+               preloaded: int = 0) -> Callable[[], bool]:
+    """The story's interrupt routine for a timed read, as ``ask`` calls it.
+    In version 6 the read goes on where the routine left the cursor."""
     def run() -> bool:
         m.notice_resize()
-        return m.call_interrupt(routine) != 0
+        done = m.call_interrupt(routine) != 0
+        if request is not None and request.place is not None:
+            request.place = m.screen.input_place(preloaded)
+        return done
     return run
 
 
@@ -197,8 +237,14 @@ def op_read_char(m: Machine, ins: Instruction, device: int = 1, time: int = 0,
                  routine: int = 0) -> int:
     """§15 read_char: one key as ZSCII (§10.7); a timeout whose routine
     returns true gives 0."""
-    request = CharRequest(timeout=time if routine else 0, upper_cursor=upper_cursor(m))
-    key = ask(m.frontend.read_char, request, _interrupt(m, routine))
+    six = m.version == 6
+    request = CharRequest(timeout=time if routine else 0,
+                          upper_cursor=None if six else upper_cursor(m),
+                          place=m.screen.input_place(0) if six else None)
+    key = ask(m.frontend.read_char, request, _interrupt(m, routine, request),
+              clicked(m) if six else None)
+    if six:
+        m.screen.key_done()
     m.notice_resize()
     code = m.codec.unicode_to_zscii(key) if isinstance(key, str) else key
     return m.store_result(ins, code)

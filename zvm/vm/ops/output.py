@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from zvm.records import TYPE_CHECKING
 from zvm.vm.ops.control import signed
+from zvm.vm.ops.windows import print_table_v6
 
 if TYPE_CHECKING:
     from zvm.vm.decoder import Instruction
@@ -55,6 +56,9 @@ def op_print_table(m: Machine, ins: Instruction, table: int, width: int, height:
     each row starts below the previous one at the same column."""
     screen = m.screen
     screen.word_break()
+    if m.version == 6:
+        print_table_v6(m, table, width, height, skip)
+        return ins.next
     mem = m.mem
     out = m.streams.out
     zscii = m.codec.zscii_to_unicode
@@ -71,13 +75,14 @@ def op_print_table(m: Machine, ins: Instruction, table: int, width: int, height:
 
 
 def op_output_stream(m: Machine, ins: Instruction, number: int, table: int = 0,
-                     width: int = 0) -> int:
+                     width: int | None = None) -> int:
     """§7.1.2, §15 output_stream: select (positive) or deselect (negative)
-    a stream; 0 does nothing."""
+    a stream; 0 does nothing. Version 6 may give stream 3 a width: the
+    text is then formatted (see ``zvm.vm.streams``)."""
     m.screen.word_break()
     n = signed(number)
     if n:
-        m.streams.select(n, table)
+        m.streams.select(n, table, width)
     return ins.next
 
 

@@ -163,6 +163,11 @@ def restore_from(m: Machine, path: str, data: bytes) -> int | None:
     except ZMachineError as e:
         m.frontend.message(f"zvm: cannot restore {path}: {e}")
         return None
+    if m.version == 6:
+        # The screen is not in the save: the story is asked to draw it
+        # again (Flags 2 bit 2, §8.8.2).
+        m.screen.redraw_wanted = True
+        m.set_header()
     if quetzal.ZVM_TURN in state.extra:          # a /save: run its read again
         return state.pc
     return resume_after_save(m, state.pc, 2)

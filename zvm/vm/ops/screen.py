@@ -1,7 +1,8 @@
 """The screen (§8) and sound (§9): show_status, split_window, set_window,
 erase_window, erase_line, set_cursor, get_cursor, set_text_style,
 buffer_mode, set_colour, set_true_colour, set_font, sound_effect. The
-screen model itself is ``zvm.screen.model``."""
+screen model itself is ``zvm.screen.model`` (``zvm.screen.v6`` in version
+6, where set_cursor, set_colour and set_font may name a window)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from zvm.vm.machine import Machine
 
 FLAGS1 = OFFSET["flags1"]
+CURRENT = 0xFFFD               # -3: version 6's current window (§8.8.3)
 
 
 def show_status(m: Machine) -> None:
@@ -60,13 +62,18 @@ def op_erase_line(m: Machine, ins: Instruction, value: int) -> int:
 
 
 def op_set_cursor(m: Machine, ins: Instruction, line: int, column: int = 1,
-                  window: int = 0) -> int:
-    m.screen.set_cursor(signed(line), signed(column))
+                  window: int = CURRENT) -> int:
+    """§15 set_cursor; in version 6 of any window (default the current)."""
+    if m.version == 6:
+        m.screen.set_cursor(signed(line), signed(column), window)
+    else:
+        m.screen.set_cursor(signed(line), signed(column))
     return ins.next
 
 
 def op_get_cursor(m: Machine, ins: Instruction, array: int) -> int:
     row, col = m.screen.get_cursor()
+    row, col = row & 0xFFFF, col & 0xFFFF
     mem = m.mem
     mem[array], mem[array + 1] = row >> 8, row & 255
     mem[array + 2], mem[array + 3] = col >> 8, col & 255
@@ -83,17 +90,29 @@ def op_buffer_mode(m: Machine, ins: Instruction, flag: int) -> int:
     return ins.next
 
 
-def op_set_colour(m: Machine, ins: Instruction, fg: int, bg: int, window: int = 0) -> int:
-    m.screen.set_colour(fg, bg)
+def op_set_colour(m: Machine, ins: Instruction, fg: int, bg: int,
+                  window: int = CURRENT) -> int:
+    """§15 set_colour; in version 6 of any window (default the current)."""
+    if m.version == 6:
+        m.screen.set_colour(fg, bg, window)
+    else:
+        m.screen.set_colour(fg, bg)
     return ins.next
 
 
-def op_set_true_colour(m: Machine, ins: Instruction, fg: int, bg: int, window: int = 0) -> int:
-    m.screen.set_true_colour(fg, bg)
+def op_set_true_colour(m: Machine, ins: Instruction, fg: int, bg: int,
+                       window: int = CURRENT) -> int:
+    if m.version == 6:
+        m.screen.set_true_colour(fg, bg, window)
+    else:
+        m.screen.set_true_colour(fg, bg)
     return ins.next
 
 
-def op_set_font(m: Machine, ins: Instruction, font: int, window: int = 0) -> int:
+def op_set_font(m: Machine, ins: Instruction, font: int, window: int = CURRENT) -> int:
+    """§15 set_font; in version 6 of any window (§15 [1.1])."""
+    if m.version == 6:
+        return m.store_result(ins, m.screen.set_font(font, window))
     return m.store_result(ins, m.screen.set_font(font))
 
 
