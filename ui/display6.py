@@ -17,8 +17,8 @@ width, font height) units: ``zvm.ui.pictures.cell_rect``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
+from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import Style
 
 from .pictures import CellRect, cell_rect

@@ -29,10 +29,16 @@ from __future__ import annotations
 
 import re
 
-from typing import TYPE_CHECKING
-
-from zvm.screen.protocol import (TIMED_OUT, CharRequest, Click, InputPlace, LineRequest,
-                                 LineResult, Style)
+from zvm.records import TYPE_CHECKING
+from zvm.screen.protocol import (
+    TIMED_OUT,
+    CharRequest,
+    Click,
+    InputPlace,
+    LineRequest,
+    LineResult,
+    Style,
+)
 
 if TYPE_CHECKING:
     from .display6 import Display
@@ -74,7 +80,7 @@ class HeadlessV6:
         self.features = self.features._replace(
             font_width=CELL[0], font_height=CELL[1],
             pictures=self.show_pictures, mouse=True)
-        from .display6 import Display        # Pillow, for version 6 alone
+        from .display6 import Display  # Pillow, for version 6 alone
         self.v6 = Display(self.height, self.features.width, CELL)
 
     # -- what the screen model draws -------------------------------------------------

@@ -27,15 +27,17 @@ and with wrapping off text stops at the right margin (§8.8.3.1.1).
 
 from __future__ import annotations
 
-from typing import Callable
-
 from zvm.errors import ZMachineError
 from zvm.screen.model import TRUE_COLOURS
 from zvm.screen.protocol import BOLD, ITALIC, REVERSE, FIXED, Frontend, Style
 from zvm.screen.v6media import Media
 from zvm.screen.windows6 import (BUFFERED, COLOUR, NEVER_MORE, SCROLLING, TRANSCRIPT,
                                  WRAPPING, Window, signed)
+from zvm.records import TYPE_CHECKING
 from zvm.story.header import OFFSET
+
+if TYPE_CHECKING:
+    from typing import Callable
 
 CURRENT = -3            # the window number meaning "the current window" (§8.8.3)
 FLAGS1 = OFFSET["flags1"]

@@ -24,8 +24,8 @@ window (§10.3.2, as Frotz does).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
+from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import InputPlace
 from zvm.screen.windows6 import InfocomStory, signed
 from zvm.story import pictures as picture_files

@@ -17,9 +17,8 @@ clear) and make_menu never branches.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from zvm.errors import ZMachineError
+from zvm.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zvm.vm.decoder import Instruction
