@@ -21,6 +21,7 @@ that drives the library (``library_main``) for the ``library`` cases.
 from __future__ import annotations
 
 import glob
+import io
 import json
 import os
 import re
@@ -33,8 +34,13 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
 
 from zvm.tools.fuzz_cases import SAVE_NAME, Case
+
+if TYPE_CHECKING:
+    from zvm.research.game import Game
+    from zvm.research.isolated import IsolatedGame
 
 KINDS = ["timeout", "memory", "output", "traceback", "internal-error", "crash-file",
          "exit-status", "temp-left", "stale-temp", "foreign-removed"]
@@ -71,7 +77,7 @@ class ReadOnly:
     bound read-only over itself (util-linux unshare), and starts inside it
     (a working directory entered before the mount would still be writable)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.root = os.geteuid() == 0
         self.works = not self.root or self._try()
 
@@ -145,8 +151,9 @@ def command(case: Case, paths: dict, zvm: list[str]) -> list[str]:
 class _Drain(threading.Thread):
     """Reads a pipe to its end, keeping the first KEEP bytes and counting all."""
 
-    def __init__(self, pipe):
+    def __init__(self, pipe: IO[bytes]) -> None:
         super().__init__(daemon=True)
+        assert isinstance(pipe, io.BufferedReader)   # as Popen's pipes are: it has read1
         self.pipe, self.kept, self.total = pipe, bytearray(), 0
 
     def run(self) -> None:
@@ -162,14 +169,15 @@ class _Drain(threading.Thread):
                 self.kept += chunk[:KEEP - len(self.kept)]
 
 
-def execute(cmd: list[str], cwd: str, env: dict, limits: Limits, stdin: str, stdin_path: str,
-            stdout: str, stderr: str, disk_limit: int | None = None):
+def execute(cmd: list[str], cwd: str, env: dict[str, str], limits: Limits, stdin: str,
+            stdin_path: str, stdout: str, stderr: str,
+            disk_limit: int | None = None) -> tuple[int | None, float, bytes, bytes, str]:
     """Run cmd; (status or None if stopped, seconds, stdout, stderr, why stopped)."""
     close_fds_in_child = [fd for fd, state in ((0, stdin), (1, stdout), (2, stderr))
                           if state == "closed"]
     memory = limits.memory_mb << 20
 
-    def limit():
+    def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         cpu = int(limits.seconds * 2) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
@@ -179,7 +187,9 @@ def execute(cmd: list[str], cwd: str, env: dict, limits: Limits, stdin: str, std
         for fd in close_fds_in_child:
             os.close(fd)
 
-    opened = []
+    opened: list[IO[bytes]] = []
+    in_arg: IO[bytes] | int
+    out_arg: IO[bytes] | int
     if stdin == "zero":
         opened.append(open("/dev/zero", "rb"))
         in_arg = opened[-1]
@@ -256,7 +266,7 @@ def where(text: str) -> str:
     return f"{exc[-1] if exc else '?'} in {place}"
 
 
-def classify(case: Case, status, seconds, out: bytes, err: bytes, stopped: str,
+def classify(case: Case, status: int | None, seconds: float, out: bytes, err: bytes, stopped: str,
              save_dir: str, tmp: str, before: set[str]) -> Outcome:
     text = err.decode("utf-8", "replace")
     crashes = sorted(glob.glob(os.path.join(tmp, "zvm-crash-*.txt")))
@@ -341,6 +351,7 @@ def dfrotz_excuse(paths: dict, limits: Limits) -> str:
     """Why a run past its bound is no fault of zvm's: dfrotz on the same
     story and input also runs on (or needs so long that zvm, slower by
     limits.slowdown, could not finish in time); "" when dfrotz ends quickly."""
+    assert DFROTZ is not None                 # run_case asks only where dfrotz is
     folder = tempfile.mkdtemp(prefix="dfrotz-", dir=os.path.dirname(paths["save_dir"]))
     try:
         cap = Limits(seconds=min(3.0, limits.seconds), memory_mb=limits.memory_mb,
@@ -401,7 +412,7 @@ def library_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def act(game, action: str, lines: list[str], spec: dict):
+def act(game: Game | IsolatedGame, action: str, lines: list[str], spec: dict) -> object:
     """One library action of the spec on game; what it gave back."""
     if action == "reset":
         return game.reset()

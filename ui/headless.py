@@ -56,9 +56,15 @@ from zvm.ui.headless_text import CoreText
 from zvm.ui.headless_v6 import KEY_BASE, NO_KEY, HeadlessV6, key_of
 
 if TYPE_CHECKING:
-    from typing import TextIO
+    from typing import Protocol, TextIO
 
     from zvm.screen.protocol import Click
+
+    class LineSource(Protocol):
+        """Where the commands come from: a text stream, or anything that
+        gives lines as one does (tools.regtest_run's CommandFeed)."""
+
+        def readline(self) -> str: ...
 
 _MIN_PROMPT_SPACE = 10         # columns the core wants free before line input
 
@@ -97,7 +103,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
     when asked for the next line.
     """
 
-    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None,
+    def __init__(self, stdin: LineSource | None = None, stdout: TextIO | None = None,
                  width: int = 80, height: int = 24, echo: bool = False, *,
                  version: int | None = None, drop_styled: bool = False,
                  virtual_clock: bool = False, pictures: bool = True) -> None:
