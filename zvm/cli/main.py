@@ -71,7 +71,9 @@ def run(argv: list[str] | None = None) -> int:
     if args.width < 0 or args.height < 0:
         fail("--width and --height take numbers of 0 or more", 2)
     if not os.path.isdir(args.save_dir):
-        fail(f"--save-dir {args.save_dir}: no such folder", 2)
+        given = getattr(args, "from_config", {}).get("save_dir")
+        fail(f"save-dir {args.save_dir} (set in {given}): no such folder" if given
+             else f"--save-dir {args.save_dir}: no such folder", 2)
 
     from zvm.story.loader import load
     try:

@@ -336,9 +336,13 @@ def parse(argv: list[str]) -> Any:
     except ConfigError as e:
         sys.stderr.write(f"zvm: {e}\n")
         sys.exit(2)
-    quick = quick_parse(argv, defaults)
-    if quick is not None:
-        return quick
-    parser = build_parser()
-    parser.set_defaults(**defaults)
-    return parser.parse_args(argv)
+    args = quick_parse(argv, defaults)
+    if args is None:
+        parser = build_parser()
+        parser.set_defaults(**defaults)
+        args = parser.parse_args(argv)
+    # Where each value came from, for messages about it: the file, for the
+    # values the command line left as the file set them.
+    args.from_config = {dest: config_path() for dest, value in defaults.items()
+                        if getattr(args, dest, None) == value}
+    return args

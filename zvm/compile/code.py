@@ -148,8 +148,10 @@ class StoryCode:
         return ins
 
     def ran(self, pc: int) -> bool:
-        """Whether the code at pc has run (has code of its own)."""
-        return self.cache[pc] is not None
+        """Whether the code at pc has run: it has code of its own, or an
+        earlier run built some (counts carry over between runs, so an
+        entry can become hot before the code after it runs again here)."""
+        return self.cache[pc] is not None or pc in self.known
 
     def compile_at(self, pc: int) -> Code:
         """The code for pc (outside dynamic memory), made now: from the
