@@ -336,7 +336,7 @@ def parse(argv: list[str]) -> Any:
     except ConfigError as e:
         sys.stderr.write(f"zvm: {e}\n")
         sys.exit(2)
-    args = quick_parse(argv, defaults)
+    args: SimpleNamespace | argparse.Namespace | None = quick_parse(argv, defaults)
     if args is None:
         parser = build_parser()
         parser.set_defaults(**defaults)
