@@ -143,7 +143,7 @@ class LineRequest:
     def __init__(self, max_len: int, preloaded: str = "", timeout: int = 0,
                  terminators: frozenset[int] = frozenset(), typed: str = "",
                  continued: bool = False, upper_cursor: tuple[int, int] | None = None,
-                 place: InputPlace | None = None):
+                 place: InputPlace | None = None) -> None:
         self.max_len = max_len
         self.preloaded = preloaded
         self.timeout = timeout
@@ -177,7 +177,7 @@ class CharRequest:
 
     def __init__(self, timeout: int = 0, continued: bool = False,
                  upper_cursor: tuple[int, int] | None = None,
-                 place: InputPlace | None = None):
+                 place: InputPlace | None = None) -> None:
         self.timeout = timeout
         self.continued = continued
         self.upper_cursor = upper_cursor
