@@ -544,6 +544,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--reachable-only", action="store_true",
                    help="only routines reached from the start through constant calls "
                         "(no scan of the gaps between routines)")
+    p.add_argument("--python", action="store_true", help="with --routine: its Python code")
     args = p.parse_args(argv)
     only = None
     if args.routine is not None:
@@ -551,9 +552,16 @@ def main(argv: list[str]) -> int:
             only = parse_address(args.routine)
         except ValueError:
             p.error(f"--routine: not an address: {args.routine}")
+    if args.python and only is None:
+        p.error("--python needs --routine ADDR")
     story = load_story(args.story)
     if story is None:
         return 2
+    if args.python and only is not None:    # the unit at the routine's first instruction
+        from zvm.screen.protocol import Frontend
+        from zvm.vm.machine import Machine
+        sys.stdout.write(Machine(story, Frontend()).code.source_of(only))
+        return 0
     d = Disassembler(story)
     try:
         if only is not None:

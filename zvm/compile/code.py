@@ -307,6 +307,20 @@ class StoryCode:
             self.new_units = []
             diskcache.save(self.key, __version__, records, lambda r: r[0], _valid_unit)
 
+    def source_of(self, routine: int) -> str:
+        """The Python source of the unit that would start at the routine
+        whose header is at ``routine`` (§5.1-§5.2), built as if all its code
+        had run (``zvm dis --python``: the cache and the counts are left
+        alone); a comment when no unit can start there."""
+        v = self.layout.version
+        if not self.layout.dyn_end <= routine < self.layout.size:
+            return f"# ${routine:05x} is not in static or high memory (§1.1)\n"
+        first = routine + 1 + (2 * self.layout.data[routine] if v < 5 else 0)
+        unit, _ = compile_unit(first, self.layout, self.instruction, lambda pc: True)
+        if unit is None:
+            return f"# no unit can start at ${first:05x} (dynamic memory or a stop)\n"
+        return f"# zvm: the unit at ${first:05x}, routine ${routine:05x}\n{unit.source}"
+
     # -- errors ------------------------------------------------------------------
     def fault(self, tb: TracebackType | None, pc: int) -> tuple[int, int]:
         """Where an error raised, when that happened inside a unit entered
