@@ -250,6 +250,8 @@ class FrameWriter:
         self.painter = painter
         self.drawn: list[Row] | None = None
         self.on_gone = on_gone       # called with the OSError when the terminal cannot be written
+        self.cursor_shown = True     # False: frames hide the cursor (a story's set_cursor -1)
+        self._cursor_was = True
 
     def invalidate(self) -> None:
         """Forget what is on the screen: the next frame is drawn whole."""
@@ -285,6 +287,9 @@ class FrameWriter:
         self.drawn = [list(r) for r in rows]
         if cursor is not None:
             parts.append(t.move_yx(*cursor))
+        if self.cursor_shown != self._cursor_was:
+            parts.append(t.normal_cursor if self.cursor_shown else t.hide_cursor)
+            self._cursor_was = self.cursor_shown
         out = "".join(parts)
         stream = t.stream
         try:

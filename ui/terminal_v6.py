@@ -340,6 +340,7 @@ class V6Terminal:
         the other versions; a click ends it when 254 is a terminator."""
         assert self.v6 is not None
         place = request.place
+        self.writer.cursor_shown = True        # typing needs it, whatever the story said
         prefix = request.preloaded or ""
         scripted = self.next_scripted()
         if scripted is not None:
@@ -401,6 +402,8 @@ class V6Terminal:
         """One key (§10.7), or a click."""
         timer = Timer(request.timeout) if request.timeout else None
         place = request.place
+        # A key read, unlike a line, shows the cursor only if the story wants it.
+        self.writer.cursor_shown = place.cursor if place else True
         while True:
             self._v6_draw(cursor=(place.row, place.col) if place else None)
             key = self._v6_key(timer)

@@ -47,6 +47,7 @@ class Media:
         frontend: Frontend
         windows: list[Window]
         window: int
+        cursor_on: bool
         fw: int
         fh: int
 
@@ -255,7 +256,8 @@ class Media:
         row = (w.y + w.cursor_y - 2) // self.fh
         col = (w.x + w.cursor_x - 2) // fw - preloaded
         room = max(0, self._units_left(w) // fw) + preloaded
-        return InputPlace(row, max(0, col), room, self.style_of(w), self.window)
+        return InputPlace(row, max(0, col), room, self.style_of(w), self.window,
+                          self.cursor_on)
 
     def input_done(self, typed: str, terminator: int) -> None:
         """A read ended: what was typed after the preloaded text stays on the
