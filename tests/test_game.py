@@ -169,3 +169,42 @@ def test_every_public_name_and_method_of_the_library_has_a_docstring():
             if not (function.__doc__ or "").strip():
                 missing.append(f"{name}.{attr}")
     assert not missing, f"no docstring: {missing}"
+
+
+STACK_READ = """
+Array buf -> 64;
+Array parse -> 64;
+[ Main k;
+  buf->0 = 60; parse->0 = 10;
+  print "ready^";
+  for (::) {
+    print ">";
+    buf->1 = 0;
+    @push parse; @push buf;
+    @aread sp sp -> k;
+    print "read ", parse->1, " words, ended by ", k, "^";
+    @push 1;
+    @read_char sp -> k;
+    print "key ", k, "^";
+  }
+];
+"""
+
+
+def test_reads_whose_operands_come_from_the_stack_wait_for_the_next_command(tmp_path):
+    """The library stops the machine at a read and runs it again when the
+    next command comes: operands the read took from the stack (§6.3) must
+    be there again (Inform's game-over question reads with @aread sp)."""
+    import shutil
+    import subprocess
+    if shutil.which("inform6") is None:
+        pytest.skip("inform6 is absent")
+    (tmp_path / "stackread.inf").write_text(STACK_READ)
+    made = subprocess.run(["inform6", "-v5", "stackread.inf", "stackread.z5"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stdout
+    game = zvm.Game(tmp_path / "stackread.z5")
+    assert game.reset().startswith("ready")
+    assert game.step("take the lamp").text.startswith("read 3 words, ended by 13")
+    assert game.step("x").text.startswith("key 120")
+    assert game.step("look").text.startswith("read 1 words, ended by 13")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import TIMED_OUT, CharRequest, Click, LineRequest, LineResult
 from zvm.story.header import EXT_MOUSE_X, EXT_MOUSE_Y, OFFSET
+from zvm.vm.decoder import VARIABLE
 from zvm.vm.ops.screen import show_status
 
 if TYPE_CHECKING:
@@ -223,12 +224,26 @@ def _interrupt(m: Machine, routine: int, request: LineRequest | CharRequest | No
     return run
 
 
+def _give_back(m: Machine, ins: Instruction, values: tuple[int, ...]) -> None:
+    """A read left before it ended (the library stops the machine at input
+    and runs the read again from its address when a command comes): put
+    back on the stack what its operands took from it (§6.3), last taken
+    first, so that the read finds them again."""
+    for (kind, number), value in reversed(list(zip(ins.operands, values, strict=False))):
+        if kind == VARIABLE and number == 0:
+            m.stack.append(value)
+
+
 def op_sread(m: Machine, ins: Instruction, text: int, parse: int = 0, time: int = 0,
              routine: int = 0) -> int:
     """read in versions 1-4: the status line is shown first (§10.5.1)."""
     if m.version <= 3:
         show_status(m)
-    read_line(m, text, time, routine, ins.addr)
+    try:
+        read_line(m, text, time, routine, ins.addr)
+    except BaseException:
+        _give_back(m, ins, (text, parse, time, routine))
+        raise
     m.parse_buffer = parse
     if parse:
         m.dictionaries.tokenise(text, parse)
@@ -238,7 +253,11 @@ def op_sread(m: Machine, ins: Instruction, text: int, parse: int = 0, time: int 
 def op_aread(m: Machine, ins: Instruction, text: int, parse: int = 0, time: int = 0,
              routine: int = 0) -> int:
     """read in versions 5+: stores the terminating character (§15 read)."""
-    term = read_line(m, text, time, routine, ins.addr)
+    try:
+        term = read_line(m, text, time, routine, ins.addr)
+    except BaseException:
+        _give_back(m, ins, (text, parse, time, routine))
+        raise
     m.parse_buffer = parse
     if parse:
         m.dictionaries.tokenise(text, parse)
@@ -253,8 +272,12 @@ def op_read_char(m: Machine, ins: Instruction, device: int = 1, time: int = 0,
     request = CharRequest(timeout=time if routine else 0,
                           upper_cursor=None if six else upper_cursor(m),
                           place=_screen6(m).input_place(0) if six else None)
-    key = ask(m.frontend.read_char, request, _interrupt(m, routine, request),
-              clicked(m) if six else None)
+    try:
+        key = ask(m.frontend.read_char, request, _interrupt(m, routine, request),
+                  clicked(m) if six else None)
+    except BaseException:
+        _give_back(m, ins, (device, time, routine))
+        raise
     if six:
         _screen6(m).key_done()
     m.notice_resize()
