@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from zvm.research.access import GLOBALS, Access, MachineState
 from zvm.research.grammar import read_grammar
 from zvm.research.names import name_property, name_words
+from zvm.research.scratch import overwritten
 from zvm.research.world import Noise, WorldLayout, WorldMask
 
 NUMBER = re.compile(r"-?\d+")
@@ -197,6 +198,7 @@ class Profile:
                                FAILING_BUDGET)
         noise = self.find_noise(self.quiet, failing, player)
         noise = self.refusal_noise(noise, self.run_all(self.refusals(), REFUSAL_BUDGET))
+        noise = replace(noise, globals=noise.globals | overwritten(self, set(noise.globals)))
         return self.carrying_noise(noise, player)
 
     def refusals(self) -> list[str]:
