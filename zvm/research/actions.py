@@ -187,7 +187,9 @@ def scope_words(game, state: MachineState) -> tuple[list[str], list[str]]:
     owner: dict[str, int] = {}
     for o, w in sorted(names.items()):
         owner.setdefault(w, o)
-    mentioned = {w for w in owner if re.search(r"\b" + re.escape(w), shown)}
+    full = acc.word_length()                 # a word that long may be cut short (§13.3)
+    mentioned = {w for w in owner
+                 if re.search(r"\b" + re.escape(w) + ("" if len(w) >= full else r"\b"), shown)}
     local = {names[o] for o in held | near if o in names} | mentioned
     far = [w for w in owner if w not in local]
     inform = bool(acc.inform_version)
