@@ -67,7 +67,7 @@ def test_zork1_valid_actions_after_moves_and_across_workers():
 
 
 @pytest.mark.slow
-def test_inform_story_valid_actions_from_its_grammar():
+def test_inform_story_valid_actions_from_its_grammar() -> None:
     """Without candidates on an Inform story: the moves by their own word
     ("n", not "go n"), the real actions, and no refusals (hugging or asking
     the cat) and no compass direction taken as a thing ("drop n")."""

@@ -88,7 +88,7 @@ def assert_refused_quietly(game: zvm.Game, refusals: dict[str, str], where: str)
 
 
 @pytest.mark.parametrize("name", ["research.z5", "research.z8"])
-def test_inform_refusals_leave_the_world(name):
+def test_inform_refusals_leave_the_world(name: str) -> None:
     """The library's own scratch (reason_code for hugging, waking and asking
     the cat) is noise, though no quiet command touches it."""
     game = zvm.Game(OURS / name, seed=2)
@@ -99,7 +99,7 @@ def test_inform_refusals_leave_the_world(name):
     assert_changes(game, "take lamp", "Taken.")
 
 
-def test_hollinbrook_refusals_and_parser_questions_leave_the_world():
+def test_hollinbrook_refusals_and_parser_questions_leave_the_world() -> None:
     game = zvm.Game(ROOT / "stories" / "hollinbrook.z5", seed=1)
     game.reset()
     assert_refused_quietly(game, {
