@@ -18,8 +18,8 @@ the same way.
 one machine holds: each actor is a ``GameHost`` as a local worker is, so
 the API, the seeds and the texts are the same. Ray is optional
 (``pip install 'zvm-interpreter[ray]'``); it is connected to as
-``ray.init()`` does when no connection exists yet (the cluster named by ``RAY_ADDRESS``, or a local
-Ray started for this process). An actor that hangs or dies is killed and
+``ray.init()`` does when no connection exists yet (the cluster named by
+``RAY_ADDRESS``, or a local Ray started for this process). An actor that hangs or dies is killed and
 replaced like a local worker.
 """
 
