@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import zvm
-from helpers import ROOT, shared_story
+from helpers import ROOT, shared_story, shared_transcript
 
 OURS = ROOT / "tests" / "stories"
 
@@ -82,3 +82,15 @@ def test_inform_story_valid_actions_from_its_grammar() -> None:
     for refusal in ("hug cat", "wake cat", "ask cat about coin", "drop n", "take n"):
         assert refusal not in everything, refusal
     assert len(best) == 5, best
+
+
+def test_candidates_name_things_not_pronouns() -> None:
+    """Zork I has an object called "it" (the latest thing): candidates with
+    it only repeat the ones with that thing's own name, so none are made."""
+    from zvm.research.actions import generate
+    game = start(shared_story("zork1.z3"))
+    for command in shared_transcript("zork1.cmd").read_text().splitlines()[:25]:
+        game.step(command)
+    candidates = generate(game, game.access.capture())
+    assert "drop egg" in candidates and "light lantern" in candidates
+    assert not [c for c in candidates if {"it", "them", "him", "her"} & set(c.split()[1:])]
