@@ -44,20 +44,33 @@ def overwritten(profile: Profile, exclude: set[int]) -> set[int]:
 
 
 def _dead_in(profile: Profile, base: MachineState, command: str, candidates: list[int]) -> set[int]:
+    """Of candidates, the globals command overwrites unread from base: first
+    the ones it writes at all (after a poke they end with their unpoked
+    values, whatever else the poke did), then those checked in batches."""
     acc = profile.acc
     text, how = profile.game._attempt(base, command)
     if how != "input":
         return set()
     after = bytes(acc.mem[:acc.dyn_end])
     g0 = acc.globals_addr
-    dead: set[int] = set()
-    todo = [candidates[i:i + BATCH] for i in range(0, len(candidates), BATCH)]
-    while todo:
-        batch = todo.pop()
+
+    def run(batch: list[int]) -> tuple[str, str]:
         mem = bytearray(base.memory)
         for k in batch:
             mem[g0 + 2 * k + 1] ^= 1
-        poked_text, how = profile.game._attempt(replace(base, memory=bytes(mem)), command)
+        return profile.game._attempt(replace(base, memory=bytes(mem)), command)
+
+    written: list[int] = []
+    for i in range(0, len(candidates), BATCH):
+        batch = candidates[i:i + BATCH]
+        run(batch)
+        written += [k for k in batch
+                    if acc.mem[g0 + 2 * k:g0 + 2 * k + 2] == after[g0 + 2 * k:g0 + 2 * k + 2]]
+    dead: set[int] = set()
+    todo = [written[i:i + BATCH] for i in range(0, len(written), BATCH)]
+    while todo:
+        batch = todo.pop()
+        poked_text, how = run(batch)
         if how == "input" and poked_text == text and bytes(acc.mem[:acc.dyn_end]) == after:
             dead.update(batch)
         elif len(batch) > 1:
