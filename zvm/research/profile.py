@@ -7,7 +7,9 @@ unknown words, and the story's own "look", "inventory", "wait" and
 verbs. From what they change, and from the status line (§8.2), it finds:
 
 * the noise of the world hash (``zvm.research.world``): globals, attributes
-  and properties that changed after such a command;
+  and properties that changed after such a command; globals that refused
+  commands change (``Profile.refusals``); globals that "look" overwrites
+  unread (``zvm.research.scratch``);
 * where the score and the moves are kept: versions 1-3 show globals 1 and 2
   (§8.2.2); in later versions, globals are set to telltale values and the
   status line redrawn, and the globals whose values show there, left to
