@@ -79,7 +79,8 @@ def find_stories(folders: list[str]) -> list[str]:
         for pattern in STORY_FILES:
             found += [p for p in glob.glob(os.path.join(folder, pattern))
                       if os.path.basename(p) not in SKIP]
-    return sorted(set(found))
+    # Real paths: a case number names the same story however the folders are spelt.
+    return sorted({os.path.realpath(p) for p in found})
 
 
 def parse_seeds(text: str) -> list[int]:
