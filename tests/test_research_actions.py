@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import zvm
-from helpers import ROOT, shared_story
+from helpers import ROOT, shared_story, shared_transcript
 
 OURS = ROOT / "tests" / "stories"
 
@@ -64,3 +64,33 @@ def test_zork1_valid_actions_after_moves_and_across_workers():
     two = game.valid_actions(workers=2)
     game.close()
     assert sorted(two) == sorted(one)
+
+
+@pytest.mark.slow
+def test_inform_story_valid_actions_from_its_grammar() -> None:
+    """Without candidates on an Inform story: the moves by their own word
+    ("n", not "go n"), the real actions, and no refusals (hugging or asking
+    the cat) and no compass direction taken as a thing ("drop n")."""
+    game = start(OURS / "research.z5", seed=2)
+    groups = game.valid_actions(groups=True, workers=1)
+    best = sorted(g[0] for g in groups)
+    everything = {c for g in groups for c in g}
+    assert "n" in best and "go n" not in best, best
+    for action in ("take lamp", "open chest", "empty chest"):
+        assert action in best, best
+    assert any("put lamp in chest" in g for g in groups), groups
+    for refusal in ("hug cat", "wake cat", "ask cat about coin", "drop n", "take n"):
+        assert refusal not in everything, refusal
+    assert len(best) == 5, best
+
+
+def test_candidates_name_things_not_pronouns() -> None:
+    """Zork I has an object called "it" (the latest thing): candidates with
+    it only repeat the ones with that thing's own name, so none are made."""
+    from zvm.research.actions import generate
+    game = start(shared_story("zork1.z3"))
+    for command in shared_transcript("zork1.cmd").read_text().splitlines()[:25]:
+        game.step(command)
+    candidates = generate(game, game.access.capture())
+    assert "drop egg" in candidates and "light lantern" in candidates
+    assert not [c for c in candidates if {"it", "them", "him", "her"} & set(c.split()[1:])]

@@ -121,3 +121,17 @@ def test_ray_backend_gives_the_local_texts():
         assert texts["ray"] == texts["local"]
     finally:
         ray.shutdown()
+
+
+def test_missing_extras_name_the_distribution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The install hints name the distribution on PyPI (zvm-interpreter;
+    "zvm" there is another project)."""
+    import sys
+
+    from zvm.research import games, gym_env
+    monkeypatch.setitem(sys.modules, "ray", None)            # import ray fails
+    with pytest.raises(zvm.GameError, match=r"pip install 'zvm-interpreter\[ray\]'"):
+        games._ray()
+    monkeypatch.setattr(gym_env, "gymnasium", None)
+    with pytest.raises(zvm.GameError, match=r"pip install 'zvm-interpreter\[gym\]'"):
+        gym_env._base()

@@ -70,10 +70,43 @@ def test_hollinbrook_quiet_commands_and_changes():
     assert_changes(game, "north", "Station Caf")
     assert_quiet(game, quiet_commands(game), "in the café")
     assert_changes(game, "take matches", "Taken")
-    # Known limit: the Inform parser's take_all_rule, left set by "take" until
-    # the next command that reaches an action, is not learned as noise.
-    game.step("inventory")
+    # "take" leaves the Inform parser's take_all_rule set until the next
+    # command: that is scratch, learned from the refusals, not the world.
     assert_quiet(game, quiet_commands(game), "with the matches")
+
+
+def assert_refused_quietly(game: zvm.Game, refusals: dict[str, str], where: str) -> None:
+    """Each command gets the story's refusal and leaves the world hash."""
+    before = game.world_hash()
+    state = game.snapshot()
+    for command, reply in refusals.items():
+        game.restore(state)
+        text = game.step(command).text
+        assert reply in text, (command, text)
+        assert game.world_hash() == before, f"the refused {command!r} changed the world {where}"
+    game.restore(state)
+
+
+@pytest.mark.parametrize("name", ["research.z5", "research.z8"])
+def test_inform_refusals_leave_the_world(name: str) -> None:
+    """The library's own scratch (reason_code for hugging, waking and asking
+    the cat) is noise, though no quiet command touches it."""
+    game = zvm.Game(OURS / name, seed=2)
+    game.reset()
+    assert_refused_quietly(game, {"hug cat": "Keep your mind on the game.",
+                                  "wake cat": "That seems unnecessary.",
+                                  "ask cat about coin": "There is no reply."}, "at the start")
+    assert_changes(game, "take lamp", "Taken.")
+
+
+def test_hollinbrook_refusals_and_parser_questions_leave_the_world() -> None:
+    game = zvm.Game(ROOT / "stories" / "hollinbrook.z5", seed=1)
+    game.reset()
+    assert_refused_quietly(game, {
+        "take d": "The ground is not available.",
+        "look d": "You see nothing unexpected in that direction.",
+        "put d down": "What do you want to put the ground in?"}, "on the platform")
+    assert_changes(game, "north", "Station Caf")
 
 
 def test_zork1_start_and_living_room():

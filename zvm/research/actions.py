@@ -17,7 +17,9 @@ Candidates, when none are given, come from the story itself:
    lines with three or more objects, numbers or special tokens are left
    out; so are Inform's meta verbs (save, restore, undo ...).
 2. The things to act on: each object is called by one word of its names
-   property (§12.4). The words of what the location and the player
+   property (§12.4); pronouns are not (Zork has an object called "it",
+   which stands for the latest thing, tried under its own name). The
+   words of what the location and the player
    contain and the words that the story's own "look" and "inventory"
    replies mention (Zork's house and window, which the tree keeps
    elsewhere) are tried with the story's "examine" verb, with a few words
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
 
 CHUNK = 64                       # candidates per task sent to a worker
 BUSY_MIN, BUSY_SHARE = 8, 0.03   # see busy_globals
+WHOLE = 3                        # shorter words are mentioned only as whole words
+PRONOUNS = ("it", "them", "him", "her")   # not names of things (Zork's IT object)
 
 _worker_game: Game | None = None   # the game of a worker process (fork-inherited)
 
@@ -181,7 +185,7 @@ def scope_words(game: Game, state: MachineState) -> tuple[list[str], list[str]]:
     module's docstring."""
     profile, acc = game.profile, game.access
     acc.restore(state)
-    names = profile.names
+    names = {o: w for o, w in profile.names.items() if w not in PRONOUNS}
     player, location = game.player, game.location
     held = set(acc.descendants(player)) if player else set()
     near = (set(acc.descendants(location)) | {location}) - {player} if location else set()
@@ -194,7 +198,9 @@ def scope_words(game: Game, state: MachineState) -> tuple[list[str], list[str]]:
     owner: dict[str, int] = {}
     for o, w in sorted(names.items()):
         owner.setdefault(w, o)
-    mentioned = {w for w in owner if re.search(r"\b" + re.escape(w), shown)}
+    # "boards" mentions "board"; "north" and "stone" do not mention "n", "s".
+    mentioned = {w for w in owner
+                 if re.search(r"\b" + re.escape(w) + ("" if len(w) >= WHOLE else r"\b"), shown)}
     local = {names[o] for o in held | near if o in names} | mentioned
     far = [w for w in owner if w not in local]
     inform = bool(acc.inform_version)

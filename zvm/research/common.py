@@ -9,12 +9,14 @@ next command arrives: the machine can be stopped, snapshot or copied
 between any two commands. Text is kept unwrapped; the upper window lives in
 the screen model (§8.6-8.7), the version 1-3 status line here (§8.2).
 
-The end of a game: the story stops (@quit, §15), or the last paragraph it
+The end of a game: the story stops (@quit, §15), or the last sentence it
 printed before asking for input offers at least two of restart (start
 over, play again), restore (load), quit (end the session) and undo, in any
 form: Infocom's "(Type RESTART, RESTORE, or QUIT)", the Inform library's
 "Would you like to RESTART, RESTORE a saved game ... or QUIT?", numbered
-menus such as "(1) Quit, (2) Restart". Won: the score reached the maximum
+menus such as "(1) Quit, (2) Restart". A paragraph that mentions them and
+goes on (a help text: "... RESTART or QUIT at any time. Good luck!") is
+not an ending. Won: the score reached the maximum
 the story states, or the last text says so ("You have won",
 "Congratulations" ...); lost: over, not won, and not the player's own quit.
 
@@ -160,9 +162,21 @@ def last_paragraph(text: str) -> str:
     return tail
 
 
+SENTENCE_BREAK = re.compile(r"(?<=[^\d\s][.!?])\s+")   # not after "1." of a menu
+
+
+def last_sentence(text: str) -> str:
+    """The last sentence of text's last paragraph (a menu of numbered
+    lines is one sentence; so is "(Type RESTART, RESTORE, or QUIT):")."""
+    parts = SENTENCE_BREAK.split(last_paragraph(text).strip())
+    return parts[-1] if parts else ""
+
+
 def asks_game_over(text: str) -> bool:
-    """Whether text ends with a game-over question or menu."""
-    tail = last_paragraph(text)
+    """Whether text ends with a game-over question or menu: its last
+    sentence offers at least two of the CHOICES. A paragraph that mentions
+    them and then goes on (a help text) does not."""
+    tail = last_sentence(text)
     return sum(1 for choice in CHOICES if choice.search(tail)) >= 2
 
 

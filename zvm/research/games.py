@@ -17,9 +17,9 @@ the same way.
 ``backend="ray"`` runs the same workers as Ray actors, for more games than
 one machine holds: each actor is a ``GameHost`` as a local worker is, so
 the API, the seeds and the texts are the same. Ray is optional
-(``pip install 'zvm[ray]'``); it is connected to as ``ray.init()`` does when
-no connection exists yet (the cluster named by ``RAY_ADDRESS``, or a local
-Ray started for this process). An actor that hangs or dies is killed and
+(``pip install 'zvm-interpreter[ray]'``); it is connected to as
+``ray.init()`` does when no connection exists yet (the cluster named by
+``RAY_ADDRESS``, or a local Ray started for this process). An actor that hangs or dies is killed and
 replaced like a local worker.
 """
 
@@ -172,7 +172,8 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise GameError("backend='ray' needs the ray package: pip install 'zvm[ray]'") from None
+        raise GameError("backend='ray' needs the ray package: "
+                        "pip install 'zvm-interpreter[ray]'") from None
     return ray
 
 

@@ -1,4 +1,5 @@
-"""A Gymnasium environment for one story (optional: ``pip install 'zvm[gym]'``).
+"""A Gymnasium environment for one story (optional:
+``pip install 'zvm-interpreter[gym]'``).
 
     env = zvm.research.gym_env.StoryEnv("zork1.z3")
     observation, info = env.reset(seed=12)
@@ -39,7 +40,8 @@ MAX_ACTION = 256
 
 def _base() -> type:
     if gymnasium is None:
-        raise GameError("StoryEnv needs the gymnasium package: pip install 'zvm[gym]'")
+        raise GameError("StoryEnv needs the gymnasium package: "
+                        "pip install 'zvm-interpreter[gym]'")
     return gymnasium.Env
 
 

@@ -7,7 +7,9 @@ unknown words, and the story's own "look", "inventory", "wait" and
 verbs. From what they change, and from the status line (§8.2), it finds:
 
 * the noise of the world hash (``zvm.research.world``): globals, attributes
-  and properties that changed after such a command;
+  and properties that changed after such a command; globals that refused
+  commands change (``Profile.refusals``); globals that "look" overwrites
+  unread (``zvm.research.scratch``);
 * where the score and the moves are kept: versions 1-3 show globals 1 and 2
   (§8.2.2); in later versions, globals are set to telltale values and the
   status line redrawn, and the globals whose values show there, left to
@@ -30,12 +32,14 @@ and width for the life of the process.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from zvm.research.access import GLOBALS, Access, MachineState
-from zvm.research.grammar import Grammar, read_grammar
+from zvm.research.grammar import read_grammar
+from zvm.research.names import name_property, name_words
+from zvm.research.scratch import overwritten
 from zvm.research.world import Changes, Noise, WorldLayout, WorldMask
 
 if TYPE_CHECKING:
@@ -50,6 +54,10 @@ POKE_BASE, POKE_STEP, POKE_SLACK = 2000, 16, 8
 MAX_EXAMINED = 10
 LEARN_LIMIT = 40_000_000           # Z-instructions for all the learning
 FAILING_BUDGET = 2_500_000         # Z-instructions for refused commands
+REFUSAL_BUDGET = 12_000_000        # ... for the commands of ``Profile.refusals``
+ME_WORDS = ("me", "myself", "self")
+COMPASS = ("north", "n")           # when the grammar names no direction words
+REFUSALS_SHARING = 2               # refused commands that must change a global
 EXAMINE_BUDGET = 3_000_000         # ... for each thing held in turn
 CARRIED = 3
 
@@ -188,7 +196,51 @@ class Profile:
         failing = self.run_all(self.failing_commands(self.location, self.names, self.examine),
                                FAILING_BUDGET)
         noise = self.find_noise(self.quiet, failing, player)
+        noise = self.refusal_noise(noise, self.run_all(self.refusals(), REFUSAL_BUDGET))
+        noise = replace(noise, globals=noise.globals | overwritten(self, set(noise.globals)))
         return self.carrying_noise(noise, player)
+
+    def refusals(self) -> list[str]:
+        """Commands the story refuses in any world: each verb that needs an
+        object, alone (the parser asks what to act on), and each sentence
+        of the grammar with the player ("me") in its slots (hugging, waking
+        or asking oneself), then with a direction (Inform's compass objects
+        are always in scope: "look north", "take north"). They run the parser's and the library's
+        per-command scratch that quiet commands leave alone (Inform's
+        reason_code, take_all_rule, the question's inferred word)."""
+        n = self.acc.word_length()
+        me = next((w for w in ME_WORDS if w[:n] in self.words), None)
+        way = next((w for w in self.grammar.directions + list(COMPASS) if w[:n] in self.words),
+                   None)
+        slotted = [p for p in self.grammar.patterns if 0 < p.count(None) <= 2]
+        out = [p[0] for p in slotted if p[0] is not None]
+        for p in slotted:                   # interleaved: any prefix is a sample
+            out += [" ".join(w if w is not None else word for w in p)
+                    for word in (me, way) if word is not None]
+        return list(dict.fromkeys(out))
+
+    def refusal_noise(self, noise: Noise, probes: list[_Probe]) -> Noise:
+        """More noise globals: those a refused command changed when it moved
+        nothing and changed no attribute or property, and that at least
+        REFUSALS_SHARING of them changed: scratch is shared by many commands,
+        while a refusal that does something (Zork III's "play me" kills the
+        player and counts it) is alone in it. The globals of the status
+        (score, location, player) are never noise."""
+        st = self.status
+        keep = {g for g in (st.score_global, st.location_global) if g is not None}
+        keep |= set(st.player_globals)
+        counts: dict[int, int] = {}
+        for probe in probes:
+            if probe.ended:
+                continue
+            ch = self.layout.changes(self.base.memory, probe.memory)
+            if (ch.tree - noise.objects or ch.attributes - noise.attributes
+                    or ch.properties - noise.properties):
+                continue
+            for g in ch.globals - keep:
+                counts[g] = counts.get(g, 0) + 1
+        found = noise.globals | {g for g, n in counts.items() if n >= REFUSALS_SHARING}
+        return Noise(frozenset(found), noise.attributes, noise.properties, noise.objects)
 
     def carrying_noise(self, noise: Noise, player: int) -> Noise:
         """More noise, from more starting states (a global that a command
@@ -541,49 +593,3 @@ class Profile:
                     numbers.remove(v)
         numbers = [n for n in numbers if n > 0]
         return max(numbers) if numbers else None
-
-
-# -- names of objects ---------------------------------------------------------------------
-def name_property(acc: Access) -> int | None:
-    """The property whose values are dictionary words in most objects."""
-    entries = {a for a, _, _ in acc.dictionary_entries()}
-    counts: dict[int, int] = {}
-    for n in range(1, acc.object_count() + 1):
-        for num, data in acc.properties(n):
-            if len(data) >= 2 and len(data) % 2 == 0 and all(
-                    ((data[i] << 8) | data[i + 1]) in entries for i in range(0, len(data), 2)):
-                counts[num] = counts.get(num, 0) + 1
-    return max(sorted(counts), key=lambda k: counts[k]) if counts else None
-
-
-def name_words(acc: Access, grammar: Grammar, prop: int | None = None) -> dict[int, str]:
-    """One word to call each object by: of its name property's words, the
-    one its short name ends with (written out in full when the dictionary
-    keeps only its start, §13.3), else its first; objects without names are
-    left out."""
-    if prop is None:
-        prop = name_property(acc)
-    if prop is None:
-        return {}
-    words = {a: w for a, w, _ in acc.dictionary_entries()}
-    out: dict[int, str] = {}
-    for n in range(1, acc.object_count() + 1):
-        data = dict(acc.properties(n)).get(prop)
-        if not data or len(data) % 2:
-            continue
-        own = [words[(data[i] << 8) | data[i + 1]] for i in range(0, len(data), 2)
-               if ((data[i] << 8) | data[i + 1]) in words]
-        own = [w for w in own if w.isalpha()]
-        if not own:
-            continue
-        shown = [w for w in re.findall(r"[a-z]+", acc.object_name(n).lower())]
-        chosen = None
-        for full in reversed(shown):
-            for w in own:
-                if full == w or (len(w) >= acc.word_length() and full.startswith(w)):
-                    chosen = full
-                    break
-            if chosen:
-                break
-        out[n] = chosen or own[0]
-    return out
