@@ -43,14 +43,21 @@ class Grid:
     ``drop_styled``: cells in bold or italic (dfrotz 2.54's fault) are never
     printed. The grid prints to ``stdout``."""
 
-    # Each row is three parallel lists: its characters, their style bits
-    # and their change marks. A cell's mark says whether the last write to
-    # it changed it (character or style), as in dfrotz. Rows are separate
-    # list objects, so scrolling moves rows instead of copying cells;
-    # blanking a row replaces its three lists, writing text into a row
-    # changes them in place, a slice at a time. ``dirty`` says per row
-    # whether it may hold a change mark, so that showing the screen looks
-    # only at the rows written since the marks were last cleared.
+    # A row is kept as strings, so that the usual writes are a few string
+    # operations rather than work per cell:
+    #
+    # * ``chars[r]``: its characters, one per cell;
+    # * ``styles[r]``: its cells' style bits, one int when every cell has
+    #   the same style (the usual case), else a list with one per cell;
+    # * ``marks[r]``: a string as long as the row whose character is not a
+    #   space where the cell's change mark is set: the last write to the
+    #   cell changed it (character or style), as in dfrotz. Text written
+    #   onto blank cells of its own style is its own marks (a letter marks
+    #   a changed cell, a space an unchanged one), and a row blanked from
+    #   text in its own style has that text for marks;
+    # * ``changed[r]``: whether a cell has its mark set and is not blank:
+    #   such rows are the ones ``show`` prints. A set mark on a blank cell
+    #   counts only when the typed input lands on it (``put_input``).
 
     def __init__(self, width: int, height: int, stdout: TextIO,
                  drop_styled: bool = False) -> None:
@@ -58,38 +65,39 @@ class Grid:
         self.height = height
         self.stdout = stdout
         self.drop_styled = drop_styled
-        self.chars = [[" "] * width for _ in range(height)]
-        self.styles = [[0] * width for _ in range(height)]
-        self.marks = [[False] * width for _ in range(height)]
-        self.dirty = [False] * height
+        self.blank = " " * width
+        self.chars = [self.blank] * height
+        self.styles: list[int | list[int]] = [0] * height
+        self.marks = [self.blank] * height
+        self.changed = [False] * height
         self.row = 0                   # the grid's own cursor (0-based)
         self.col = 0
         self.style = 0                 # style of the cells being drawn
 
     # -- writing ------------------------------------------------------------
-    def fit(self, row: int, col: int) -> bool:
-        """Make sure the cell exists (rows grow when width is 0)."""
-        if not 0 <= row < self.height or col < 0:
-            return False
-        if self.width:
-            return col < self.width
-        line = self.chars[row]
-        if col >= len(line):
-            extra = col + 1 - len(line)
-            line.extend(" " * extra)
-            self.styles[row].extend([0] * extra)
-            self.marks[row].extend([False] * extra)
-        return True
+    def _grow(self, row: int, end: int) -> None:
+        """Width 0: make the row ``end`` cells long (new cells blank, in
+        style 0, unmarked)."""
+        extra = end - len(self.chars[row])
+        if extra <= 0:
+            return
+        self.chars[row] += " " * extra
+        self.marks[row] += " " * extra
+        styles = self.styles[row]
+        if styles.__class__ is int:
+            if styles != 0:
+                self.styles[row] = [styles] * (end - extra) + [0] * extra
+        else:
+            styles.extend([0] * extra)
+
+    def _recount(self, row: int) -> None:
+        """Whether the row has a marked cell that is not blank."""
+        self.changed[row] = "".join(
+            compress(self.chars[row], map(" ".__ne__, self.marks[row]))).strip(" ") != ""
 
     def set_cell(self, row: int, col: int, ch: str, style: int) -> None:
         """Write one cell (the rare, cell-by-cell paths use this)."""
-        if not self.fit(row, col):
-            return
-        self.marks[row][col] = (self.chars[row][col] != ch
-                                or self.styles[row][col] != style)
-        self.dirty[row] = True
-        self.chars[row][col] = ch
-        self.styles[row][col] = style
+        self.put(row, col, ch, style)
 
     def put(self, row: int, col: int, text: str, style: int) -> None:
         """Write ``text`` into one row from ``col`` on, all in ``style``,
@@ -97,56 +105,60 @@ class Grid:
         dropped (with width 0 the row grows instead)."""
         if not text or not 0 <= row < self.height or col < 0:
             return
-        chars = self.chars[row]
         end = col + len(text)
         if self.width:
             if end > self.width:
+                if col >= self.width:
+                    return
                 end = self.width
                 text = text[:end - col]
-                if not text:
-                    return
-        elif end > len(chars):
-            extra = end - len(chars)
-            chars.extend(" " * extra)
-            self.styles[row].extend([0] * extra)
-            self.marks[row].extend([False] * extra)
-        styles = self.styles[row]
+        elif end > len(self.chars[row]):
+            self._grow(row, end)
+        chars = self.chars[row]
         old = chars[col:end]
-        old_styles = styles[col:end]
-        count = end - col
-        if old_styles.count(style) != count:
-            marks = [a != b or s != style
-                     for a, b, s in zip(old, text, old_styles)]
-        elif old.count(" ") == count:          # onto blank cells
-            if " " in text:
-                marks = [c != " " for c in text]
+        styles = self.styles[row]
+        if styles.__class__ is int and styles == style:
+            if old.count(" ") == len(old):     # onto blank cells: the usual case
+                self.chars[row] = chars[:col] + text + chars[end:]
+                marks = self.marks[row]
+                self.marks[row] = marks[:col] + text + marks[end:]
+                if not self.changed[row] and text.count(" ") != len(text):
+                    self.changed[row] = True
+                return
+            if old == text:                    # the same text again
+                new_marks = " " * len(text)
             else:
-                marks = [True] * count
-        elif "".join(old) == text:             # the same text again
-            marks = [False] * count
+                new_marks = "".join([" " if a == b else "x" for a, b in zip(old, text)])
         else:
-            marks = [a != b for a, b in zip(old, text)]
-        chars[col:end] = text
-        styles[col:end] = [style] * count
-        self.marks[row][col:end] = marks
-        self.dirty[row] = True
+            if styles.__class__ is int:
+                old_styles = [styles] * len(text)
+            else:
+                old_styles = styles[col:end]
+            new_marks = "".join([" " if a == b and s == style else "x"
+                                 for a, b, s in zip(old, text, old_styles)])
+            if col == 0 and end == len(chars):
+                self.styles[row] = style
+            else:
+                if styles.__class__ is int:
+                    styles = self.styles[row] = [styles] * len(chars)
+                styles[col:end] = [style] * (end - col)
+        self.chars[row] = chars[:col] + text + chars[end:]
+        marks = self.marks[row]
+        self.marks[row] = marks[:col] + new_marks + marks[end:]
+        self._recount(row)
 
     def blank_row(self, row: int) -> None:
         """Blank one row in the drawing style; cells that held anything
         else count as changed."""
-        chars, styles = self.chars[row], self.styles[row]
-        style, count = self.style, len(chars)
-        if styles.count(style) != count:
-            marks = [c != " " or s != style for c, s in zip(chars, styles)]
-            self.dirty[row] = True
+        chars, styles, style = self.chars[row], self.styles[row], self.style
+        if styles.__class__ is int:
+            self.marks[row] = chars if styles == style else "x" * len(chars)
         else:
-            used = len("".join(chars).rstrip(" "))
-            marks = [c != " " for c in chars[:used]]
-            marks += [False] * (count - used)
-            self.dirty[row] = used > 0
-        self.chars[row] = [" "] * count
-        self.styles[row] = [style] * count
-        self.marks[row] = marks
+            self.marks[row] = "".join([" " if c == " " and s == style else "x"
+                                       for c, s in zip(chars, styles)])
+        self.chars[row] = self.blank if len(chars) == self.width else " " * len(chars)
+        self.styles[row] = style
+        self.changed[row] = False
 
     def erase_rows(self, top: int, bottom: int) -> None:
         """Blank 0-based rows top..bottom (inclusive) in the drawing style."""
@@ -157,11 +169,43 @@ class Grid:
         """Move 0-based rows top+1..bottom up one, change marks included;
         the new bottom row is the old one blanked, so cells that held text
         count as changed (to blank), as in dfrotz."""
-        for grid in (self.chars, self.styles, self.marks, self.dirty):
-            grid.insert(bottom + 1, grid[bottom])
-            del grid[top]
-        # Rows bottom-1 and bottom now share lists; blanking replaces them.
+        for rows in (self.chars, self.styles, self.marks, self.changed):
+            rows.insert(bottom + 1, rows[bottom])
+            del rows[top]
+        # Rows bottom-1 and bottom now share their strings and style list;
+        # blanking replaces the bottom row's.
         self.blank_row(bottom)
+
+    def feed(self, top: int, bottom: int, lines: list[str]) -> None:
+        """Each line in turn onto the bottom row, blank in the drawing
+        style, which then scrolls up (``scroll``): what the lower window's
+        plain text does line after line, done for all lines at once. The
+        lines are printable and fit in the width."""
+        style, blank = self.style, self.blank
+        if self.styles[bottom] != style or self.chars[bottom] != blank:
+            for line in lines:             # not the state assumed: one by one
+                self.put(bottom, 0, line, style)
+                self.scroll(top, bottom)
+            return
+        # Written onto a blank row of its own style a line is its own marks;
+        # the cells after it keep the marks blanking the row above gave.
+        ghost = self.marks[bottom]
+        chars, marks, changed = [], [], []
+        for line in lines:
+            size = len(line)
+            marks.append(line + ghost[size:])
+            ghost = line + blank[size:]
+            chars.append(ghost)
+            changed.append(line.count(" ") != size)
+        chars.append(blank)
+        marks.append(ghost)
+        changed.append(False)
+        keep = bottom - top + 1
+        self.chars[top:bottom + 1] = (self.chars[top:bottom] + chars)[-keep:]
+        self.marks[top:bottom + 1] = (self.marks[top:bottom] + marks)[-keep:]
+        self.changed[top:bottom + 1] = (self.changed[top:bottom] + changed)[-keep:]
+        styles = self.styles[top:bottom] + [style] * (len(lines) + 1)
+        self.styles[top:bottom + 1] = styles[-keep:]
 
     def draw(self, text: str) -> None:
         """Put printable text at the grid cursor in the drawing style and
@@ -220,16 +264,30 @@ class Grid:
 
     def put_input(self, typed: str) -> None:
         """The typed text goes into the grid after the cursor without being
-        marked as changed (dfrotz never prints it)."""
-        row, col = self.row, self.col
-        for ch in typed:
-            if self.width and col >= self.width:
+        marked as changed (dfrotz never prints it); a cell it lands on keeps
+        its mark, so a set mark left on a blank cell makes the typed letter
+        there count as changed, as in dfrotz."""
+        row, col, width = self.row, self.col, self.width
+        while typed:
+            if width and col >= width:
                 row, col = row + 1, 0
-            if not self.fit(row, col):
+            if not 0 <= row < self.height:
                 break
-            self.chars[row][col] = ch
-            self.styles[row][col] = 0
-            col += 1
+            piece = typed[:width - col] if width else typed
+            typed = typed[len(piece):]
+            end = col + len(piece)
+            if not width:
+                self._grow(row, end)
+            chars = self.chars[row]
+            self.chars[row] = chars[:col] + piece + chars[end:]
+            styles = self.styles[row]
+            if styles.__class__ is int:
+                if styles != 0:
+                    styles = self.styles[row] = [styles] * len(chars)
+            if styles.__class__ is not int:
+                styles[col:end] = [0] * (end - col)
+            self._recount(row)
+            col = end
         self.row, self.col = row, col
 
     # -- printing -----------------------------------------------------------
@@ -245,11 +303,13 @@ class Grid:
         trailing blanks), leaving out the cells that are not printed."""
         chars, styles = self.chars[row], self.styles[row]
         if upto is None:
-            text = "".join(chars).rstrip(" ")
+            text = chars.rstrip(" ")
             upto = len(text)
         else:
-            upto = min(upto, len(chars))
-            text = "".join(chars[:upto])
+            text = chars[:upto]
+            upto = len(text)
+        if styles.__class__ is int:
+            return text if upto == 0 or self._cell_text("x", styles) else ""
         kinds = set(styles[:upto])
         if len(kinds) == 1:            # one style: all shown or none
             return text if self._cell_text("x", kinds.pop()) else ""
@@ -263,7 +323,7 @@ class Grid:
 
     def rows(self, top: int, count: int) -> list[str]:
         """The text of ``count`` rows from 0-based ``top``, as stored."""
-        return ["".join(self.chars[r]) for r in range(top, top + count)]
+        return self.chars[top:top + count]
 
     def show_row(self, row: int) -> None:
         """Print one row and a newline (-1: an empty line)."""
@@ -271,15 +331,12 @@ class Grid:
 
     def show(self, show_cursor: bool) -> None:
         """Print the rows with changed non-blank cells, dfrotz's way (see
-        the module docstring), and clear the change marks."""
-        # A row counts as changed when it has a changed cell not blank.
-        changed = [dirty and True in marks
-                   and "".join(compress(chars, marks)).lstrip(" ") != ""
-                   for chars, marks, dirty
-                   in zip(self.chars, self.marks, self.dirty)]
-        changed.append(False)
+        the module docstring), and clear the change marks. With nothing to
+        print the marks stay, as in dfrotz."""
+        changed = self.changed
         if True not in changed:
             return
+        changed = changed + [False]
         first = changed.index(True)
         last = self.height - 1 - changed[-2::-1].index(True)
         if show_cursor and self.row == last:
@@ -297,10 +354,11 @@ class Grid:
             r += 1
         if show_cursor and self.row > last + 1:
             self.show_row(last + 1 if self.row == last + 2 else -1)
-        for row, dirty in enumerate(self.dirty):
-            if dirty:
-                self.marks[row] = [False] * len(self.marks[row])
-                self.dirty[row] = False
+        if self.width:
+            self.marks = [self.blank] * self.height
+        else:
+            self.marks = [" " * len(chars) for chars in self.chars]
+        self.changed = [False] * self.height
 
     def show_prompt(self) -> None:
         """Print the cursor's row up to the cursor (no newline)."""

@@ -36,6 +36,8 @@ _WORD = re.compile(r" ?[^ -]*-*")
 # newline), so text holding them takes the code-by-code path; and the tab
 # and the sentence space (§3.8.2.3-4), which print as one and two spaces.
 _SPECIAL = re.compile("[\x00\x01\r\t\x0b]")
+# What dfrotz does not show (``headless_grid.printable``) but the newline.
+_HIDDEN_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 class CoreText:
@@ -310,15 +312,103 @@ class CoreText:
             return
         lines = text.split("\n")
         last = lines.pop()
-        for line in lines:
-            if line:
-                self._buffer_words(line, ended=True)
+        self._line(lines[0])
+        if len(lines) > 1:
+            if (self.width and self.width < _BUFFER_LIMIT and self.lower_rows > 1
+                    and _HIDDEN_BUT_NEWLINE.search(text) is None):
+                self._lines(lines)
             else:
-                self.flush()
-            self.screen_new_line()
+                for line in lines[1:]:
+                    self._line(line)
         if last:
             self._buffer_words(last)
         self.need_newline = last != ""
+
+    def _line(self, line: str) -> None:
+        """A line of text and the newline that ends it."""
+        if line:
+            self._buffer_words(line, ended=True)
+        else:
+            self.flush()
+        self.screen_new_line()
+
+    def _lines(self, lines: list[str]) -> None:
+        """``_line`` for ``lines[1:]``, printable lines after a newline, so
+        that each starts with the word buffer empty at the start of a row.
+        Where the cursor is on the lower window's last row (each newline
+        scrolls) and no word is wider than the screen, the lines are laid
+        out here and go to the grid together (``Grid.feed``)."""
+        width = self.width
+        i, count = 1, len(lines)
+        while i < count:
+            if self.y != self.lower_rows:
+                self._line(lines[i])
+                i += 1
+                continue
+            rows: list[str] = []
+            while i < count:
+                line = lines[i]
+                if len(line) <= width:
+                    rows.append(line)
+                elif not self._wrap(line, rows):
+                    break
+                i += 1
+            if rows:
+                self._feed(rows)
+            if i < count:
+                self._line(lines[i])
+                i += 1
+
+    def _wrap(self, line: str, rows: list[str]) -> bool:
+        """Lay out a line wider than the screen from the start of a row as
+        ``_buffer_words`` and ``_screen_word`` do, adding its rows to
+        ``rows``; False (and nothing added) if a word is wider than the
+        screen."""
+        width = self.width
+        done: list[str] = []
+        row: list[str] = []
+        used = 0
+        for word in _WORD.findall(line):
+            size = len(word)
+            if used + size > width:
+                if word == " ":
+                    continue           # a space that does not fit is dropped
+                if word[0] == " ":
+                    word = word[1:]
+                    size -= 1
+                if size > width:
+                    return False
+                done.append("".join(row))
+                row = [word]
+                used = size
+            else:
+                row.append(word)
+                used += size
+        done.append("".join(row))
+        rows += done
+        return True
+
+    def _feed(self, rows: list[str]) -> None:
+        """Rows of text, each followed by a newline, from the start of the
+        lower window's last row: the grid scrolls them in together, with
+        the MORE counter's showing (``screen_new_line``) between."""
+        grid = self.grid
+        top = self.lower_top - 1
+        bottom = top + self.lower_rows - 1
+        limit = self.lower_rows - 1
+        start, count = 0, len(rows)
+        while start < count:
+            room = max(1, limit - self.line_count)
+            chunk = rows[start:start + room] if start or room < count else rows
+            grid.feed(top, bottom, chunk)
+            start += len(chunk)
+            self.line_count += len(chunk)
+            if self.line_count >= limit:
+                grid.show(False)
+                grid.show_row(-1)
+                self.line_count = _CONTEXT_LINES
+        self.x = 1
+        self.update_cursor()
 
     def _print_codes(self, text: str) -> None:
         """``write`` code by code (the general, slow path)."""
