@@ -16,8 +16,6 @@ interface, decides where lower-window text lands (§8.7.2.2, buffer_mode):
 
 from __future__ import annotations
 
-import re
-
 from zvm.ui.headless_grid import STYLE_MARK, Grid, printable
 
 # Codes inside the word buffer (the same values the core uses).
@@ -28,16 +26,38 @@ _HYPHEN = 0x2D
 _CONTEXT_LINES = 0             # lines kept after a (suppressed) MORE prompt
 _BUFFER_LIMIT = 275            # the core's word buffer size
 
-# A word as the core's buffer flushes it: an optional space (a space always
-# flushes), then anything up to the next space or the end of a run of
-# hyphens (the character after a hyphen flushes, unless it is a hyphen).
-_WORD = re.compile(r" ?[^ -]*-*")
-# Codes that ``print_code`` treats specially (skipped, style change,
-# newline), so text holding them takes the code-by-code path; and the tab
-# and the sentence space (§3.8.2.3-4), which print as one and two spaces.
-_SPECIAL = re.compile("[\x00\x01\r\t\x0b]")
-# What dfrotz does not show (``headless_grid.printable``) but the newline.
-_HIDDEN_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+def words_of(line: str) -> list[str]:
+    """A line (no newline in it) cut where the core's buffer flushes: each
+    word but perhaps the first starts with a space (a space always
+    flushes) or with the character after a run of hyphens (the character
+    after a hyphen flushes, unless it is a hyphen). Together they are the
+    line."""
+    words = line.replace(" ", "\n ").split("\n")
+    if not words[0]:
+        del words[0]
+    if "-" in line:
+        words = [piece for word in words for piece in _after_hyphens(word)]
+    return words
+
+
+def _after_hyphens(word: str) -> list[str]:
+    """A word from ``words_of`` cut after each run of hyphens that is
+    followed by something."""
+    pieces = []
+    start, size = 0, len(word)
+    at = word.find("-")
+    while at >= 0:
+        end = at + 1
+        while end < size and word[end] == "-":
+            end += 1
+        if end == size:
+            break
+        pieces.append(word[start:end])
+        start = end
+        at = word.find("-", end)
+    pieces.append(word[start:])
+    return pieces
 
 
 class CoreText:
@@ -96,10 +116,9 @@ class CoreText:
         else:
             self.y += 1
         self.update_cursor()
-        above = self.y - 1
-        below = self.lower_rows - self.y + 1
         self.line_count += 1
-        if self.line_count >= above + below - 1:
+        # The core's test: the lines above the cursor and below it, less one.
+        if self.line_count >= self.lower_rows - 1:
             # A MORE prompt with MORE prompts off: show, then a blank line.
             self.grid.show(False)
             self.grid.show_row(-1)
@@ -237,16 +256,12 @@ class CoreText:
 
     def _buffer_words(self, line: str, ended: bool = False) -> None:
         """Buffered output of text without newlines or special codes, with
-        the same breaks as ``_print_code`` but a word at a time: each piece
-        ``_WORD`` finds starts where the core would flush, except perhaps
+        the same breaks as ``_print_code`` but a word at a time: each word
+        of ``words_of`` starts where the core would flush, except perhaps
         the first, which may continue the word in the buffer. All words but
         the last go to the screen and the last stays in the buffer - unless
         a newline ``ended`` the line, which flushes that one too."""
-        if " " in line or "-" in line:
-            words = _WORD.findall(line)
-            words.pop()                # the empty match at the end
-        else:
-            words = [line]             # one word (a common case)
+        words = words_of(line) if " " in line or "-" in line else [line]
         if self._buf_len + max(map(len, words)) >= _BUFFER_LIMIT:
             # The buffer may fill up inside a word: code by code.
             for ch in line:
@@ -298,15 +313,20 @@ class CoreText:
             return
         if bits != self.style:
             self.set_style(bits)
-        if _SPECIAL.search(text) is not None:
-            text = text.replace("\t", " ").replace("\x0b", "  ")
-            if _SPECIAL.search(text) is not None:
+        plain = text.isprintable()     # no newline, no code needing care
+        if not plain:
+            # A tab prints as a space and a sentence space as two
+            # (§3.8.2.3-4); codes ``_print_code`` treats specially (skipped,
+            # style change, newline) take the code-by-code path.
+            if "\t" in text or "\x0b" in text:
+                text = text.replace("\t", " ").replace("\x0b", "  ")
+            if "\x00" in text or "\x01" in text or "\r" in text:
                 self._print_codes(text)
                 return
         if not self.buffering or self._style_flag:
             self._print_codes(text)
             return
-        if "\n" not in text:
+        if plain or "\n" not in text:
             self._buffer_words(text)
             self.need_newline = True
             return
@@ -314,8 +334,9 @@ class CoreText:
         last = lines.pop()
         self._line(lines[0])
         if len(lines) > 1:
+            # Lines holding what dfrotz does not show go one by one.
             if (self.width and self.width < _BUFFER_LIMIT and self.lower_rows > 1
-                    and _HIDDEN_BUT_NEWLINE.search(text) is None):
+                    and text.replace("\n", "").isprintable()):
                 self._lines(lines)
             else:
                 for line in lines[1:]:
@@ -345,14 +366,18 @@ class CoreText:
                 self._line(lines[i])
                 i += 1
                 continue
-            rows: list[str] = []
-            while i < count:
-                line = lines[i]
-                if len(line) <= width:
-                    rows.append(line)
-                elif not self._wrap(line, rows):
-                    break
-                i += 1
+            rows = lines[i:]
+            if max(map(len, rows)) <= width:   # all fit (the usual case)
+                i = count
+            else:
+                rows = []
+                while i < count:
+                    line = lines[i]
+                    if len(line) <= width:
+                        rows.append(line)
+                    elif not self._wrap(line, rows):
+                        break
+                    i += 1
             if rows:
                 self._feed(rows)
             if i < count:
@@ -363,12 +388,34 @@ class CoreText:
         """Lay out a line wider than the screen from the start of a row as
         ``_buffer_words`` and ``_screen_word`` do, adding its rows to
         ``rows``; False (and nothing added) if a word is wider than the
-        screen."""
+        screen. A word that does not fit starts the next row without its
+        space; a lone space that does not fit is dropped."""
+        if "-" in line:
+            return self._wrap_words(line, rows)
+        # Without hyphens a row ends before its last space that fits.
+        width = self.width
+        done = []
+        while len(line) > width:
+            cut = line.rfind(" ", 0, width + 1)
+            if cut < 0:
+                return False
+            rest = line[cut:].lstrip(" ")
+            if not rest:               # only spaces after: all dropped
+                line = line[:cut]
+                break
+            done.append(line[:cut])
+            line = rest
+        done.append(line)
+        rows += done
+        return True
+
+    def _wrap_words(self, line: str, rows: list[str]) -> bool:
+        """``_wrap`` a word at a time."""
         width = self.width
         done: list[str] = []
         row: list[str] = []
         used = 0
-        for word in _WORD.findall(line):
+        for word in words_of(line):
             size = len(word)
             if used + size > width:
                 if word == " ":
