@@ -14,8 +14,7 @@ cursor's row before the cursor as the prompt. ``Grid`` is that grid;
 
 from __future__ import annotations
 
-import re
-from itertools import compress
+from itertools import repeat
 
 from zvm.records import TYPE_CHECKING
 
@@ -27,13 +26,35 @@ HIDDEN = 0x100                 # cell style of the status line: never printed
 FIXED = 8                      # the fixed-pitch style bit (§8.7.1)
 
 _STYLE_PLAIN_SET = frozenset((0, 1, 8))   # styles dfrotz 2.54 prints
-# Characters dfrotz does not show (controls and 0x7F-0x9F).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f]")          # what dfrotz does not show
+# What dfrotz does not show: control characters and 0x7F-0x9F (for
+# str.translate: each to nothing).
+_UNPRINTABLE = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])
+# XOR of two latin-1 strings to change marks: a zero byte (the same
+# character) is an unmarked cell, any other a marked one.
+_MARK_OF_XOR = b" " + b"x" * 255
+# Bytes of latin-1 text to 1 where the character is not a space, else 0.
+_NOT_BLANK = b"\x01" * 32 + b"\x00" + b"\x01" * 223
 
 
 def printable(text: str) -> str:
     """``text`` without the characters dfrotz does not show."""
-    return _UNPRINTABLE.sub("", text)
+    # Python's printable characters are a subset of dfrotz's (it shows
+    # everything from 0xA0 on), so the usual text needs no translating.
+    return text if text.isprintable() else text.translate(_UNPRINTABLE)
+
+
+def changes(old: str, new: str) -> str:
+    """The change marks of writing ``new`` over ``old`` (as long) in the
+    cells' own style: ``x`` where the character differs, else a space."""
+    if old == new:
+        return " " * len(new)
+    try:
+        a, b = old.encode("latin-1"), new.encode("latin-1")
+    except UnicodeEncodeError:
+        return "".join([" " if p == q else "x" for p, q in zip(old, new, strict=True)])
+    size = len(a)
+    xor = int.from_bytes(a, "little") ^ int.from_bytes(b, "little")
+    return xor.to_bytes(size, "little").translate(_MARK_OF_XOR).decode("ascii")
 
 
 class Grid:
@@ -84,7 +105,7 @@ class Grid:
         self.chars[row] += " " * extra
         self.marks[row] += " " * extra
         styles = self.styles[row]
-        if styles.__class__ is int:
+        if isinstance(styles, int):
             if styles != 0:
                 self.styles[row] = [styles] * (end - extra) + [0] * extra
         else:
@@ -92,8 +113,35 @@ class Grid:
 
     def _recount(self, row: int) -> None:
         """Whether the row has a marked cell that is not blank."""
-        self.changed[row] = "".join(
-            compress(self.chars[row], map(" ".__ne__, self.marks[row]))).strip(" ") != ""
+        chars, marks = self.chars[row], self.marks[row]
+        try:
+            a, b = chars.encode("latin-1"), marks.encode("latin-1")
+        except UnicodeEncodeError:
+            self.changed[row] = any([c != " " != m for c, m in zip(chars, marks, strict=True)])
+            return
+        both = (int.from_bytes(a.translate(_NOT_BLANK), "little")
+                & int.from_bytes(b.translate(_NOT_BLANK), "little"))
+        self.changed[row] = both != 0
+
+    def _restyle(self, row: int, col: int, end: int, style: int) -> str:
+        """Give cells col..end-1 of the row ``style``; the marks of the
+        style change: ``x`` for a cell whose style was another."""
+        styles = self.styles[row]
+        size = len(self.chars[row])
+        if isinstance(styles, int):
+            marks = "x" * (end - col)
+            if col == 0 and end == size:
+                self.styles[row] = style
+            else:
+                styles = self.styles[row] = [styles] * size
+                styles[col:end] = [style] * (end - col)
+            return marks
+        marks = "".join([" " if s == style else "x" for s in styles[col:end]])
+        if col == 0 and end == size:
+            self.styles[row] = style
+        else:
+            styles[col:end] = [style] * (end - col)
+        return marks
 
     def set_cell(self, row: int, col: int, ch: str, style: int) -> None:
         """Write one cell (the rare, cell-by-cell paths use this)."""
@@ -103,61 +151,53 @@ class Grid:
         """Write ``text`` into one row from ``col`` on, all in ``style``,
         marking each cell the write changed. Cells past the right edge are
         dropped (with width 0 the row grows instead)."""
-        if not text or not 0 <= row < self.height or col < 0:
+        if not 0 <= row < self.height or col < 0 or not text:
             return
         end = col + len(text)
-        if self.width:
-            if end > self.width:
+        if end > self.width:           # past the edge, or a row that grows
+            if self.width:
                 if col >= self.width:
                     return
                 end = self.width
                 text = text[:end - col]
-        elif end > len(self.chars[row]):
-            self._grow(row, end)
-        chars = self.chars[row]
+            elif end > len(self.chars[row]):
+                self._grow(row, end)
+        chars, marks = self.chars[row], self.marks[row]
         old = chars[col:end]
-        styles = self.styles[row]
-        if styles.__class__ is int and styles == style:
+        self.chars[row] = chars[:col] + text + chars[end:]
+        if self.styles[row] == style:           # (a list is never an int)
             if old.count(" ") == len(old):     # onto blank cells: the usual case
-                self.chars[row] = chars[:col] + text + chars[end:]
-                marks = self.marks[row]
                 self.marks[row] = marks[:col] + text + marks[end:]
                 if not self.changed[row] and text.count(" ") != len(text):
                     self.changed[row] = True
                 return
-            if old == text:                    # the same text again
-                new_marks = " " * len(text)
-            else:
-                new_marks = "".join([" " if a == b else "x" for a, b in zip(old, text)])
+            new = changes(old, text)
         else:
-            if styles.__class__ is int:
-                old_styles = [styles] * len(text)
-            else:
-                old_styles = styles[col:end]
-            new_marks = "".join([" " if a == b and s == style else "x"
-                                 for a, b, s in zip(old, text, old_styles)])
-            if col == 0 and end == len(chars):
-                self.styles[row] = style
-            else:
-                if styles.__class__ is int:
-                    styles = self.styles[row] = [styles] * len(chars)
-                styles[col:end] = [style] * (end - col)
-        self.chars[row] = chars[:col] + text + chars[end:]
-        marks = self.marks[row]
-        self.marks[row] = marks[:col] + new_marks + marks[end:]
+            new = self._restyle(row, col, end, style)
+            if " " in new:             # some cells had the style already
+                new = "".join([" " if a == b == " " else "x"
+                               for a, b in zip(changes(old, text), new, strict=True)])
+        self.marks[row] = marks[:col] + new + marks[end:]
         self._recount(row)
+
+    def _blanking(self, row: int) -> str:
+        """The change marks of blanking the row in the drawing style: set
+        where a cell held anything else."""
+        chars, styles, style = self.chars[row], self.styles[row], self.style
+        if styles == style:
+            return chars                       # a mark where a character was
+        if isinstance(styles, int):
+            return "x" * len(chars)
+        return "".join([" " if c == " " and s == style else "x"
+                        for c, s in zip(chars, styles, strict=True)])
 
     def blank_row(self, row: int) -> None:
         """Blank one row in the drawing style; cells that held anything
         else count as changed."""
-        chars, styles, style = self.chars[row], self.styles[row], self.style
-        if styles.__class__ is int:
-            self.marks[row] = chars if styles == style else "x" * len(chars)
-        else:
-            self.marks[row] = "".join([" " if c == " " and s == style else "x"
-                                       for c, s in zip(chars, styles)])
-        self.chars[row] = self.blank if len(chars) == self.width else " " * len(chars)
-        self.styles[row] = style
+        self.marks[row] = self._blanking(row)
+        size = len(self.chars[row])
+        self.chars[row] = self.blank if size == self.width else " " * size
+        self.styles[row] = self.style
         self.changed[row] = False
 
     def erase_rows(self, top: int, bottom: int) -> None:
@@ -167,14 +207,19 @@ class Grid:
 
     def scroll(self, top: int, bottom: int) -> None:
         """Move 0-based rows top+1..bottom up one, change marks included;
-        the new bottom row is the old one blanked, so cells that held text
-        count as changed (to blank), as in dfrotz."""
-        for rows in (self.chars, self.styles, self.marks, self.changed):
-            rows.insert(bottom + 1, rows[bottom])
-            del rows[top]
-        # Rows bottom-1 and bottom now share their strings and style list;
-        # blanking replaces the bottom row's.
-        self.blank_row(bottom)
+        the new bottom row is the old one blanked (``blank_row``), so cells
+        that held text count as changed (to blank), as in dfrotz."""
+        chars, style = self.chars[bottom], self.style
+        marks = chars if self.styles[bottom] == style else self._blanking(bottom)
+        size = len(chars)
+        self.chars.insert(bottom + 1, self.blank if size == self.width else " " * size)
+        del self.chars[top]
+        self.marks.insert(bottom + 1, marks)
+        del self.marks[top]
+        self.styles.insert(bottom + 1, style)
+        del self.styles[top]
+        self.changed.insert(bottom + 1, False)
+        del self.changed[top]
 
     def feed(self, top: int, bottom: int, lines: list[str]) -> None:
         """Each line in turn onto the bottom row, blank in the drawing
@@ -187,25 +232,27 @@ class Grid:
                 self.put(bottom, 0, line, style)
                 self.scroll(top, bottom)
             return
-        # Written onto a blank row of its own style a line is its own marks;
-        # the cells after it keep the marks blanking the row above gave.
-        ghost = self.marks[bottom]
-        chars, marks, changed = [], [], []
-        for line in lines:
-            size = len(line)
-            marks.append(line + ghost[size:])
-            ghost = line + blank[size:]
-            chars.append(ghost)
-            changed.append(line.count(" ") != size)
-        chars.append(blank)
-        marks.append(ghost)
+        # Written onto a blank row of its own style a line is its own marks
+        # over those of the cells after it, which blanking the row gave
+        # (the line before, padded; the bottom row's marks for the first).
+        padded = list(map(str.ljust, lines, repeat(self.width)))
+        before = [self.marks[bottom], *padded]
+        marks = [line + prev[len(line):] for line, prev in zip(lines, before, strict=False)]
+        marks.append(padded[-1])
+        changed = list(map(bool, map(str.strip, lines, repeat(" "))))
         changed.append(False)
-        keep = bottom - top + 1
-        self.chars[top:bottom + 1] = (self.chars[top:bottom] + chars)[-keep:]
-        self.marks[top:bottom + 1] = (self.marks[top:bottom] + marks)[-keep:]
-        self.changed[top:bottom + 1] = (self.changed[top:bottom] + changed)[-keep:]
-        styles = self.styles[top:bottom] + [style] * (len(lines) + 1)
-        self.styles[top:bottom + 1] = styles[-keep:]
+        padded.append(blank)
+        # The bottom row becomes the new rows, and as many rows as there
+        # are lines leave at the top.
+        count = len(lines)
+        self.chars[bottom:bottom + 1] = padded
+        del self.chars[top:top + count]
+        self.marks[bottom:bottom + 1] = marks
+        del self.marks[top:top + count]
+        self.changed[bottom:bottom + 1] = changed
+        del self.changed[top:top + count]
+        self.styles[bottom:bottom + 1] = [style] * (count + 1)
+        del self.styles[top:top + count]
 
     def draw(self, text: str) -> None:
         """Put printable text at the grid cursor in the drawing style and
@@ -250,14 +297,14 @@ class Grid:
         """Draw a word from the core's buffer: its printable characters,
         with the style changes (``STYLE_MARK`` and the bits) inside it."""
         if STYLE_MARK not in word:
-            self.draw(_UNPRINTABLE.sub("", word))
+            self.draw(printable(word))
             return
         pos, end = 0, len(word)
         while pos < end:
             mark = word.find(STYLE_MARK, pos)
             if mark < 0:
                 mark = end
-            self.draw(_UNPRINTABLE.sub("", word[pos:mark]))
+            self.draw(printable(word[pos:mark]))
             if mark + 1 < end:
                 self.style = ord(word[mark + 1])
             pos = mark + 2
@@ -280,46 +327,43 @@ class Grid:
                 self._grow(row, end)
             chars = self.chars[row]
             self.chars[row] = chars[:col] + piece + chars[end:]
-            styles = self.styles[row]
-            if styles.__class__ is int:
-                if styles != 0:
-                    styles = self.styles[row] = [styles] * len(chars)
-            if styles.__class__ is not int:
-                styles[col:end] = [0] * (end - col)
+            if self.styles[row] != 0:
+                self._restyle(row, col, end, 0)
             self._recount(row)
             col = end
         self.row, self.col = row, col
 
     # -- printing -----------------------------------------------------------
-    def _cell_text(self, ch: str, style: int) -> str:
+    def _shown(self, style: int) -> bool:
+        """Whether dfrotz prints cells of this style."""
         if style & HIDDEN:
-            return ""
-        if self.drop_styled and style not in _STYLE_PLAIN_SET:
-            return ""
-        return ch
+            return False
+        return not self.drop_styled or style in _STYLE_PLAIN_SET
 
     def row_text(self, row: int, upto: int | None = None) -> str:
         """The row's text up to column ``upto`` (default: without its
         trailing blanks), leaving out the cells that are not printed."""
         chars, styles = self.chars[row], self.styles[row]
-        if upto is None:
-            text = chars.rstrip(" ")
-            upto = len(text)
-        else:
-            text = chars[:upto]
-            upto = len(text)
-        if styles.__class__ is int:
-            return text if upto == 0 or self._cell_text("x", styles) else ""
-        kinds = set(styles[:upto])
-        if len(kinds) == 1:            # one style: all shown or none
-            return text if self._cell_text("x", kinds.pop()) else ""
-        shown = [self._cell_text("x", style) != "" for style in kinds]
+        text = chars.rstrip(" ") if upto is None else chars[:upto]
+        if not text:
+            return text
+        if isinstance(styles, int):
+            return text if self._shown(styles) else ""
+        kinds = set(styles[:len(text)])
+        shown = [self._shown(style) for style in kinds]
         if False not in shown:
             return text
         if True not in shown:
             return ""
-        return "".join(self._cell_text(chars[c], styles[c])
-                       for c in range(upto))
+        return "".join([ch for ch, style in zip(text, styles, strict=False)
+                        if self._shown(style)])
+
+    def _texts(self, start: int, end: int) -> list[str]:
+        """``row_text`` of rows start..end-1."""
+        styles = self.styles[start:end]
+        if styles.count(0) == len(styles):     # all plain (the usual case)
+            return [chars.rstrip(" ") for chars in self.chars[start:end]]
+        return [self.row_text(row) for row in range(start, end)]
 
     def rows(self, top: int, count: int) -> list[str]:
         """The text of ``count`` rows from 0-based ``top``, as stored."""
@@ -336,24 +380,31 @@ class Grid:
         changed = self.changed
         if True not in changed:
             return
-        changed = changed + [False]
         first = changed.index(True)
-        last = self.height - 1 - changed[-2::-1].index(True)
+        last = self.height - 1 - changed[::-1].index(True)
         if show_cursor and self.row == last:
             tail = self.chars[last][self.col:]
             if tail.count(" ") == len(tail):
                 last -= 1
+        changed = [*changed, False]
+        lines: list[str] = []
         r = first
         while r <= last:
-            if changed[r] or changed[r + 1]:
-                self.show_row(r)
-            else:
-                while not changed[r + 1]:
-                    r += 1
-                self.show_row(-1)
-            r += 1
+            if changed[r]:             # a run of changed rows
+                end = min(changed.index(False, r), last + 1)
+                lines += self._texts(r, end)
+                r = end
+            elif changed[r + 1]:       # one unchanged row between
+                lines.append(self.row_text(r))
+                r += 1
+            else:                      # two or more unchanged rows: one empty line
+                lines.append("")
+                r = changed.index(True, r + 1)
         if show_cursor and self.row > last + 1:
-            self.show_row(last + 1 if self.row == last + 2 else -1)
+            lines.append(self.row_text(last + 1) if self.row == last + 2 else "")
+        if lines:
+            lines.append("")
+            self.stdout.write("\n".join(lines))
         if self.width:
             self.marks = [self.blank] * self.height
         else:
