@@ -102,7 +102,8 @@ class CoreText:
     def update_cursor(self) -> None:
         """Put the grid's cursor where the lower window's is."""
         grid = self.grid
-        grid.row = min(self.lower_top + self.y - 2, grid.height - 1)
+        row = self.lower_top + self.y - 2
+        grid.row = row if row < grid.height else grid.height - 1
         grid.col = self.x - 1
 
     def screen_new_line(self) -> None:
@@ -189,6 +190,12 @@ class CoreText:
         changes: the words that fit where they are drawn as one run."""
         width = self.width
         x = self.x
+        if start < stop:
+            run = "".join(words[start:stop])
+            if not width or x + len(run) <= width + 1:     # all fit (the usual case)
+                self.x = x + len(run)
+                self.grid.draw(printable(run))
+                return
         run_start = start
         for i in range(start, stop):
             word = words[i]
