@@ -227,6 +227,8 @@ class Grid:
         plain text does line after line, done for all lines at once. The
         lines are printable and fit in the width."""
         style, blank = self.style, self.blank
+        if not lines:
+            return
         if self.styles[bottom] != style or self.chars[bottom] != blank:
             for line in lines:             # not the state assumed: one by one
                 self.put(bottom, 0, line, style)
