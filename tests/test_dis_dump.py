@@ -222,3 +222,19 @@ def test_missing_story_is_one_line_and_status_2(command, tmp_path, capsys):
     out = capsys.readouterr()
     assert out.out == ""
     assert out.err == f"zvm: {missing}: no such file\n"
+
+
+def test_dis_python_shows_the_code_a_routine_compiles_to():
+    """Issue 10 item 10: the Python zvm runs for a routine can be read. Zork
+    I's routine at $6076 copies a table backwards in a loop: its unit runs
+    the loop as a Python while loop, one comment per instruction."""
+    result = run_zvm(["dis", "--python", "--routine", "0x6076", shared_story("zork1.z3")])
+    assert result.returncode == 0, result.stderr
+    source = result.stdout
+    assert source.startswith("# zvm: the unit at $06077, routine $06076\n")
+    assert "def unit(m):" in source and "while True:" in source
+    assert [line.split()[-1] for line in source.splitlines() if line.strip().startswith("# $")] \
+        == ["loadb", "sub", "loadb", "storeb", "dec_chk", "rtrue"]
+    compile(source, "<unit>", "exec")
+    bad = run_zvm(["dis", "--python", shared_story("zork1.z3")])
+    assert bad.returncode == 2 and "--python needs --routine" in bad.stderr

@@ -142,14 +142,6 @@ QUOTE_BOX = (" Room                                                     Score: 0
              ">Next turn.\n\n>")
 
 
-def _split_told() -> bool:
-    from zvm.screen.protocol import Frontend
-    return hasattr(Frontend, "split_changed")
-
-
-@pytest.mark.xfail(not _split_told(), strict=True,
-                   reason="the screen model does not yet tell frontends the story's own "
-                          "split (Frontend.split_changed, branch terminal)")
 def test_quote_box_rows_below_the_split_land_over_the_lower_window():
     result = run("quote_box.z5", "a\nb\nc\n")
     assert result.returncode == 0, result.stderr

@@ -130,8 +130,42 @@ def test_a_fatal_error_in_an_isolated_game_is_an_exception():
     game.close()
 
 
+def test_a_fatal_error_in_a_direct_game_is_the_same_exception():
+    # One exception family for both modes (issue 16 item 10): a Z-machine
+    # error reaches the caller of a direct game as GameError too.
+    game = zvm.Game(ROOT / "tests" / "stories" / "fatal_div0.z5")
+    with pytest.raises(zvm.GameError, match="division by zero"):
+        game.reset()
+
+
 def test_step_text_leaves_the_prompt_apart():
     game = zvm.Game(shared_story("zork1.z3"), seed=12)
     game.reset()
     result = game.step("open mailbox")
     assert result.text.endswith("leaflet.") and result.prompt == "\n\n>"
+
+
+def test_every_public_name_and_method_of_the_library_has_a_docstring():
+    """help(zvm) documents the whole API: each name in zvm.__all__, and every
+    public method and property of its classes (inherited ones included,
+    where zvm defines them)."""
+    import inspect
+    missing = []
+    for name in zvm.__all__:
+        thing = getattr(zvm, name)
+        if name == "__version__":
+            continue
+        if not (thing.__doc__ or "").strip():
+            missing.append(name)
+        if not inspect.isclass(thing):
+            continue
+        for attr, value in inspect.getmembers(thing):
+            if attr.startswith("_"):
+                continue
+            function = value.fget if isinstance(value, property) else value
+            if not callable(function) or not getattr(function, "__module__", "") \
+                    or not function.__module__.startswith("zvm"):
+                continue
+            if not (function.__doc__ or "").strip():
+                missing.append(f"{name}.{attr}")
+    assert not missing, f"no docstring: {missing}"

@@ -20,12 +20,15 @@ Each is covered here by a test, or by the reason it needs none:
   (Zork I-III, Enchanter ... Suspect): Infocom's interpreters dropped the
   question marks, Frotz replaces them with spaces (``infocom_v3.inf``).
 * Beyond Zork r47-r57: ``get_prop_addr`` of a dictionary word, which Frotz
-  answers with 0 (``infocom_bz.inf``; needs a change in zvm/vm/objects.py,
-  see the marker).
-* No test, with reason: Zork Zero r393 on interpreter 6 (§8.8.3.2.2.1, the
-  newline interrupt), Zork Zero r296's missing graphics flag and the hint
-  windows of Zork Zero r366 and Shogun r≤295 are version 6 matters, and
-  zvm runs no version 6 story; The Lurking Horror's sound repeats and
+  answers with 0 (``infocom_bz.inf``).
+* The version 6 releases (``zvm.screen.windows6.InfocomStory``, tested in
+  ``test_v6_screen.py``): Zork Zero r393 on interpreter 6 calls the newline
+  interrupt after the new line (§8.8.3.2.2.1); Zork Zero r296 uses pictures
+  without setting Flags 2 bit 3; Zork Zero r366 and Shogun r≤295 print hints
+  in window 0 without turning wrapping on; Zork Zero's border pictures come
+  in three parts in the MS-DOS picture sets, and Shogun's border has its
+  right edge in a picture of its own.
+* No test, with reason: The Lurking Horror's sound repeats and
   Sherlock's sound fading concern sampled sounds, which zvm does not play;
   Trinity's and Beyond Zork's CARRIAGE-RETURNS (Bocfel, Glk only) and
   Bureaucracy's busy-wait pause play on Frotz unpatched, and so on zvm;

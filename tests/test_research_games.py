@@ -76,6 +76,17 @@ def test_games_name_a_missing_story(tmp_path):
         zvm.Games([tmp_path / "absent.z3"])
 
 
+def test_closed_games_say_so():
+    """Games used after close() raise GameError naming that, not an
+    AttributeError from inside."""
+    games = zvm.Games([str(OURS / "research.z5")], seed=1, workers=1)
+    games.reset()
+    games.close()
+    for use in (games.reset, lambda: games.step(["look"])):
+        with pytest.raises(zvm.GameError, match="closed"):
+            use()
+
+
 def test_gymnasium_environment_passes_the_checker():
     gymnasium = pytest.importorskip("gymnasium")
     from gymnasium.utils.env_checker import check_env

@@ -211,6 +211,26 @@ def test_2_the_library_reads_such_a_story(tmp_path, changes):
     assert game.dictionary() == original.dictionary() and "all" in game.dictionary()
 
 
+def test_2_the_library_reads_objects_whose_property_table_runs_off_the_end(tmp_path):
+    # A damaged story (fuzz case 3:355): object 1's property table starts at
+    # the last byte of memory, and that byte says its short name is 255 words
+    # long. The story may never run into it; the library and the tools must
+    # still list the objects, with that one's name and properties empty.
+    import zvm as library
+    data = praxix().read_bytes()
+    objects = struct.unpack(">H", data[0x0A:0x0C])[0]
+    entry = objects + 63 * 2                        # v5: 63 default words (§12.2)
+    last = len(data) - 1
+    story = patched(tmp_path, praxix(), {entry + 12: word(last), last: b"\xff"})
+    game = library.Game(str(story), seed=1)
+    first = game.object(1)
+    assert first.name == "" and first.properties == {}
+    # (the object count, found from where the lowest property table starts,
+    # now runs on into memory that is not objects: those come after)
+    original = library.Game(str(praxix()), seed=1).objects()
+    assert game.objects()[1:len(original)] == original[1:]
+
+
 @pytest.mark.parametrize("offset, what", [(0x08, "dictionary"), (0x0A, "objects"),
                                           (0x0C, "globals"), (0x18, "abbreviations")])
 @pytest.mark.parametrize("where", ["ffff", "end"])

@@ -106,6 +106,51 @@ def test_saves_interchange_with_dfrotz(tmp_path, saver):
     assert "A leaflet" in out.split("enter a filename", 1)[1]
 
 
+V6_SAVE = """
+Array ustack --> 3 0 0 0;
+[ Main r x k;
+  @push_stack 42 ustack ?Pushed; .Pushed;
+  @read_char 1 -> k;
+  if (k == 's') {
+    x = 7; @push 99;
+    @save -> r;
+    if (r == 2) {
+      @pull ustack -> r; @pull k;
+      print "restored: ", r, " ", x, " ", k, "^"; @quit;
+    }
+    print "saved: ", r, "^"; @quit;
+  }
+  @restore -> r;
+  print "restore failed ", r, "^";
+];
+"""
+
+
+@pytest.mark.skipif(DFROTZ is None or shutil.which("inform6") is None,
+                    reason="dfrotz or inform6 is not installed")
+@pytest.mark.parametrize("saver", ["zvm", "dfrotz"])
+def test_version_6_saves_interchange_with_dfrotz(tmp_path, saver):
+    """A version 6 save (§15 save; Quetzal) holds the locals, the stack and
+    the user stacks in memory; the other interpreter restores it."""
+    (tmp_path / "sv.inf").write_text(V6_SAVE)
+    made = subprocess.run(["inform6", "-v6", "sv.inf", "sv.z6"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stdout
+    story, save = tmp_path / "sv.z6", tmp_path / "game.qzl"
+    dfrotz = [DFROTZ, "-m", "-q", str(story)]
+    zvm_cmd = ["--headless", "--save-dir", tmp_path, story]
+    first, then = f"s\n{save}\n", f"r\n{save}\n"
+    if saver == "zvm":
+        assert "saved: 1" in run_zvm(zvm_cmd, input=first).stdout
+        out = subprocess.run(dfrotz, input=then, capture_output=True, text=True,
+                             timeout=60).stdout
+    else:
+        assert "saved: 1" in subprocess.run(dfrotz, input=first, capture_output=True,
+                                            text=True, timeout=60).stdout
+        out = run_zvm(zvm_cmd, input=then).stdout
+    assert "restored: 42 7 99" in out
+
+
 def responses(text: str) -> list[str]:
     """The game's reply to each command, blank lines folded (the screen
     history dfrotz-style output reflects differs after a restore)."""

@@ -134,6 +134,20 @@ def test_a_bad_config_file_is_one_line_and_status_2(tmp_path, text, says):
     assert result.returncode == 2 and err.count("\n") == 1 and says in err, err
 
 
+def test_a_missing_save_folder_from_the_config_file_names_the_file(tmp_path):
+    (tmp_path / "zvm").mkdir()
+    config = tmp_path / "zvm" / "config.toml"
+    config.write_text('save-dir = "~/no-such-saves"\n')
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    result = _zvm(["--headless", BUNDLED], subprocess.PIPE, env=env, stdin=subprocess.DEVNULL)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and err.count("\n") == 1, err
+    assert f"{tmp_path}/no-such-saves (set in {config})" in err, err
+    typed = _zvm(["--headless", "--save-dir", "elsewhere", BUNDLED], subprocess.PIPE, env=env,
+                 cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert "--save-dir elsewhere: no such folder" in typed.stderr.decode()
+
+
 # -- item 13: file names typed at the prompt -------------------------------------------------------
 
 def test_restore_reads_where_the_path_names_and_save_adds_qzl(tmp_path):

@@ -351,3 +351,31 @@ def test_pictures_leave_the_interpreters_lines_and_the_typed_line_alone():
     row6 = [m.start() for m in re.finditer(r"\x1b\[6;\d+H\x1b\[0;38", out)]
     assert row6 and all(not out[i:].startswith("\x1b[6;3H") for i in row6)
     assert out.count(HALF) == 40 * 12 - 40 - 6               # less the note's row and the line
+
+
+CURSOR = """
+[ Main k;
+  @set_cursor -1 0; print "hidden: "; @read_char 1 -> k; print k, "^";
+  @set_cursor -2 0; print "shown: "; @read_char 1 -> k; print k, "^";
+  @set_cursor -1 0; print "typed: "; read_line();
+];
+Array buf -> 20;
+[ read_line; buf->0 = 18; @aread buf 0 -> sp; @pull sp; print "done^"; ];
+"""
+
+
+def test_set_cursor_minus_1_hides_the_cursor_for_key_reads(tmp_path):
+    """§15 set_cursor: -1 hides the cursor, -2 shows it again; a line read
+    shows it whatever the story said (the player has to see where they type)."""
+    story = compile_v6(tmp_path, "cursor", CURSOR)
+    fe = terminal(keys=["a", "b", "look\n"])
+    t = fe.term
+    out = play(fe, story)
+    hide, show = t.hide_cursor, t.normal_cursor
+    assert hide and show
+    first_key = out.index("hidden:")
+    assert 0 <= out.find(hide, first_key) < out.index("shown:")   # hidden for the first key
+    second = out.index("shown:")
+    assert 0 <= out.find(show, second) < out.index("typed:")      # shown for the second
+    third = out.index("typed:")
+    assert out.find(hide, third) == -1                          # and for the line

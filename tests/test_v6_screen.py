@@ -304,6 +304,20 @@ def test_zork_zeros_split_border_pictures(tmp_path):
     assert drawn == [(497, 11, 1), (498, 11, 1 + 100 - 6), (5, 1, 1)]
 
 
+def test_shoguns_border_comes_with_its_right_edge():
+    """Shogun's picture 3 (its border) is drawn with picture 59 at the right
+    edge of the screen (as Frotz does); other stories' picture 3 alone."""
+    found = P.from_bytes(blorb_tool.build(None, pictures={3: png(100, 10), 59: png(8, 30)}),
+                         "s.blb")
+    for release, serial, drawn in [(311, "890510", [(3, 1, 1), (59, 1, 80 * FW - 8 + 1)]),
+                                   (383, "890602", [(3, 1, 1)])]:
+        s, fe = screen(80, 24)
+        s.pictures = found
+        s.infocom = InfocomStory(release, serial, 6)
+        s.draw_picture(3, 1, 1)
+        assert [c[1:4] for c in fe.calls if c[0] == "picture"] == drawn
+
+
 def test_pictures_the_file_cannot_give_are_said_once(tmp_path):
     from zvm.story.loader import load
     story = tmp_path / "bad.z6"
@@ -317,3 +331,47 @@ def test_pictures_the_file_cannot_give_are_said_once(tmp_path):
     assert s.picture_data(2) == (False, None)
     s.draw_picture(2)
     assert len(fe.messages) == 1
+
+
+# -- Infocom's releases (zvm.screen.windows6.InfocomStory) ---------------------------
+
+@pytest.mark.parametrize("release, serial, wraps", [
+    (366, "890323", True),          # Zork Zero 366 prints its hints unwrapped
+    (295, "890321", True),          # so does Shogun up to 295
+    (383, "890602", False),         # later releases turn wrapping on themselves
+    (311, "890510", False),
+])
+def test_window_0_wraps_for_the_releases_that_forget_to_ask(release, serial, wraps):
+    s, fe = screen(20, 10)
+    s.infocom = InfocomStory(release, serial, 6)
+    s.window_style(0, 0b1000)                     # buffered, wrapping off
+    s.print("one two three four five six")
+    rows = shown(s, fe)
+    if wraps:
+        assert rows[:2] == ["one two three four", "five six"]
+    else:
+        assert rows[:2] == ["one two three four f", ""]
+
+
+@pytest.mark.parametrize("release, serial, said", [
+    (296, "881019", True),          # Zork Zero 296 wants pictures without saying so
+    (383, "890602", False),
+])
+def test_zork_zero_296_wants_its_pictures_without_flags_2(tmp_path, release, serial, said):
+    """A story that does not set Flags 2 bit 3 (§11.1) is not told that its
+    pictures are missing - except Zork Zero's Macintosh release 296, which
+    uses pictures without setting it."""
+    from zvm.story.loader import load
+    data = bytearray((ROOT / "tests" / "stories" / "v6pictures.z6").read_bytes())
+    data[0x02:0x04] = release.to_bytes(2, "big")
+    data[0x12:0x18] = serial.encode("ascii")
+    data[0x11] &= ~0x08                           # Flags 2: no pictures asked for
+    story = tmp_path / "zork0.z6"                 # no zork0.blb beside it
+    story.write_bytes(bytes(data))
+    fe = Recorder(80, 24, pictures=True)
+    s = V6Screen(fe, load(str(story)))
+    assert s.pictures is None
+    assert bool(fe.messages) == said
+    if said:
+        assert fe.messages == ["zvm: no pictures found for zork0.z6 (no zork0.blb beside it): "
+                               "the story plays without them"]

@@ -72,7 +72,7 @@ def workloads(shared: Path, praxix_repeat: int = PRAXIX_REPEAT) -> list[Workload
     ]
 
 
-def fmt(value, spec: str) -> str:
+def fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
@@ -80,9 +80,9 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(header)]
 
-    def line(cells):
+    def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths)))
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
     out = [line(header), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in rows]
     return "\n".join(out)
@@ -195,6 +195,7 @@ def bench_library(shared: Path, repeat: int) -> int:
                     game.snapshot()
             elapsed = time.perf_counter() - start
             best = elapsed if best is None else min(best, elapsed)
+        assert best is not None                    # repeat >= 1 (main checks)
         print(f"  {label:<16} {len(lines) / best:8.0f} steps/s  ({best:.3f} s)")
     game = zvm.Game(story, seed=12)
     game.reset()

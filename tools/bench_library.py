@@ -8,7 +8,8 @@ Usage:
 Reports, on Zork I (../shared/stories/zork1.z3) and its walkthrough:
   * Game.step steps per second over the walkthrough, alone and with a
     snapshot() after every step;
-  * snapshot() + restore() (kept in memory; bytes(snapshot) is the Quetzal file) and copy() per call;
+  * snapshot() + restore() (kept in memory; bytes(snapshot) is the Quetzal
+    file) and copy() per call;
   * valid_actions() after 0, 25 and 200 walkthrough commands: candidates,
     valid actions, wall and CPU seconds in one process, and wall seconds
     with 2 worker processes;
@@ -24,28 +25,31 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
-def best_of(repeat: int, run) -> float:
-    """The shortest wall time of repeat calls of run()."""
+def best_of(repeat: int, run: Callable[[], object]) -> float:
+    """The shortest wall time of repeat calls of run() (repeat >= 1)."""
     best = None
     for _ in range(repeat):
         start = time.perf_counter()
         run()
         elapsed = time.perf_counter() - start
         best = elapsed if best is None else min(best, elapsed)
+    assert best is not None
     return best
 
 
-def steps(zvm, story: Path, lines: list[str], repeat: int) -> None:
+def steps(zvm: ModuleType, story: Path, lines: list[str], repeat: int) -> None:
     for label, snap in (("step", False), ("step + snapshot", True)):
-        def run():
+        def run(snap: bool = snap) -> None:
             game = zvm.Game(story, seed=12)
             game.reset()
-            game.profile.status                 # learned once per process, not timed
+            _ = game.profile.status             # learned once per process, not timed
             for command in lines:
                 game.step(command)
                 if snap:
@@ -55,7 +59,7 @@ def steps(zvm, story: Path, lines: list[str], repeat: int) -> None:
         print(f"  {label:<22} {len(lines) / t:9.0f} steps/s   ({t:.3f} s for {len(lines)})")
 
 
-def states(zvm, story: Path, lines: list[str], repeat: int) -> None:
+def states(zvm: ModuleType, story: Path, lines: list[str], repeat: int) -> None:
     game = zvm.Game(story, seed=12)
     game.reset()
     for command in lines[:100]:
@@ -63,11 +67,11 @@ def states(zvm, story: Path, lines: list[str], repeat: int) -> None:
     state = game.snapshot()
     n = 200
 
-    def both():
+    def both() -> None:
         for _ in range(n):
             game.restore(game.snapshot())
 
-    def copies():
+    def copies() -> None:
         for _ in range(n):
             game.copy()
     t = best_of(repeat, both)
@@ -76,14 +80,14 @@ def states(zvm, story: Path, lines: list[str], repeat: int) -> None:
     print(f"  copy                   {t / n * 1000:9.3f} ms")
 
 
-def valid(zvm, story: Path, lines: list[str]) -> None:
+def valid(zvm: ModuleType, story: Path, lines: list[str]) -> None:
     from zvm.research.actions import generate
     for moves in (0, 25, 200):
         game = zvm.Game(story, seed=12)
         game.reset()
         for command in lines[:moves]:
             game.step(command)
-        game.profile.mask                       # learned once per story, not timed
+        _ = game.profile.mask                   # learned once per story, not timed
         count = len(generate(game, game.access.capture()))
         wall, cpu = time.perf_counter(), time.process_time()
         found = game.valid_actions()
@@ -97,14 +101,14 @@ def valid(zvm, story: Path, lines: list[str]) -> None:
               f"{wall:6.2f} s wall, {cpu:6.2f} s CPU; 2 workers {two:6.2f} s ({same})")
 
 
-def games(zvm, story: Path, lines: list[str], count: int, workers: int) -> None:
+def games(zvm: ModuleType, story: Path, lines: list[str], count: int, workers: int) -> None:
     commands = lines[:60]
 
     def one_process() -> float:
         gs = [zvm.Game(story, seed=12 + i) for i in range(count)]
         for g in gs:
             g.reset()
-            g.profile.status
+            _ = g.profile.status
         start = time.perf_counter()
         for c in commands:
             for g in gs:

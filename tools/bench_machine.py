@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from zvm.screen.protocol import CharRequest, Frontend, InputEnded, LineRequest, LineResult, Style
@@ -30,7 +30,7 @@ from zvm.screen.protocol import CharRequest, Frontend, InputEnded, LineRequest, 
 class NullFrontend(Frontend):
     """Reads commands from a list; shows nothing."""
 
-    def __init__(self, commands: list[str]):
+    def __init__(self, commands: list[str]) -> None:
         super().__init__()
         self.commands = commands
 
@@ -49,12 +49,12 @@ class NullFrontend(Frontend):
         return line[0] if line else 13
 
 
-def _profile(m: Any) -> tuple[Counter[str], Counter[str]]:
+def _profile(m: Any) -> tuple[Counter[str], dict[str, float]]:
     """Run m with a clock around each instruction's code."""
     from zvm.compile import code as storecode
     storecode.HOT = 10 ** 9
     counts: Counter[str] = Counter()
-    times: Counter[str] = Counter()
+    times: defaultdict[str, float] = defaultdict(float)
     clock = time.perf_counter
     original = m.code.compile_at
 
@@ -83,7 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int)
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args(argv)
-    from zvm.compile import code as storecode
     from zvm.story.loader import load
     from zvm.vm.machine import Machine
     from zvm.compile import diskcache
@@ -96,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         counts, times = _profile(m)
         total = sum(times.values())
         print(f"{'opcode':<16}{'runs':>10}{'seconds':>10}{'share':>8}{'ns/run':>9}")
-        for name, t in times.most_common(10):
+        for name, t in sorted(times.items(), key=lambda e: e[1], reverse=True)[:10]:
             print(f"{name:<16}{counts[name]:>10,}{t:>10.3f}{100 * t / total:>7.1f}%"
                   f"{1e9 * t / counts[name]:>9.0f}")
         return 0

@@ -71,7 +71,7 @@ class Reso:
     scaling: dict[int, tuple] = field(default_factory=dict)
 
     def build(self) -> bytes:
-        def frac(r) -> tuple[int, int]:
+        def frac(r: Fraction | int | None) -> tuple[int, int]:
             if r is None:
                 return 0, 0
             r = Fraction(r)

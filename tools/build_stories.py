@@ -77,7 +77,7 @@ def compile_story(inform: str, source: pathlib.Path, version: str) -> bool:
     return True
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Rebuild tests/stories/*.inf with Inform 6.")
     parser.add_argument("--inform", default=DEFAULT_INFORM,

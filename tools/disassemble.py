@@ -31,13 +31,19 @@ from __future__ import annotations
 
 import bisect
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from zvm.cli.main import reader_gone
 from zvm.cli.parser import Parser
 from zvm.vm.decoder import VARIABLE, Instruction, decode
 from zvm.errors import StoryError, ZMachineError
 from zvm.vm.optable import table
+
+if TYPE_CHECKING:
+    from zvm.story.loader import Story
+    from zvm.vm.text import TextCodec
 
 # Instructions after which execution never continues at the next one (§15).
 ENDS = frozenset({"rtrue", "rfalse", "ret", "ret_popped", "print_ret",
@@ -90,7 +96,7 @@ class Routine:
         return self.found_by == "main"
 
 
-def make_codec(story, mem):
+def make_codec(story: Story, mem: bytearray) -> TextCodec:
     """The story's text codec (§3), with its alphabet table (§3.5.5) and
     Unicode translation table (header extension word 3, §3.8.5)."""
     from zvm.vm.text import TextCodec
@@ -112,7 +118,7 @@ def signed(n: int) -> int:
 class Disassembler:
     """Finds and decodes the routines of one story."""
 
-    def __init__(self, story):
+    def __init__(self, story: Story) -> None:
         self.story = story
         self.header = h = story.header
         self.version = h.version
@@ -206,7 +212,8 @@ class Disassembler:
                 r.calls.append(c)
         return r
 
-    def sweep(self, start: int, limit: int | None, strict: bool):
+    def sweep(self, start: int, limit: int | None,
+              strict: bool) -> tuple[list[Instruction], int, set[int], list[str]]:
         """Decode instructions linearly from start until one that does not
         continue is reached with no branch beyond it (see the module's
         docstring). Returns (instructions, end, targets, notes)."""
@@ -259,11 +266,11 @@ class Disassembler:
         failed: dict[int, str] = {}
         entries: list[int] = [main]          # sorted addresses of known routines
 
-        def limit_for(addr):
+        def limit_for(addr: int) -> int | None:
             i = bisect.bisect_right(entries, addr)
             return entries[i] if i < len(entries) else None
 
-        def add(addr, how):
+        def add(addr: int, how: str) -> None:
             if addr not in kinds:
                 kinds[addr] = how
                 bisect.insort(entries, addr)
@@ -304,8 +311,8 @@ class Disassembler:
         by_addr = {r.address: r for r in result}
         reach, todo = {main}, [main]
         while todo:
-            r = by_addr.get(todo.pop())
-            for c in r.calls if r else ():
+            caller = by_addr.get(todo.pop())
+            for c in caller.calls if caller else ():
                 if c not in reach:
                     reach.add(c)
                     todo.append(c)
@@ -324,7 +331,7 @@ class Disassembler:
         known = [a for a in entries if a in found]
         if not known:
             return new
-        for here, after in zip(known, known[1:]):
+        for here, after in zip(known, known[1:], strict=False):
             new += self._fill(self.align_up(found[here].end), after, found)
         # After the last routine known, up to the first string that code
         # names (strings follow the code in high memory, §1.1.3).
@@ -382,7 +389,7 @@ class Disassembler:
             a = self.align_up(r.end)
         return out, a
 
-    def string_addresses(self, routines) -> list[int]:
+    def string_addresses(self, routines: Iterable[Routine]) -> list[int]:
         """Byte addresses of the strings constant print_paddr operands name."""
         out = []
         for r in routines:
@@ -393,7 +400,7 @@ class Disassembler:
         return out
 
 
-def disassemble(story, scan: bool = True) -> list[Routine]:
+def disassemble(story: Story, scan: bool = True) -> list[Routine]:
     """Every routine found in the story (see the module's docstring), in
     address order."""
     return Disassembler(story).run(scan=scan)
@@ -444,8 +451,9 @@ def format_instruction(d: Disassembler, r: Routine, ins: Instruction) -> str:
         if offset in (0, 1):
             where = "rtrue" if offset else "rfalse"
         else:
-            t = ins.branch_target()
-            where = r.labels.get(t, f"${t:x}")
+            target = ins.branch_target()
+            assert target is not None           # a branch offset other than 0 and 1
+            where = r.labels.get(target, f"${target:x}")
         text += f" ?{neg}{where}"
     if ins.text is not None:
         text += " " + quote(ins.text)
@@ -479,7 +487,7 @@ def format_routine(d: Disassembler, r: Routine) -> list[str]:
     return lines
 
 
-def header_lines(story) -> list[str]:
+def header_lines(story: Story) -> list[str]:
     h = story.header
     serial = "".join(c if c.isprintable() else "?" for c in h.serial.decode("latin-1"))
     return [
@@ -515,7 +523,7 @@ def parse_address(text: str) -> int:
     return int(t, 0)
 
 
-def load_story(path: str):
+def load_story(path: str) -> Story | None:
     """The story, or None after saying why on standard error (one line)."""
     from zvm.story.loader import load
     try:
@@ -536,6 +544,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--reachable-only", action="store_true",
                    help="only routines reached from the start through constant calls "
                         "(no scan of the gaps between routines)")
+    p.add_argument("--python", action="store_true", help="with --routine: its Python code")
     args = p.parse_args(argv)
     only = None
     if args.routine is not None:
@@ -543,9 +552,16 @@ def main(argv: list[str]) -> int:
             only = parse_address(args.routine)
         except ValueError:
             p.error(f"--routine: not an address: {args.routine}")
+    if args.python and only is None:
+        p.error("--python needs --routine ADDR")
     story = load_story(args.story)
     if story is None:
         return 2
+    if args.python and only is not None:    # the unit at the routine's first instruction
+        from zvm.screen.protocol import Frontend
+        from zvm.vm.machine import Machine
+        sys.stdout.write(Machine(story, Frontend()).code.source_of(only))
+        return 0
     d = Disassembler(story)
     try:
         if only is not None:

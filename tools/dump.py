@@ -18,6 +18,7 @@ the object entries end where the first property table begins).
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from zvm.vm.dictionary import Dictionaries
 from zvm.errors import ZMachineError
@@ -27,11 +28,14 @@ from zvm.tools.disassemble import header_lines, load_story, make_codec
 from zvm.cli.main import reader_gone
 from zvm.cli.parser import Parser
 
+if TYPE_CHECKING:
+    from zvm.story.loader import Story
+
 
 class Tables:
     """The tables of one story, read from a copy of its memory."""
 
-    def __init__(self, story):
+    def __init__(self, story: Story) -> None:
         self.story = story
         self.header = story.header
         self.version = story.header.version

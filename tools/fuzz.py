@@ -25,7 +25,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from zvm.tools import fuzz_saves
 from zvm.tools.fuzz_cases import FAMILIES, Case, Pool, generate
@@ -93,7 +95,8 @@ class Campaign:
     """Cases of each seed in turn, until their share of the time is used."""
 
     def __init__(self, stories: list[str], limits: Limits, zvm: list[str], workdir: str,
-                 shrink_runs: int = 40, families=None, out=sys.stdout, saves: bool = True):
+                 shrink_runs: int = 40, families: Collection[str] | None = None,
+                 out: TextIO = sys.stdout, saves: bool = True) -> None:
         self.limits, self.zvm, self.workdir = limits, zvm, workdir
         self.shrink_runs, self.families, self.out = shrink_runs, families, out
         self.pool = Pool(stories)
@@ -128,8 +131,8 @@ class Campaign:
         t.busy[case.family] = t.busy.get(case.family, 0.0) + outcome.seconds
         if outcome.kind is None:
             if outcome.remark:
-                key = outcome.remark.split(":")[0]
-                t.excused[key] = t.excused.get(key, 0) + 1
+                remark = outcome.remark.split(":")[0]
+                t.excused[remark] = t.excused.get(remark, 0) + 1
             return
         key = (case.family, outcome.kind)
         t.failures[key] = t.failures.get(key, 0) + 1

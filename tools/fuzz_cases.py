@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass, field, replace
+from collections.abc import Collection
 from typing import Callable
 
 from zvm.tools import fuzz_saves
@@ -152,7 +153,8 @@ class Pool:
                 self.cache[story] = f.read()
         return self.cache[story]
 
-    def with_version(self, rng: random.Random, versions=(1, 2, 3, 4, 5, 7, 8)) -> str:
+    def with_version(self, rng: random.Random,
+                     versions: Collection[int] = (1, 2, 3, 4, 5, 7, 8)) -> str:
         fits = [s for s in self.stories if self.data(s)[:1] and self.data(s)[0] in versions]
         return rng.choice(fits or self.stories)
 
@@ -177,7 +179,8 @@ def story_case(rng: random.Random, pool: Pool) -> Case:
     case = Case("story", tag, story, lines=commands(rng), dfrotz=True)
     if tag == "header-bytes":
         case.story_patches = sorted({rng.randrange(1, 0x40) if rng.random() < 0.95 else 0:
-                                     rng.randrange(256) for _ in range(rng.randrange(1, 4))}.items())
+                                     rng.randrange(256)
+                                     for _ in range(rng.randrange(1, 4))}.items())
     elif tag == "code-bytes":
         start = max(0x40, _word(data, 0x04) if rng.random() < 0.5 else 0x40)
         case.story_patches = sorted({rng.randrange(start, len(data)): rng.randrange(256)
@@ -185,7 +188,8 @@ def story_case(rng: random.Random, pool: Pool) -> Case:
     elif tag == "code-near-start":
         pc = _word(data, 0x06)
         case.story_patches = sorted({min(len(data) - 1, pc + rng.randrange(200)):
-                                     rng.randrange(256) for _ in range(rng.randrange(1, 6))}.items())
+                                     rng.randrange(256)
+                                     for _ in range(rng.randrange(1, 6))}.items())
     elif tag == "cut":
         case.story_patches = _set_word(0x1A, 0) if rng.random() < 0.7 else []
         case.story_cut = rng.randrange(0x40, len(data))
@@ -211,8 +215,8 @@ def _operands(rng: random.Random, count: int, types_bytes: int) -> list[int]:
     types = [rng.choice([0, 1, 1, 2]) for _ in range(count)] + [3] * (4 * types_bytes - count)
     out = []
     for i in range(types_bytes):
-        t = types[4 * i:4 * i + 4]
-        out.append((t[0] << 6) | (t[1] << 4) | (t[2] << 2) | t[3])
+        four = types[4 * i:4 * i + 4]
+        out.append((four[0] << 6) | (four[1] << 4) | (four[2] << 2) | four[3])
     for t in types[:count]:
         if t == 0:
             out += [rng.choice([0, 0xFF, 0x7F, rng.randrange(256)]), rng.randrange(256)]
@@ -435,7 +439,8 @@ SCHEDULE = ["story", "crafted", "save", "input", "fault", "library", "story", "c
             "save", "input", "fault", "story", "crafted", "save"]
 
 
-def generate(seed: int, index: int, pool: Pool, families=None) -> Case:
+def generate(seed: int, index: int, pool: Pool,
+             families: Collection[str] | None = None) -> Case:
     """Case number index of seed's sequence (the same on every run)."""
     schedule = [f for f in SCHEDULE if families is None or f in families] or SCHEDULE
     rng = random.Random(f"zvm-fuzz:{seed}:{index}")

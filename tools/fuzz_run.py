@@ -21,6 +21,7 @@ that drives the library (``library_main``) for the ``library`` cases.
 from __future__ import annotations
 
 import glob
+import io
 import json
 import os
 import re
@@ -33,8 +34,13 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
 
 from zvm.tools.fuzz_cases import SAVE_NAME, Case
+
+if TYPE_CHECKING:
+    from zvm.research.game import Game
+    from zvm.research.isolated import IsolatedGame
 
 KINDS = ["timeout", "memory", "output", "traceback", "internal-error", "crash-file",
          "exit-status", "temp-left", "stale-temp", "foreign-removed"]
@@ -71,7 +77,7 @@ class ReadOnly:
     bound read-only over itself (util-linux unshare), and starts inside it
     (a working directory entered before the mount would still be writable)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.root = os.geteuid() == 0
         self.works = not self.root or self._try()
 
@@ -145,8 +151,9 @@ def command(case: Case, paths: dict, zvm: list[str]) -> list[str]:
 class _Drain(threading.Thread):
     """Reads a pipe to its end, keeping the first KEEP bytes and counting all."""
 
-    def __init__(self, pipe):
+    def __init__(self, pipe: IO[bytes]) -> None:
         super().__init__(daemon=True)
+        assert isinstance(pipe, io.BufferedReader)   # as Popen's pipes are: it has read1
         self.pipe, self.kept, self.total = pipe, bytearray(), 0
 
     def run(self) -> None:
@@ -162,14 +169,15 @@ class _Drain(threading.Thread):
                 self.kept += chunk[:KEEP - len(self.kept)]
 
 
-def execute(cmd: list[str], cwd: str, env: dict, limits: Limits, stdin: str, stdin_path: str,
-            stdout: str, stderr: str, disk_limit: int | None = None):
+def execute(cmd: list[str], cwd: str, env: dict[str, str], limits: Limits, stdin: str,
+            stdin_path: str, stdout: str, stderr: str,
+            disk_limit: int | None = None) -> tuple[int | None, float, bytes, bytes, str]:
     """Run cmd; (status or None if stopped, seconds, stdout, stderr, why stopped)."""
     close_fds_in_child = [fd for fd, state in ((0, stdin), (1, stdout), (2, stderr))
                           if state == "closed"]
     memory = limits.memory_mb << 20
 
-    def limit():
+    def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         cpu = int(limits.seconds * 2) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
@@ -179,7 +187,9 @@ def execute(cmd: list[str], cwd: str, env: dict, limits: Limits, stdin: str, std
         for fd in close_fds_in_child:
             os.close(fd)
 
-    opened = []
+    opened: list[IO[bytes]] = []
+    in_arg: IO[bytes] | int
+    out_arg: IO[bytes] | int
     if stdin == "zero":
         opened.append(open("/dev/zero", "rb"))
         in_arg = opened[-1]
@@ -256,7 +266,7 @@ def where(text: str) -> str:
     return f"{exc[-1] if exc else '?'} in {place}"
 
 
-def classify(case: Case, status, seconds, out: bytes, err: bytes, stopped: str,
+def classify(case: Case, status: int | None, seconds: float, out: bytes, err: bytes, stopped: str,
              save_dir: str, tmp: str, before: set[str]) -> Outcome:
     text = err.decode("utf-8", "replace")
     crashes = sorted(glob.glob(os.path.join(tmp, "zvm-crash-*.txt")))
@@ -341,6 +351,7 @@ def dfrotz_excuse(paths: dict, limits: Limits) -> str:
     """Why a run past its bound is no fault of zvm's: dfrotz on the same
     story and input also runs on (or needs so long that zvm, slower by
     limits.slowdown, could not finish in time); "" when dfrotz ends quickly."""
+    assert DFROTZ is not None                 # run_case asks only where dfrotz is
     folder = tempfile.mkdtemp(prefix="dfrotz-", dir=os.path.dirname(paths["save_dir"]))
     try:
         cap = Limits(seconds=min(3.0, limits.seconds), memory_mb=limits.memory_mb,
@@ -373,10 +384,9 @@ def library_main(argv: list[str] | None = None) -> int:
     SPEC.json``): every exception outside the library's documented family
     escapes as a traceback, which the harness counts as a failure. The
     family: ``zvm.GameError`` (``GameTimeout`` included) for anything a
-    story, a save or a command does; ``StoryError`` for a story that cannot
-    be loaded at all (construction)."""
+    story, a save or a command does, a story that cannot be loaded at all
+    included (at construction, in both modes)."""
     import zvm
-    from zvm.errors import StoryError
     argv = sys.argv[1:] if argv is None else argv
     with open(argv[0]) as f:
         spec = json.load(f)
@@ -385,7 +395,7 @@ def library_main(argv: list[str] | None = None) -> int:
     isolated = len(actions) > 1 and actions[1] == "isolated"
     try:
         game = zvm.Game(spec["story"], seed=1, isolated=isolated, timeout=3.0)
-    except (StoryError, zvm.GameError) as e:
+    except zvm.GameError as e:
         print(f"refused: {e}")
         return 0
     try:
@@ -401,7 +411,7 @@ def library_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def act(game, action: str, lines: list[str], spec: dict):
+def act(game: Game | IsolatedGame, action: str, lines: list[str], spec: dict) -> object:
     """One library action of the spec on game; what it gave back."""
     if action == "reset":
         return game.reset()
@@ -414,12 +424,12 @@ def act(game, action: str, lines: list[str], spec: dict):
         return game.restore(game.snapshot())
     import zvm
     if action == "copy":
-        if not isinstance(game, zvm.Game):
-            return "skipped: an isolated game has no copy() yet (issue 14, item 15)"
         other = game.copy()
-        if hasattr(other, "close"):
-            other.close()
-        return "copied"
+        try:
+            return f"copied: {other.world_hash() == game.world_hash()}"
+        finally:
+            if isinstance(other, zvm.IsolatedGame):
+                other.close()
     if action in ("objects", "dictionary", "world_hash", "inventory"):
         return len(getattr(game, action)())
     if action in ("location", "score", "moves", "player"):

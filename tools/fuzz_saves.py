@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import struct
 import subprocess
 import tempfile
 
@@ -67,13 +66,14 @@ def frame_bytes(f: dict) -> bytes:
             + (f["nstack"] & 0xFFFF).to_bytes(2, "big") + f["locals"] + f["stack"])
 
 
-def replace(parts, cid: bytes, data: bytes | None) -> list[tuple[bytes, bytes]]:
+def replace(parts: list[tuple[bytes, bytes]], cid: bytes,
+            data: bytes | None) -> list[tuple[bytes, bytes]]:
     """parts with chunk cid's data replaced (or dropped, data None)."""
     out = [(c, data if c == cid else d) for c, d in parts]
     return [(c, d) for c, d in out if d is not None]
 
 
-def get(parts, cid: bytes) -> bytes:
+def get(parts: list[tuple[bytes, bytes]], cid: bytes) -> bytes:
     for c, d in parts:
         if c == cid:
             return d
@@ -157,7 +157,7 @@ def mutate(rng: random.Random, save: bytes, story_size: int) -> tuple[str, bytes
     if tag == "chunk-length" and parts:
         # A chunk's length field says more (or less) than there is.
         pos, k, data = 12, rng.randrange(len(parts)), bytearray(save)
-        for cid, d in parts[:k]:
+        for _cid, d in parts[:k]:
             pos += 8 + len(d) + (len(d) & 1)
         data[pos + 4:pos + 8] = rng.choice([0xFFFFFFFF, 0x7FFFFFFF, len(parts[k][1]) + 2,
                                             max(0, len(parts[k][1]) - 2), 1]).to_bytes(4, "big")
@@ -207,7 +207,8 @@ def random_patches(rng: random.Random, data: bytes, count: int,
     """count (offset, byte) changes at random places from start on."""
     if len(data) <= start:
         return []
-    return sorted({rng.randrange(start, len(data)): rng.randrange(256) for _ in range(count)}.items())
+    return sorted({rng.randrange(start, len(data)): rng.randrange(256)
+                   for _ in range(count)}.items())
 
 
 def dead_pid() -> int:

@@ -11,7 +11,7 @@ long lines in half, all within a budget of runs.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 from zvm.tools.fuzz_cases import Case
 
@@ -21,7 +21,7 @@ T = TypeVar("T")
 class Budget:
     """How many more runs minimising may spend."""
 
-    def __init__(self, runs: int):
+    def __init__(self, runs: int) -> None:
         self.left = runs
         self.used = 0
 
@@ -60,7 +60,9 @@ def ddmin(items: Sequence[T], fails: Callable[[list[T]], bool], budget: Budget) 
 
 def shrink(case: Case, fails: Callable[[Case], bool], budget: Budget) -> Case:
     """A smaller case for which fails() still holds (fails(case) is true)."""
-    def attempt(field: str, value) -> Callable:
+    # value makes the new value of the field named from the items kept: of
+    # whichever type that field has.
+    def attempt(field: str, value: Callable[[list], Any]) -> Callable[[list], bool]:
         return lambda items: fails(replace(case, **{field: value(items)}))
 
     if case.story_patches:
@@ -74,15 +76,15 @@ def shrink(case: Case, fails: Callable[[Case], bool], budget: Budget) -> Case:
     if case.library is not None and len(case.library) > 3:
         head = case.library[:2]
         # Each step action consumes one line: keep them paired.
-        steps = [(a, None) for a in case.library[2:]]
         lines = iter(case.lines)
-        steps = [(a, next(lines, b"") if a == "step" else None) for a, _ in steps]
+        steps: list[tuple[str, bytes | None]] = [
+            (a, next(lines, b"") if a == "step" else None) for a in case.library[2:]]
 
-        def rebuild(kept):
-            return dict(library=head + [a for a, _ in kept],
-                        lines=[ln for a, ln in kept if a == "step"])
-        kept = ddmin(steps, lambda k: fails(replace(case, **rebuild(k))), budget)
-        case = replace(case, **rebuild(kept))
+        def rebuild(kept: list[tuple[str, bytes | None]]) -> Case:
+            return replace(case, library=head + [a for a, _ in kept],
+                           lines=[ln for _, ln in kept if ln is not None])
+        kept = ddmin(steps, lambda k: fails(rebuild(k)), budget)
+        case = rebuild(kept)
     elif case.lines:
         case = replace(case, lines=ddmin(case.lines, attempt("lines", list), budget))
     if case.files:

@@ -53,8 +53,9 @@ from PIL import Image, ImageDraw
 from zvm.tools import blorb as blorb_tool
 
 TEST_RELEASE = 3
-TEST_RESO = dict(standard=(640, 400), scaling={7: (Fraction(1), Fraction(2), Fraction(2)),
-                                               8: (Fraction(1), Fraction(1, 2), Fraction(2))})
+TEST_RESO = blorb_tool.Reso(standard=(640, 400),
+                            scaling={7: (Fraction(1), Fraction(2), Fraction(2)),
+                                     8: (Fraction(1), Fraction(1, 2), Fraction(2))})
 TEST_RECTS = {5: (100, 20)}
 INFOCOM_RECTS = {4: (8, 8)}
 INFOCOM_ADAPTIVE = [2]
@@ -86,6 +87,7 @@ def gradient(width: int, height: int) -> Image.Image:
     """Hue across, brightness down: every pixel of a 64x48 picture differs."""
     image = Image.new("RGB", (width, height))
     pixels = image.load()
+    assert pixels is not None              # a new image is loaded
     for y in range(height):
         for x in range(width):
             r = 255 * x // max(width - 1, 1)
@@ -111,6 +113,7 @@ def smooth(width: int, height: int) -> Image.Image:
     """A two-way gradient with a soft ring: photograph-like, for JPEG."""
     image = Image.new("RGB", (width, height))
     pixels = image.load()
+    assert pixels is not None              # a new image is loaded
     cx, cy = width / 2, height / 2
     for y in range(height):
         for x in range(width):
@@ -130,6 +133,7 @@ def indexed(width: int, height: int, palette: list[tuple[int, int, int]],
     flat = [c for rgb in palette for c in rgb]
     image.putpalette(flat)
     pixels = image.load()
+    assert pixels is not None              # a new image is loaded
     for y in range(height):
         for x in range(width):
             if pattern == "bands":
@@ -164,7 +168,8 @@ def landscape(width: int, height: int, sky: tuple, sun: tuple, hills: tuple) -> 
     draw = ImageDraw.Draw(image)
     for y in range(height):
         t = y / height
-        draw.line((0, y, width, y), fill=tuple(int(a + (b - a) * t) for a, b in zip(*sky)))
+        draw.line((0, y, width, y),
+                  fill=tuple(int(a + (b - a) * t) for a, b in zip(*sky, strict=True)))
     r = height // 7
     draw.ellipse((width * 3 // 4 - r, height // 4 - r, width * 3 // 4 + r, height // 4 + r),
                  fill=sun)
@@ -239,7 +244,7 @@ def blorb(name: str, story: bytes | None = None) -> bytes:
     images = pictures(name)
     if name == "test":
         return blorb_tool.build(story, pictures=images, rects=TEST_RECTS,
-                                release=TEST_RELEASE, reso=blorb_tool.Reso(**TEST_RESO))
+                                release=TEST_RELEASE, reso=TEST_RESO)
     if name == "infocom":
         return blorb_tool.build(story, pictures=images, rects=INFOCOM_RECTS,
                                 adaptive=INFOCOM_ADAPTIVE)

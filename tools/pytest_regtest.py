@@ -13,22 +13,27 @@ start with ``-`` or ``_`` are only run when another test includes them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from _pytest._code.code import TerminalRepr, TracebackStyle
+
     from zvm.tools import regtest
 
 
-def pytest_collect_file(file_path, parent):
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RegtestFile | None:
     if file_path.suffix == ".regtest":
         return RegtestFile.from_parent(parent, path=file_path)
     return None
 
 
 class RegtestFile(pytest.File):
-    def collect(self):
+    def collect(self) -> Iterator[RegtestItem]:
         from zvm.tools import regtest
         try:
             parsed = regtest.parse_file(str(self.path))
@@ -44,20 +49,23 @@ class RegtestSyntaxError(Exception):
 
 
 class RegtestFailed(Exception):
-    def __init__(self, result: regtest.TestResult):
+    def __init__(self, result: regtest.TestResult) -> None:
         super().__init__(result.name)
         self.result = result
 
 
 class RegtestItem(pytest.Item):
-    def __init__(self, *, parsed: regtest.RegtestFile, test: regtest.Test, **kwargs):
+    def __init__(self, *, parsed: regtest.RegtestFile, test: regtest.Test,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.parsed = parsed
         self.test = test
 
     def runtest(self) -> None:
         from zvm.tools import regtest
-        result = regtest.run_test(self.parsed, self.test, stories=self.parent.stories)
+        parent = self.parent
+        assert isinstance(parent, RegtestFile)      # the file it was collected from
+        result = regtest.run_test(self.parsed, self.test, stories=parent.stories)
         if result.skipped:
             try:        # reported at the test's line in the regtest file
                 raise pytest.skip.Exception(result.skipped, _use_item_location=True)
@@ -66,7 +74,8 @@ class RegtestItem(pytest.Item):
         if result.failures:
             raise RegtestFailed(result)
 
-    def repr_failure(self, excinfo, style=None):
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: TracebackStyle | None = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, RegtestFailed):
             from zvm.tools import regtest
             result = excinfo.value.result
@@ -76,5 +85,5 @@ class RegtestItem(pytest.Item):
             return "\n".join(parts)
         return super().repr_failure(excinfo, style=style)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.test.lineno - 1, f"regtest: {self.test.name}"

@@ -52,7 +52,7 @@ def record(story: str, commands: list[str], *, name: str = "recorded",
 
     blocks: list[list[str]] = []
 
-    def observe(command, lines, status_lines):
+    def observe(command: regtest.Command, lines: list[str], status_lines: list[str]) -> None:
         block = [] if command.kind == "init" else [command.written()]
         if lines and lines[-1].strip() == ">":      # the next prompt
             lines = lines[:-1]

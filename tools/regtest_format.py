@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 from dataclasses import dataclass, field
+from typing import Any
 
 # regtest.py's key names (Glk keys) and the Z-machine input codes (§10.7)
 # they stand for; keys without a Z-machine code are refused.
@@ -47,7 +48,9 @@ class Check:
     def evaluate(self, lines: list[str]) -> str | None:
         """None when the check holds for these lines, else why not."""
         if self.kind == "regex":
-            found = any(self.pattern.search(line) for line in lines)
+            pattern = self.pattern
+            assert pattern is not None              # parse_check compiles it
+            found = any(pattern.search(line) for line in lines)
             res = None if found else "not found"
         elif self.kind == "count":
             n = sum(_count(line, self.text) for line in lines)
@@ -155,7 +158,8 @@ class RegtestFile:
         self._expand(self.precommands + test.commands, out, (test.name,))
         return out
 
-    def _expand(self, commands, out, nested) -> None:
+    def _expand(self, commands: list[Command], out: list[Command],
+                nested: tuple[str, ...]) -> None:
         for cmd in commands:
             if cmd.kind != "include":
                 out.append(cmd)
@@ -203,13 +207,15 @@ def parse_check(line: str, lineno: int, where: str) -> Check:
                                f"by zvm: {source}")
         else:
             raise RegtestError(f"{where}:{lineno}: unknown check modifier {val}")
-    common = dict(source=source, lineno=lineno, inverse=inverse, status=status, vital=vital)
+    common: dict[str, Any] = dict(source=source, lineno=lineno, inverse=inverse,
+                                  status=status, vital=vital)
     if line.startswith("/"):
         text = line[1:].strip()
         try:
             pattern = re.compile(text)
         except re.error as e:
-            raise RegtestError(f"{where}:{lineno}: bad regular expression {text!r}: {e}")
+            raise RegtestError(
+                f"{where}:{lineno}: bad regular expression {text!r}: {e}") from None
         return Check(kind="regex", text=text, pattern=pattern, **common)
     m = re.match(r"\{count=([0-9]+)\}", line)
     if m:
@@ -291,7 +297,8 @@ def parse_text(text: str, path: str = "<regtest>") -> RegtestFile:
                 try:
                     target.seed = int(val)
                 except ValueError:
-                    raise RegtestError(f"{path}:{lineno}: ** zvm-seed takes a number")
+                    raise RegtestError(
+                        f"{path}:{lineno}: ** zvm-seed takes a number") from None
             elif key in ("remformat", "checkclass") and test is None:
                 # regtest.py's RemGlk format and custom check classes.
                 raise RegtestError(f"{path}:{lineno}: ** {key} is not supported by zvm")
@@ -314,6 +321,7 @@ def parse_text(text: str, path: str = "<regtest>") -> RegtestFile:
             cmd = parse_command(line[1:], lineno, path)
             test.commands.append(cmd)
             continue
+        assert cmd is not None                  # a test begins with its init command
         cmd.checks.append(parse_check(line, lineno, path))
     return rf
 

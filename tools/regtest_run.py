@@ -10,6 +10,7 @@ import io
 import os
 import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TextIO
 
 from zvm.tools.regtest_format import (
     KEY_CODES,
@@ -21,6 +22,15 @@ from zvm.tools.regtest_format import (
     Test,
     file_seed,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from zvm.story.loader import Story
+    from zvm.ui.headless import HeadlessFrontend
+
+    # observe(command, lines, status) of run_test
+    Observer = Callable[[Command, list[str], list[str]], None]
 
 @dataclass
 class Failure:
@@ -107,7 +117,7 @@ class _StopTest(Exception):
     """A vital check failed: end the test now."""
 
 
-def status_lines(frontend) -> list[str]:
+def status_lines(frontend: HeadlessFrontend) -> list[str]:
     """What ``{status}`` checks look at: the version 1-3 status line as
     Frotz lays it out, or the upper window's rows (versions 4 and later)."""
     if frontend.version <= 3:
@@ -126,11 +136,12 @@ class CommandFeed:
     the next command is typed. ``frontend`` (set once it exists) tells
     whether the story waits for a line or a key."""
 
-    def __init__(self, commands: list[Command], on_output) -> None:
+    def __init__(self, commands: list[Command],
+                 on_output: Callable[[Command | None, str], None]) -> None:
         self.commands = list(commands)
         self.on_output = on_output
         self.output = io.StringIO()
-        self.frontend = None
+        self.frontend: HeadlessFrontend | None = None
         self.current: Command | None = None   # the command whose output is coming
         self.mark = 0
         self.error: str | None = None
@@ -189,7 +200,7 @@ class CommandFeed:
         raise _StopTest()
 
 
-def load_story(path: str, cache: dict | None = None):
+def load_story(path: str, cache: dict | None = None) -> Story:
     """The story at path, loaded once per cache. Raises StoryError."""
     from zvm.story.loader import load
     if cache is not None and path in cache:
@@ -200,7 +211,8 @@ def load_story(path: str, cache: dict | None = None):
     return story
 
 
-def game_and_commands(rf: RegtestFile, test: Test, result: TestResult):
+def game_and_commands(rf: RegtestFile, test: Test,
+                      result: TestResult) -> tuple[str, list[Command]] | None:
     """(game path, commands) for a test, or None with the reason recorded
     in result: no game named (a failure), a game not found (a skip), or
     commands that do not parse (a failure)."""
@@ -220,9 +232,9 @@ def game_and_commands(rf: RegtestFile, test: Test, result: TestResult):
 
 
 def run_test(rf: RegtestFile, test: Test, *, seed: int | None = None,
-             vital: bool = False, verbose: bool = False, out=None,
+             vital: bool = False, verbose: bool = False, out: TextIO | None = None,
              stories: dict | None = None, width: int = 80, height: int = 24,
-             observe=None) -> TestResult:
+             observe: Observer | None = None) -> TestResult:
     """Run one test in process. ``seed`` (when not None) overrides the
     file's ``** zvm-seed``. ``out`` receives the transcript when verbose.
     ``observe(command, lines, status)``, when given, sees each command's
@@ -244,7 +256,7 @@ def run_test(rf: RegtestFile, test: Test, *, seed: int | None = None,
     if seed is None:
         seed = file_seed(rf, test)
 
-    frontend = None
+    frontend: HeadlessFrontend | None = None
     out = out or sys.stdout
 
     def judge(command: Command | None, text: str) -> None:
@@ -259,6 +271,7 @@ def run_test(rf: RegtestFile, test: Test, *, seed: int | None = None,
             for line in lines:
                 if line.strip() != ">":
                     out.write(line + "\n")
+        assert frontend is not None             # judging begins when it reads
         status = status_lines(frontend)
         if observe is not None:
             observe(command, lines, status)

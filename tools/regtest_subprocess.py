@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from typing import TextIO
 
 from zvm.tools.regtest_format import RegtestFile, Test, is_zvm
 from zvm.tools.regtest_run import Failure, TestResult, game_and_commands
@@ -25,7 +26,8 @@ def interpreter_argv(command_line: str, seed: int | None) -> list[str]:
 
 def run_test_subprocess(rf: RegtestFile, test: Test, *, interpreter: str | None,
                         seed: int | None = None, vital: bool = False,
-                        verbose: bool = False, out=None, timeout: float = 10.0) -> TestResult:
+                        verbose: bool = False, out: TextIO | None = None,
+                        timeout: float = 10.0) -> TestResult:
     """Run one test as regtest.py does in its default ("cheap") mode: start
     the interpreter on the game, write each command as a line, and take the
     output up to the next ``\\n>`` as the command's. No status line."""
@@ -41,12 +43,13 @@ def run_test_subprocess(rf: RegtestFile, test: Test, *, interpreter: str | None,
     game, commands = ready
     if seed is None:
         seed = test.seed if test.seed is not None else rf.seed
-    for cmd in commands:
-        if cmd.kind not in ("line", "char") or (
-                cmd.kind == "char" and len(cmd.text) != 1 and cmd.text != "return"):
+    for command in commands:
+        if command.kind not in ("line", "char") or (
+                command.kind == "char" and len(command.text) != 1
+                and command.text != "return"):
             result.failures.append(Failure(
-                test.name, cmd, None,
-                f"--subprocess cannot send {cmd.written()} (it needs the in-process "
+                test.name, command, None,
+                f"--subprocess cannot send {command.written()} (it needs the in-process "
                 "runner)", [], []))
             return result
     line = interpreter or test.interpreter or rf.interpreter or "python -m zvm --headless"
@@ -58,6 +61,7 @@ def run_test_subprocess(rf: RegtestFile, test: Test, *, interpreter: str | None,
         result.failures.append(Failure(test.name, None, None,
                                        f"cannot run {line!r}: {e.strerror or e}", [], []))
         return result
+    assert proc.stdin is not None and proc.stdout is not None     # both are pipes
     fd = proc.stdout.fileno()
     pending = bytearray()
 

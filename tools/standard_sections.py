@@ -82,7 +82,8 @@ def standard_sections(checkout: pathlib.Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checkout", type=pathlib.Path, help="directory of the Standard's HTML pages")
+    parser.add_argument("checkout", type=pathlib.Path,
+                        help="directory of the Standard's HTML pages")
     args = parser.parse_args(argv)
     try:
         idents = standard_sections(args.checkout)

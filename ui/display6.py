@@ -24,7 +24,11 @@ from zvm.screen.protocol import Style
 from .pictures import CellRect, cell_rect
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from zvm.story.pictures import RGB, Picture
+
+    Grid = list[list[Any]]          # one of the grids of cells: chars, styles, marks, owner
 
 BLANK = " "
 
@@ -109,7 +113,7 @@ class Display:
             self.erase(top, left, height, right - left, style)
             return
         moved = self._move_pictures(top, left, bottom, right, lines)
-        grids = (self.chars, self.styles, self.marks, self.owner)
+        grids: tuple[Grid, ...] = (self.chars, self.styles, self.marks, self.owner)
         order = range(top, bottom - lines) if lines > 0 else range(bottom - 1, top - lines - 1, -1)
         for r in order:
             src = r + lines
@@ -225,7 +229,7 @@ class Display:
         """A row as runs of (text, style)."""
         runs: list[tuple[str, Style]] = []
         chars, styles = self.chars[row], self.styles[row]
-        for ch, st in zip(chars, styles):
+        for ch, st in zip(chars, styles, strict=True):
             if runs and runs[-1][1] == st:
                 runs[-1] = (runs[-1][0] + ch, st)
             else:
@@ -243,8 +247,9 @@ class Display:
         """A new size: cells kept from the top left, the rest blank."""
         rows, cols = max(1, rows), max(1, cols)
         plain = Style()
-        for grid, fill in ((self.chars, BLANK), (self.styles, plain), (self.marks, False),
-                           (self.owner, 0)):
+        grids: tuple[tuple[Grid, Any], ...] = (
+            (self.chars, BLANK), (self.styles, plain), (self.marks, False), (self.owner, 0))
+        for grid, fill in grids:
             for r in range(len(grid)):
                 row = grid[r][:cols]
                 row.extend([fill] * (cols - len(row)))

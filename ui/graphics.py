@@ -47,7 +47,13 @@ from dataclasses import dataclass, replace
 
 from PIL import Image
 
+from zvm.records import TYPE_CHECKING
 from zvm.ui.pictures import CellRect, flatten, indexed_colours
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from blessed import Terminal
 
 TRUECOLOUR = 1 << 24
 KITTY_QUERY_ID = 31
@@ -119,7 +125,7 @@ def _strip_replies(text: str) -> str:
     return text
 
 
-def query(term, timeout: float = QUERY_TIMEOUT) -> str:
+def query(term: Terminal, timeout: float = QUERY_TIMEOUT) -> str:
     """Send the queries and collect the answers until DA1's arrives or the
     time is up; whatever else came in is given back to blessed's input."""
     term.stream.write(QUERY)
@@ -140,7 +146,7 @@ def query(term, timeout: float = QUERY_TIMEOUT) -> str:
     return received
 
 
-def colour_depth(term, env: dict | None = None) -> int:
+def colour_depth(term: Terminal, env: Mapping[str, str] | None = None) -> int:
     """24-bit, 256 or the terminal's count of colours (0 without styling)."""
     env = os.environ if env is None else env
     if not term.does_styling:
@@ -150,8 +156,8 @@ def colour_depth(term, env: dict | None = None) -> int:
     return int(term.number_of_colors or 0)
 
 
-def detect(term, timeout: float = QUERY_TIMEOUT, ask: bool | None = None,
-           env: dict | None = None) -> Capabilities:
+def detect(term: Terminal, timeout: float = QUERY_TIMEOUT, ask: bool | None = None,
+           env: Mapping[str, str] | None = None) -> Capabilities:
     """Find out what ``term`` (a blessed Terminal) can show. The terminal is
     asked (``query``) when ``ask`` is true, by default when it is a tty;
     blessed's cbreak mode is entered for the answers if needed."""
@@ -270,8 +276,10 @@ def sixel(image: Image.Image, rect: CellRect) -> str:
     return "".join(parts)
 
 
-def _sgr(rgb_or_index, depth: int, background: bool) -> str:
-    if depth >= TRUECOLOUR:
+def _sgr(rgb_or_index: tuple[int, ...] | int, depth: int, background: bool) -> str:
+    """The SGR parameters of a colour: (r, g, b) at 24 bits (``depth``
+    TRUECOLOUR), else an index of the 256 or the 16 colours."""
+    if isinstance(rgb_or_index, tuple):
         r, g, b = rgb_or_index
         return f"{48 if background else 38};2;{r};{g};{b}"
     if depth == 256:
@@ -293,6 +301,7 @@ def halfblocks(image: Image.Image, rect: CellRect, depth: int = TRUECOLOUR,
         raise ValueError(f"half-block image of {image.size}, not {(width, height)}")
     rgba = flatten(image.convert("RGBA"), background).convert("RGBA")
     alpha = rgba.getchannel("A").tobytes()
+    colours: list[tuple[int, ...]] | list[int]
     if depth >= TRUECOLOUR:
         raw = rgba.convert("RGB").tobytes()
         colours = [tuple(raw[i:i + 3]) for i in range(0, len(raw), 3)]
@@ -334,8 +343,9 @@ def pixel_size(rect: CellRect, capabilities: Capabilities) -> tuple[int, int]:
     the terminal offers: 1x2 a cell for half-blocks, the cell's pixel size
     for kitty and sixel."""
     method = capabilities.method
-    if method in ("kitty", "sixel"):
-        cw, ch = capabilities.cell_size
+    size = capabilities.cell_size              # never None for kitty and sixel
+    if method in ("kitty", "sixel") and size is not None:
+        cw, ch = size
         return rect.cols * cw, rect.rows * ch
     return rect.cols, 2 * rect.rows
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import sys
 
+from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import (
     TIMED_OUT,
     Cell,
@@ -53,6 +54,17 @@ from zvm.screen.protocol import (
 from zvm.ui.headless_grid import FIXED, HIDDEN, Grid
 from zvm.ui.headless_text import CoreText
 from zvm.ui.headless_v6 import KEY_BASE, NO_KEY, HeadlessV6, key_of
+
+if TYPE_CHECKING:
+    from typing import Protocol, TextIO
+
+    from zvm.screen.protocol import Click
+
+    class LineSource(Protocol):
+        """Where the commands come from: a text stream, or anything that
+        gives lines as one does (tools.regtest_run's CommandFeed)."""
+
+        def readline(self) -> str: ...
 
 _MIN_PROMPT_SPACE = 10         # columns the core wants free before line input
 
@@ -91,10 +103,10 @@ class HeadlessFrontend(HeadlessV6, Frontend):
     when asked for the next line.
     """
 
-    def __init__(self, stdin=None, stdout=None, width: int = 80,
-                 height: int = 24, echo: bool = False, *,
+    def __init__(self, stdin: LineSource | None = None, stdout: TextIO | None = None,
+                 width: int = 80, height: int = 24, echo: bool = False, *,
                  version: int | None = None, drop_styled: bool = False,
-                 virtual_clock: bool = False, pictures: bool = True):
+                 virtual_clock: bool = False, pictures: bool = True) -> None:
         super().__init__()
         self.show_pictures = pictures      # version 6: pictures as lines (--no-pictures)
         self.stdin = sys.stdin if stdin is None else stdin
@@ -366,7 +378,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         grid.row = min(max(0, self._text.status_rows + row), self.height - 1)
         grid.col = max(0, min(col, self.width - 1) if self.width else col)
 
-    def read_char(self, request: CharRequest) -> int | str:
+    def read_char(self, request: CharRequest) -> int | str | Click:
         """One key: dfrotz reads a whole line and hands out its characters
         one per request; an empty line is Enter (13). Only when the line is
         used up is the screen shown and the next line read. Control

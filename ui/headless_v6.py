@@ -41,6 +41,11 @@ from zvm.screen.protocol import (
 )
 
 if TYPE_CHECKING:
+    from typing import TextIO
+
+    from zvm.screen.protocol import Features
+    from zvm.story.pictures import RGB, Picture
+
     from .display6 import Display
 
 CELL = (8, 16)                 # screen units across and down a character cell
@@ -74,6 +79,22 @@ class HeadlessV6:
 
     v6: Display | None = None
 
+    # What this half uses of the frontend, declared for type checkers
+    # (``HeadlessFrontend`` has them).
+    features: Features
+    show_pictures: bool
+    height: int
+    stdout: TextIO
+    echo: bool
+    virtual_clock: bool
+    waiting_for: str
+    _key_buffer: list[int]
+
+    if TYPE_CHECKING:
+        def next_scripted(self) -> str | None: ...
+        def _read_raw_line(self) -> str: ...
+        def _timer_passes(self, request: LineRequest | CharRequest) -> bool: ...
+
     def _v6_setup(self) -> None:
         """Version 6 starts: the features a version 6 story is told, and
         an empty screen."""
@@ -85,17 +106,22 @@ class HeadlessV6:
 
     # -- what the screen model draws -------------------------------------------------
     def v6_text(self, row: int, col: int, text: str, style: Style, typed: bool = False) -> None:
+        assert self.v6 is not None
         self.v6.text(row, col, text, style, typed)
 
     def v6_erase(self, row: int, col: int, rows: int, cols: int, style: Style) -> None:
+        assert self.v6 is not None
         self.v6.erase(row, col, rows, cols, style)
 
     def v6_scroll(self, row: int, col: int, rows: int, cols: int, lines: int,
                   style: Style) -> None:
+        assert self.v6 is not None
         self.v6.scroll(row, col, rows, cols, lines, style)
 
-    def v6_picture(self, picture, y: int, x: int, width: int, height: int,
-                   clip: tuple[int, int, int, int], palette=None) -> None:
+    def v6_picture(self, picture: Picture, y: int, x: int, width: int, height: int,
+                   clip: tuple[int, int, int, int],
+                   palette: tuple[RGB | None, ...] | None = None) -> None:
+        assert self.v6 is not None
         self.v6.picture(picture, y, x, width, height, clip, palette)
 
     def v6_more(self) -> None:
@@ -108,14 +134,15 @@ class HeadlessV6:
         """Print the rows with news (see the module) and, reading at
         ``prompt`` (row, column), that row up to the column."""
         d = self.v6
+        assert d is not None
         fresh: dict[int, list[str]] = {}
         for p in d.live():
             if p.key in d.fresh:
                 row = max(0, p.rect.row)
                 fresh.setdefault(row, []).append(picture_line(p.picture.number, p.width,
                                                               p.height))
-        changed = [any(m and ch != " " for m, ch in zip(marks, chars))
-                   for marks, chars in zip(d.marks, d.chars)]
+        changed = [any(m and ch != " " for m, ch in zip(marks, chars, strict=True))
+                   for marks, chars in zip(d.marks, d.chars, strict=True)]
         news = [changed[r] or r in fresh for r in range(d.rows)]
         if prompt is not None and 0 <= prompt[0] < d.rows and prompt[0] not in fresh:
             r, c = prompt
@@ -145,6 +172,7 @@ class HeadlessV6:
         d.shown()
 
     def _v6_row_text(self, row: int, upto: int | None = None) -> str:
+        assert self.v6 is not None
         chars = self.v6.chars[row]
         text = "".join(chars if upto is None else chars[:max(0, upto)])
         return text.rstrip(" ") if upto is None else text

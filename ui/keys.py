@@ -9,7 +9,11 @@ and the extra characters 155-223 by the default table of §3.8.5.3.
 
 from __future__ import annotations
 
+from zvm.records import TYPE_CHECKING
 from zvm.vm.text import DEFAULT_UNICODE as DEFAULT_EXTRA   # §3.8.5.3, Table 1
+
+if TYPE_CHECKING:
+    from .pager import Key
 
 # Typed characters to ZSCII when the machine has not given the story's own
 # table (``Frontend.char_to_zscii``).
@@ -41,7 +45,7 @@ def char_zscii(ch: str) -> int:
     return UNICODE_TO_ZSCII.get(ch, 63)
 
 
-def key_zscii(key) -> int | None:
+def key_zscii(key: Key) -> int | None:
     """The ZSCII code of a blessed ``Keystroke`` (None: no Z-machine key,
     such as a lone control character or an unknown sequence)."""
     text = str(key)

@@ -28,7 +28,12 @@ Up, Down               earlier and later lines of the history
 
 from __future__ import annotations
 
+from zvm.records import TYPE_CHECKING
+
 from .keys import KEYPAD_TEXT
+
+if TYPE_CHECKING:
+    from .pager import Key
 
 # Keys by blessed's name, then by the text they send.
 BY_NAME = {
@@ -52,7 +57,7 @@ BY_TEXT = {
 }
 
 
-def action_for(key) -> str | None:
+def action_for(key: Key) -> str | None:
     """The editing action of a blessed ``Keystroke`` (see the table
     above); None for a key that types text or does nothing."""
     if getattr(key, "is_sequence", False):
@@ -64,7 +69,7 @@ def action_for(key) -> str | None:
     return BY_TEXT.get(str(key))
 
 
-def typed_text(key) -> str | None:
+def typed_text(key: Key) -> str | None:
     """The character a key types into the line: a printable character, or
     a keypad key's digit or sign; None for anything else."""
     if getattr(key, "is_sequence", False):
@@ -81,7 +86,7 @@ class LineEditor:
     ``pos`` in it, at most ``room`` characters, and a place in
     ``history`` (oldest first) for Up and Down."""
 
-    def __init__(self, text: str, room: int, history: list[str]):
+    def __init__(self, text: str, room: int, history: list[str]) -> None:
         self.room = room
         self.buf: list[str] = list(text[:room])
         self.pos = len(self.buf)

@@ -16,12 +16,15 @@ and waits for a key (``[Hit any key to exit.]``, the quit question).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from zvm.screen.protocol import PLAIN, REVERSE, Style
 
 if TYPE_CHECKING:
-    from .terminal import TerminalFrontend
+    from blessed import Terminal
+
+    from .terminput import KeyInput
+    from .wrap import Row
 
 WHEEL_UP = "WHEEL_UP"
 WHEEL_DOWN = "WHEEL_DOWN"
@@ -33,14 +36,14 @@ BAR_STYLE = Style(REVERSE)
 POLL = 0.1                    # seconds between checks for a resize
 
 
-def key_name(key: Any) -> str | None:
+def key_name(key: Key | None) -> str | None:
     """A key's name: blessed's (``KEY_PGUP`` ...), or ours for the wheel."""
     if isinstance(key, str) and key in (WHEEL_UP, WHEEL_DOWN, IGNORED):
         return key
     return getattr(key, "name", None) if getattr(key, "is_sequence", False) else None
 
 
-def is_paging_key(key: Any) -> bool:
+def is_paging_key(key: Key) -> bool:
     """Page Up, Page Down or the wheel."""
     name = key_name(key)
     return name in PAGE_UP or name in PAGE_DOWN
@@ -53,7 +56,13 @@ class Press(NamedTuple):
     col: int
 
 
-def read_key(term: Any, timeout: float, clicks: bool = False) -> Any:
+if TYPE_CHECKING:
+    # A key as ``read_key`` gives it: a blessed ``Keystroke`` (a str),
+    # ``WHEEL_UP``, ``WHEEL_DOWN`` or ``IGNORED``, or a ``Press``.
+    Key = str | Press
+
+
+def read_key(term: Terminal, timeout: float, clicks: bool = False) -> Key:
     """The next key within ``timeout`` seconds (an empty string for none);
     a mouse report is read whole and becomes ``WHEEL_UP``, ``WHEEL_DOWN``,
     with ``clicks`` a ``Press`` of the left button, or else ``IGNORED``."""
@@ -80,12 +89,13 @@ def read_key(term: Any, timeout: float, clicks: bool = False) -> Any:
     return IGNORED
 
 
-def _frame(ui: TerminalFrontend, lines: list, end: int, rows: int, width: int) -> tuple:
+def _frame(ui: KeyInput, lines: list[Row], end: int, rows: int,
+           width: int) -> tuple[list[Row], tuple[int, int]]:
     """The screen of the scrollback with its last line ``end``, and where
     the cursor goes."""
     status = ui._layout()[2]
     start = max(0, end - rows)
-    frame: list = []
+    frame: list[Row] = []
     if status:
         frame.append(ui.compose([])[0])
     frame.extend(list(r) for r in lines[start:end])
@@ -97,7 +107,7 @@ def _frame(ui: TerminalFrontend, lines: list, end: int, rows: int, width: int) -
     return frame, (len(frame) - 1, min(len(bar), width - 1))
 
 
-def scrollback(ui: TerminalFrontend, key: Any) -> None:
+def scrollback(ui: KeyInput, key: Key | None) -> None:
     """Page back through the session's text, starting with ``key`` (a
     paging key), until a key that does not page (which is used up)."""
     end: int | None = None
@@ -131,7 +141,7 @@ def scrollback(ui: TerminalFrontend, key: Any) -> None:
     ui.writer.invalidate()
 
 
-def ask_key(ui: TerminalFrontend, text: str) -> Any:
+def ask_key(ui: KeyInput, text: str) -> Key:
     """Show ``text`` on the last row below the end of the lower window's
     text and return the next key; Page Up and Down page back meanwhile.
     Drawn again after a resize or ``fg``. Ctrl-C raises

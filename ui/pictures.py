@@ -23,7 +23,7 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from PIL import Image, ImageFile
+from PIL import Image
 
 from zvm.story.pictures import RGB, Picture, PictureError
 
@@ -85,7 +85,7 @@ def decode(picture: Picture, palette: tuple[RGB | None, ...] | None = None) -> I
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(picture.data), formats=("PNG", "JPEG"))
+            image: Image.Image = Image.open(io.BytesIO(picture.data), formats=("PNG", "JPEG"))
             if image.width * image.height > MAX_PIXELS:
                 raise PictureError(f"picture {picture.number} is {image.width}x"
                                    f"{image.height} pixels, too large to draw")
@@ -162,7 +162,7 @@ class Decoder:
     ``keep(numbers)`` is @picture_table's hint (§15 picture_table): those
     pictures are decoded ahead, and only they are sure to stay cached."""
 
-    def __init__(self, size: int = CACHE_SIZE):
+    def __init__(self, size: int = CACHE_SIZE) -> None:
         self._decoded: OrderedDict[tuple, Image.Image] = OrderedDict()
         self._size = size
 

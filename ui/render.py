@@ -20,10 +20,20 @@ screen rows, each a list of ``(text, Style)`` runs.
 
 from __future__ import annotations
 
+from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import BOLD, ITALIC, PLAIN, REVERSE, Style
 from zvm.screen.model import TRUE_COLOURS
 
 from .wrap import clip_runs, runs_width, text_width
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from blessed import Terminal
+
+    from zvm.screen.protocol import Cell
+
+    from .wrap import Row, Run
 
 # The true colours of colour numbers 2-9 (black .. white, §8.3.1), which are
 # also the ANSI colours 0-7 in that order.
@@ -34,13 +44,13 @@ TRUECOLOUR = 1 << 24
 
 def rgb(colour: int) -> tuple[int, int, int]:
     """A 15-bit true colour (§8.3.7) as 8-bit red, green, blue."""
-    def up(v):
+    def up(v: int) -> int:
         return (v << 3) | (v >> 2)
     return up(colour & 31), up((colour >> 5) & 31), up((colour >> 10) & 31)
 
 
-def _dist(a, b) -> int:
-    return sum((x - y) * (x - y) for x, y in zip(a, b))
+def _dist(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
+    return sum((x - y) * (x - y) for x, y in zip(a, b, strict=True))
 
 
 _ANSI_RGB = [rgb(c) for c in STANDARD_TRUE]
@@ -87,8 +97,8 @@ class Painter:
     colour (-1: the terminal's). ``normal`` resets to plain text in the
     default colours."""
 
-    def __init__(self, term, no_colour: bool = False, colours: int | None = None,
-                 default_fg: int = -1, default_bg: int = -1):
+    def __init__(self, term: Terminal, no_colour: bool = False, colours: int | None = None,
+                 default_fg: int = -1, default_bg: int = -1) -> None:
         self.term = term
         if colours is None:
             colours = term.number_of_colors
@@ -111,7 +121,9 @@ class Painter:
             r, g, b = rgb(colour)
             return f"\x1b[{48 if background else 38};2;{r};{g};{b}m"
         n = xterm256(colour) if self.colours >= 256 else ansi8(colour)
-        return t.on_color(n) if background else t.color(n)
+        # blessed types the capability of a terminal without it (a
+        # NullCallableString) as taking strings; it takes an int too (giving '').
+        return t.on_color(n) if background else t.color(n)  # type: ignore[arg-type]
 
     def sgr(self, style: Style) -> str:
         """Everything needed to draw text in ``style`` after a reset."""
@@ -139,7 +151,7 @@ class Painter:
 STATUS_STYLE = Style(REVERSE)
 
 
-def status_row(left: str, right: str, width: int) -> list:
+def status_row(left: str, right: str, width: int) -> Row:
     """The version 1-3 status line (§8.2): the location at the left, the
     score and moves (or the time) at the right, all in reverse video and
     padded to the full ``width``. A long location name is cut short so
@@ -152,17 +164,17 @@ def status_row(left: str, right: str, width: int) -> list:
     room = width - rw - 1 if right else width
     lw = text_width(left)
     if lw > room:
-        left = clip_runs([(left, STATUS_STYLE)], max(0, room))
-        left = left[0][0] if left else ""
+        cut = clip_runs([(left, STATUS_STYLE)], max(0, room))
+        left = cut[0][0] if cut else ""
         lw = text_width(left)
     pad = width - lw - rw
     return [(left + " " * pad + right, STATUS_STYLE)]
 
 
-def cells_row(cells, width: int) -> list:
+def cells_row(cells: Iterable[Cell], width: int) -> Row:
     """One row of upper-window cells (§8.7.2.1) as runs of equal style,
     at most ``width`` columns (a wide character covers the cell after it)."""
-    runs: list = []
+    runs: Row = []
     col = 0
     skip = 0
     for ch, style in cells:
@@ -181,7 +193,7 @@ def cells_row(cells, width: int) -> list:
     return runs
 
 
-def upper_rows(cells, height: int, width: int) -> list:
+def upper_rows(cells: list[list[Cell]], height: int, width: int) -> list[Row]:
     """The upper window's top ``height`` rows as runs."""
     rows = [cells_row(r, width) for r in cells[:height]]
     while len(rows) < height:
@@ -189,7 +201,7 @@ def upper_rows(cells, height: int, width: int) -> list:
     return rows
 
 
-def _trim_blank(runs) -> list:
+def _trim_blank(runs: Iterable[Run]) -> Row:
     """Drop trailing plain spaces (drawn by clearing to end of line)."""
     out = list(runs)
     while out:
@@ -204,11 +216,11 @@ def _trim_blank(runs) -> list:
     return out
 
 
-def overlay(runs, cells) -> list:
+def overlay(runs: Iterable[Run], cells: Iterable[Cell]) -> Row:
     """A display line with the non-blank cells of a left-behind upper
     window row drawn over it (blank cells, unless reversed, let the
     text show through)."""
-    grid = []
+    grid: list[Cell] = []
     for text, style in runs:
         for ch in text:
             grid.append((ch, style))
@@ -219,7 +231,7 @@ def overlay(runs, cells) -> list:
         while len(grid) <= col:
             grid.append((" ", PLAIN))
         grid[col] = (ch, style)
-    out: list = []
+    out: Row = []
     for ch, style in grid:
         if out and out[-1][1] == style:
             out[-1] = (out[-1][0] + ch, style)
@@ -232,17 +244,20 @@ class FrameWriter:
     """Draws frames (lists of rows of runs) on a blessed terminal,
     rewriting only the rows that changed since the last frame."""
 
-    def __init__(self, term, painter: Painter, on_gone=None):
+    def __init__(self, term: Terminal, painter: Painter,
+                 on_gone: Callable[[OSError], None] | None = None) -> None:
         self.term = term
         self.painter = painter
-        self.drawn: list | None = None
+        self.drawn: list[Row] | None = None
         self.on_gone = on_gone       # called with the OSError when the terminal cannot be written
+        self.cursor_shown = True     # False: frames hide the cursor (a story's set_cursor -1)
+        self._cursor_was = True
 
     def invalidate(self) -> None:
         """Forget what is on the screen: the next frame is drawn whole."""
         self.drawn = None
 
-    def row_seq(self, y: int, runs, width: int) -> str:
+    def row_seq(self, y: int, runs: Iterable[Run], width: int) -> str:
         """The output that draws one row at line ``y``."""
         t = self.term
         p = self.painter
@@ -256,20 +271,25 @@ class FrameWriter:
             parts.append(t.clear_eol)
         return "".join(parts)
 
-    def draw(self, rows, width: int, cursor: tuple[int, int] | None) -> str:
+    def draw(self, rows: list[Row], width: int, cursor: tuple[int, int] | None) -> str:
         """Draw ``rows`` (top to bottom) and put the cursor at ``(y, x)``;
         returns the text written (also sent to ``term.stream``)."""
         t = self.term
-        full = self.drawn is None or len(self.drawn) != len(rows)
+        drawn = self.drawn
+        if drawn is not None and len(drawn) != len(rows):
+            drawn = None                       # the whole frame is drawn
         parts = []
-        if full:
+        if drawn is None:
             parts.append(self.painter.normal + t.clear)
         for y, row in enumerate(rows):
-            if full or self.drawn[y] != row:
+            if drawn is None or drawn[y] != row:
                 parts.append(self.row_seq(y, row, width))
         self.drawn = [list(r) for r in rows]
         if cursor is not None:
             parts.append(t.move_yx(*cursor))
+        if self.cursor_shown != self._cursor_was:
+            parts.append(t.normal_cursor if self.cursor_shown else t.hide_cursor)
+            self._cursor_was = self.cursor_shown
         out = "".join(parts)
         stream = t.stream
         try:

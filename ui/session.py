@@ -25,9 +25,12 @@ import signal
 import sys
 import time
 from contextlib import ExitStack
-from typing import Any, Callable
+from typing import TYPE_CHECKING, IO, Any, Callable
 
 from zvm.screen.protocol import FrontendUnavailable, InputEnded
+
+if TYPE_CHECKING:
+    from blessed import Terminal
 
 QUERY_TIMEOUT = 0.1          # seconds blessed may wait for each answer from the terminal
 LINE_MODE_TERMS = ("", "dumb", "unknown", "emacs")
@@ -46,7 +49,7 @@ class HungUp(InputEnded):
     as at the end of input, quietly."""
 
 
-def open_terminal(stream: Any = None) -> tuple[Any, bool]:
+def open_terminal(stream: IO[str] | None = None) -> tuple[Terminal, bool]:
     """A blessed ``Terminal`` for full-screen play and whether the player
     asked for no colour (``NO_COLOR``). Raises ``Unsuitable`` for a
     terminal without cursor addressing."""
@@ -78,7 +81,7 @@ class Timer:
     """Real-time interval for timed input (§15 read, read_char): fires every
     ``tenths`` tenths of a second, 0 for never."""
 
-    def __init__(self, tenths: int):
+    def __init__(self, tenths: int) -> None:
         self.period = tenths / 10 if tenths and tenths > 0 else 0.0
         self.deadline = time.monotonic() + self.period if self.period else None
 
@@ -101,9 +104,9 @@ class Session:
     (the screen must be drawn whole). ``title``: the window title while
     the story plays; ``mouse``: ask for mouse-wheel reports."""
 
-    def __init__(self, term: Any, handlers: dict[str, Callable[[int, Any], None]],
+    def __init__(self, term: Terminal, handlers: dict[str, Callable[[int, Any], None]],
                  on_resume: Callable[[], None] | None = None, title: str = "",
-                 mouse: bool = False):
+                 mouse: bool = False) -> None:
         self.term = term
         self.handlers = dict(handlers)
         self.handlers.setdefault("SIGTSTP", self._on_sigtstp)

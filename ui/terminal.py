@@ -30,6 +30,7 @@ needs it.
 from __future__ import annotations
 
 
+from zvm.records import TYPE_CHECKING
 from zvm.screen.font3 import graphics
 from zvm.screen.model import TRUE_COLOURS
 from zvm.screen.protocol import PLAIN, REVERSE, Cell, Features, Frontend, Style
@@ -39,6 +40,15 @@ from .session import HungUp, Session, open_terminal
 from .terminal_v6 import V6Terminal
 from .terminput import INPUT_STYLE, REDRAW, RESIZED, KeyInput
 from .wrap import flow_chars, runs_width, wrap_runs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import FrameType
+
+    from blessed import Terminal
+
+    from .graphics import Capabilities
+    from .wrap import Row
 
 MORE_TEXT = "[MORE]"
 
@@ -73,11 +83,11 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
     after the input that noticed it (§8.4.1).
     """
 
-    def __init__(self, *, no_colour: bool = False, term=None, enter: bool = True,
-                 size: tuple[int, int] | None = None, colours: int | None = None,
-                 scrollback: int = 20000, fg: int | None = None, bg: int | None = None,
-                 title: str = "", mouse: bool = True, pictures: bool = True,
-                 graphics=None):
+    def __init__(self, *, no_colour: bool = False, term: Terminal | None = None,
+                 enter: bool = True, size: tuple[int, int] | None = None,
+                 colours: int | None = None, scrollback: int = 20000, fg: int | None = None,
+                 bg: int | None = None, title: str = "", mouse: bool = True,
+                 pictures: bool = True, graphics: Capabilities | None = None) -> None:
         super().__init__()
         self.show_pictures = pictures
         self.caps = graphics
@@ -102,19 +112,19 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
             default_bg=bg if bg in TRUE_COLOURS else 2)
         self.version = 5
         self.scrollback = max(50, scrollback)
-        self.lines: list[list] = [[]]           # logical lines of (text, Style) runs
-        self._wrapped: list[list | None] = [None]
+        self.lines: list[Row] = [[]]            # logical lines of (text, Style) runs
+        self._wrapped: list[list[Row] | None] = [None]
         self._wrap_width = width
         self.erase_mark = 0                     # first logical line of the lower window
         self.seen = 0                           # display lines (from erase_mark) read
         self.status: tuple[str, str] | None = None
         self.history: list[str] = []
         self.size_changed = False
-        self.ghosts: dict[int, list] = {}       # display-line index -> upper cells left behind
+        self.ghosts: dict[int, list[Cell]] = {}  # display-line index -> upper cells left behind
         self._upper_known = 0                   # the upper window's height (its split)
         self._split: int | None = None          # the story's split_window (None: not told)
-        self._upper_snapshot: list = []         # and a copy of its cells
-        self._partial: tuple[int, list, int] | None = None   # see _set_aside
+        self._upper_snapshot: list[list[Cell]] = []   # and a copy of its cells
+        self._partial: tuple[int, Row, int] | None = None   # see _set_aside
         self._resized = False
         self._closed = False
         self._player_quit = False               # the player chose to quit (Ctrl-C, Ctrl-D)
@@ -126,7 +136,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
             self.writer.invalidate()
 
     # -- signals and restoring the terminal --------------------------------------
-    def _on_sigwinch(self, signum, frame) -> None:
+    def _on_sigwinch(self, signum: int, frame: FrameType | None) -> None:
         self._resized = True
 
     def _terminal_gone(self, error: OSError) -> None:
@@ -144,7 +154,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
             return self._v6_ask_filename(default)
         return super().ask_filename(default, saving)
 
-    def _on_sigterm(self, signum, frame) -> None:
+    def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
         # zvm.cli.main's ``finally`` calls close(), which restores the terminal.
         raise SystemExit(128 + signum)
 
@@ -155,7 +165,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         if self._closed:
             return
         self._closed = True
-        leftover = []
+        leftover: list[str] = []
         if self.v6 is not None:
             self._v6_close()
         elif self.session.active and not self.session.hung_up:
@@ -202,7 +212,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         region = self._region()
         self.seen = max(0, len(region) - self._layout()[4])
 
-    def _layout(self):
+    def _layout(self) -> tuple[int, int, int, int, int]:
         """(width, height, status rows, upper rows, lower rows)."""
         width, height = self._size()
         status = 1 if self.version <= 3 else 0
@@ -305,7 +315,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         if self.ghosts:
             self.ghosts = {k + rows: v for k, v in self.ghosts.items()}
 
-    def _capture_ghosts(self, new_height: int, given_up) -> None:
+    def _capture_ghosts(self, new_height: int, given_up: Iterable[int]) -> None:
         """The rows ``given_up`` of the upper window as it was drawn become
         ghosts over the lower window's lines under them."""
         width, _, status, _, lower = self._layout()
@@ -340,19 +350,19 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         self.write(text + "\n", PLAIN)
 
     # -- composing the screen -------------------------------------------------
-    def _region(self) -> list[list]:
+    def _region(self) -> list[Row]:
         """The lower window's display lines: the logical lines since the
         last erase, wrapped at the current width."""
         return self._wrapped_lines(self.erase_mark)
 
-    def _wrapped_lines(self, first: int) -> list[list]:
+    def _wrapped_lines(self, first: int) -> list[Row]:
         """The display lines of the logical lines from ``first`` on (0:
         the whole scrollback), wrapped at the current width."""
         width = self._size()[0]
         if width != self._wrap_width:
             self._wrap_width = width
             self._wrapped = [None] * len(self.lines)
-        out: list[list] = []
+        out: list[Row] = []
         wrapped = self._wrapped
         for i in range(first, len(self.lines)):
             w = wrapped[i]
@@ -361,7 +371,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
             out.extend(w)
         return out
 
-    def _view(self, lines, end: int, rows: int):
+    def _view(self, lines: list[Row], end: int, rows: int) -> tuple[list[Row], int]:
         """The ``rows`` display lines ending before ``end``, padded with
         blank rows (below them in versions 5+, where an erased window's
         cursor is at the top; above them in versions 1-4, where it is at
@@ -372,7 +382,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         pad = rows - len(view)
         offset = 0
         if pad > 0:
-            blank = [[] for _ in range(pad)]
+            blank: list[Row] = [[] for _ in range(pad)]
             if self.version >= 5:
                 view = view + blank
             else:
@@ -386,12 +396,12 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
                     view[k] = overlay(view[k], cells)
         return view, offset
 
-    def compose(self, lower_rows: list, footer: list | None = None) -> list:
+    def compose(self, lower_rows: list[Row], footer: Row | None = None) -> list[Row]:
         """The whole screen, top to bottom, with ``lower_rows`` as the
         lower window and ``footer`` (a line of the interpreter's own, such
         as ``[MORE]``) on the last row, over anything else."""
         width, height, status, upper, lower = self._layout()
-        rows: list = []
+        rows: list[Row] = []
         if status:
             rows.append(status_row(*self.status, width) if self.status else [])
         if upper:

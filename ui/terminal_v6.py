@@ -46,7 +46,21 @@ from .session import Timer
 from .terminput import REDRAW, RESIZED
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from blessed import Terminal
+
+    from zvm.screen.protocol import Features
+    from zvm.story.pictures import RGB, Picture
+
     from .display6 import Display, Placement
+    from .graphics import Capabilities
+    from .pager import Key
+    from .pictures import CellRect
+    from .render import FrameWriter, Painter
+    from .session import Session
+    from .terminput import Mark
+    from .wrap import Row
 
 CELL = (8, 16)                 # screen units across and down a character cell
 DOUBLE_CLICK = 0.5             # seconds between the clicks of a double click
@@ -58,6 +72,26 @@ class V6Terminal:
     """Version 6 for ``TerminalFrontend`` (see the module's docstring)."""
 
     v6: Display | None = None
+
+    # What this half uses of the frontend, declared for type checkers:
+    # ``TerminalFrontend`` and its input half ``KeyInput`` have them.
+    term: Terminal
+    session: Session
+    writer: FrameWriter
+    painter: Painter
+    features: Features
+    history: list[str]
+    show_pictures: bool
+    caps: Capabilities | None
+    _resized: bool
+
+    if TYPE_CHECKING:
+        def next_scripted(self) -> str | None: ...
+        def resize(self, size: tuple[int, int] | None = None) -> None: ...
+        def _size(self) -> tuple[int, int]: ...
+        def _terminal_gone(self, error: OSError) -> None: ...
+        def _next_key(self, timer: Timer | None, paging: bool = True) -> Key | Mark | None: ...
+        def _confirm_quit(self) -> None: ...
 
     def _v6_setup(self) -> None:
         """Version 6 starts: find out how pictures can be drawn, and tell
@@ -93,20 +127,25 @@ class V6Terminal:
 
     # -- what the screen model draws -------------------------------------------------
     def v6_text(self, row: int, col: int, text: str, style: Style, typed: bool = False) -> None:
+        assert self.v6 is not None
         self.v6.text(row, col, text, style, typed)
 
     def v6_erase(self, row: int, col: int, rows: int, cols: int, style: Style) -> None:
+        assert self.v6 is not None
         self.v6.erase(row, col, rows, cols, style)
 
     def v6_scroll(self, row: int, col: int, rows: int, cols: int, lines: int,
                   style: Style) -> None:
+        assert self.v6 is not None
         self.v6.scroll(row, col, rows, cols, lines, style)
 
-    def v6_picture(self, picture, y: int, x: int, width: int, height: int,
-                   clip: tuple[int, int, int, int], palette=None) -> None:
+    def v6_picture(self, picture: Picture, y: int, x: int, width: int, height: int,
+                   clip: tuple[int, int, int, int],
+                   palette: tuple[RGB | None, ...] | None = None) -> None:
+        assert self.v6 is not None
         self.v6.picture(picture, y, x, width, height, clip, palette)
 
-    def v6_preload(self, pictures: list) -> list[str]:
+    def v6_preload(self, pictures: list[Picture]) -> list[str]:
         return self.decoder.keep(pictures)
 
     def v6_refresh(self) -> None:
@@ -130,18 +169,19 @@ class V6Terminal:
                 self.notes.append(line)
 
     # -- drawing -----------------------------------------------------------------------
-    def _v6_rows(self) -> list:
+    def _v6_rows(self) -> list[Row]:
         """The rows of text as runs. A cell under a picture is a blank whose
         style names the picture (a negative colour, drawn as the default):
         the frame then differs wherever pictures come or go, and its rows
         are drawn again."""
         d = self.v6
+        assert d is not None
         rows = []
         for r in range(d.rows):
             owner = d.owner[r]
             if any(owner):
                 styles = [Style(s.bits, -2 - k, s.bg, s.font) if k else s
-                          for s, k in zip(d.styles[r], owner)]
+                          for s, k in zip(d.styles[r], owner, strict=True)]
                 runs = _runs(d.chars[r], styles)
             else:
                 runs = d.row_runs(r)
@@ -154,6 +194,7 @@ class V6Terminal:
         being typed), the notes and ``footer`` on the last rows, the cursor
         at ``cursor``. Pictures are drawn again where their rows were."""
         d = self.v6
+        assert d is not None
         if self._resized:
             self.resize()
         width, height = d.cols, d.rows
@@ -172,8 +213,10 @@ class V6Terminal:
                 rows[r] = _overlay(rows[r], 0, [(text[:width], NOTE_STYLE)], width)
                 hidden[r] = range(0, width)
         before = self.writer.drawn
-        full = before is None or len(before) != len(rows)
-        changed = {y for y, row in enumerate(rows) if full or before[y] != row}
+        if before is not None and len(before) != len(rows):
+            before = None                      # the whole frame is drawn
+        full = before is None
+        changed = {y for y, row in enumerate(rows) if before is None or before[y] != row}
         if cursor is None:
             cursor = (height - 1, min(len(footer or ""), width - 1))
         cursor = (max(0, min(cursor[0], height - 1)), max(0, min(cursor[1], width - 1)))
@@ -184,6 +227,7 @@ class V6Terminal:
     def _v6_pictures(self, changed: set[int], full: bool, cursor: tuple[int, int],
                      hidden: dict[int, range]) -> str:
         """Draw the pictures whose cells were drawn over, or are new."""
+        assert self.caps is not None and self.v6 is not None
         if self.caps.method is None:
             return ""
         from .graphics import draw, kitty_delete, move
@@ -211,7 +255,8 @@ class V6Terminal:
             pass
         return out
 
-    def _v6_picture_seq(self, p: Placement, draw, hidden: dict[int, range]) -> str:
+    def _v6_picture_seq(self, p: Placement, draw: Callable[..., str],
+                        hidden: dict[int, range]) -> str:
         """The sequences drawing the cells a placement still owns. A picture
         shown whole is scaled to its cells (and kept so by the decoder);
         a part of one is cut from the picture first and only that part is
@@ -221,6 +266,7 @@ class V6Terminal:
 
         from .graphics import pixel_size
         from .pictures import fit
+        assert self.caps is not None and self.v6 is not None
         if p.picture.placeholder:
             return ""
         parts = []
@@ -246,12 +292,14 @@ class V6Terminal:
         """The terminal has a new size: the cells are kept from the top left
         and everything is drawn again."""
         width, height = self._size()
+        assert self.v6 is not None
         self.v6.resize(height, width)
         self._painted = {}
 
     def _v6_close(self) -> None:
         """Pictures of the kitty protocol live outside the cells: they are
         deleted before the terminal is given back."""
+        assert self.caps is not None
         if self.caps.method == "kitty" and self.session.active and not self.session.hung_up:
             from .graphics import kitty_delete
             try:
@@ -261,7 +309,7 @@ class V6Terminal:
                 pass
 
     # -- keys --------------------------------------------------------------------------
-    def _v6_key(self, timer: Timer | None):
+    def _v6_key(self, timer: Timer | None) -> Key | Mark | None:
         """The next key (a ``Press`` for a click), None when the timer ran
         out, or the ``RESIZED``/``REDRAW`` marks of ``_next_key``. There is
         no scrollback in version 6: the wheel does nothing."""
@@ -277,7 +325,7 @@ class V6Terminal:
         self._last_click = (0.0, -1, -1) if double else (now, press.row, press.col)
         return Click(press.row, press.col, double)
 
-    def _v6_wait(self, footer: str):
+    def _v6_wait(self, footer: str) -> Key:
         """Show the screen with ``footer`` on the last row; the next key."""
         while True:
             self._v6_draw(footer=footer)
@@ -290,7 +338,9 @@ class V6Terminal:
     def _v6_read_line(self, request: LineRequest) -> LineResult:
         """Read a line where the story's cursor is (§15 read), editing as in
         the other versions; a click ends it when 254 is a terminator."""
+        assert self.v6 is not None
         place = request.place
+        self.writer.cursor_shown = True        # typing needs it, whatever the story said
         prefix = request.preloaded or ""
         scripted = self.next_scripted()
         if scripted is not None:
@@ -315,9 +365,9 @@ class V6Terminal:
                 continue
             if isinstance(key, Press):
                 click = self._v6_click(key)
-                code = 253 if click.double else 254
-                if code in terminators:
-                    return self._v6_done(LineResult(prefix + editor.text, code, click))
+                clicked = 253 if click.double else 254
+                if clicked in terminators:
+                    return self._v6_done(LineResult(prefix + editor.text, clicked, click))
                 continue
             code = key_zscii(key)
             if code is not None and code in terminators and code not in (8, 13, 27):
@@ -352,6 +402,8 @@ class V6Terminal:
         """One key (§10.7), or a click."""
         timer = Timer(request.timeout) if request.timeout else None
         place = request.place
+        # A key read, unlike a line, shows the cursor only if the story wants it.
+        self.writer.cursor_shown = place.cursor if place else True
         while True:
             self._v6_draw(cursor=(place.row, place.col) if place else None)
             key = self._v6_key(timer)
@@ -376,6 +428,7 @@ class V6Terminal:
 
     def _v6_ask(self, question: str, room: int = 255) -> str:
         """A line typed on the last row after ``question`` (a file name)."""
+        assert self.v6 is not None
         editor = LineEditor("", room, [])
         while True:
             text = question + editor.text
@@ -408,7 +461,8 @@ class V6Terminal:
         return default if not answer else answer.startswith("y")
 
 
-def _source_box(size: tuple[int, int], full, part) -> tuple[int, int, int, int]:
+def _source_box(size: tuple[int, int], full: CellRect,
+                part: CellRect) -> tuple[int, int, int, int]:
     """The pixels of a picture of ``size`` drawn over the cells ``full``
     that fall in the cells ``part``."""
     fx, fy = size[0] / full.cols, size[1] / full.rows
@@ -417,9 +471,9 @@ def _source_box(size: tuple[int, int], full, part) -> tuple[int, int, int, int]:
     return box[0], box[1], max(box[2], box[0] + 1), max(box[3], box[1] + 1)
 
 
-def _runs(chars: list[str], styles: list[Style]) -> list:
-    out: list = []
-    for ch, st in zip(chars, styles):
+def _runs(chars: list[str], styles: list[Style]) -> Row:
+    out: Row = []
+    for ch, st in zip(chars, styles, strict=True):
         if out and out[-1][1] == st:
             out[-1] = (out[-1][0] + ch, st)
         else:
@@ -427,7 +481,7 @@ def _runs(chars: list[str], styles: list[Style]) -> list:
     return out
 
 
-def _overlay(runs: list, col: int, over: list, width: int) -> list:
+def _overlay(runs: Row, col: int, over: Row, width: int) -> Row:
     """A row of runs with ``over`` (runs) drawn from column ``col``."""
     cells = [(ch, st) for text, st in runs for ch in text]
     cells.extend([(" ", PLAIN)] * (width - len(cells)))
@@ -436,7 +490,7 @@ def _overlay(runs: list, col: int, over: list, width: int) -> list:
             if 0 <= col < width:
                 cells[col] = (ch, st)
             col += 1
-    out: list = []
+    out: Row = []
     for ch, st in cells[:width]:
         if out and out[-1][1] == st:
             out[-1] = (out[-1][0] + ch, st)

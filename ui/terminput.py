@@ -9,6 +9,9 @@ ZSCII (§10.7); the quit question and the last screen at the story's end.
 
 from __future__ import annotations
 
+from enum import Enum
+
+from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import (
     PLAIN,
     TIMED_OUT,
@@ -23,19 +26,73 @@ from .lineedit import LineEditor, action_for, typed_text
 from .pager import IGNORED, ask_key, is_paging_key, key_name, read_key, scrollback
 from .session import HungUp, Timer
 
+if TYPE_CHECKING:
+    from typing import Final
+
+    from blessed import Terminal
+
+    from zvm.screen.protocol import Click, Style
+
+    from .display6 import Display
+    from .pager import Key
+    from .render import FrameWriter
+    from .session import Session
+    from .wrap import Row
+
 INPUT_STYLE = PLAIN
 QUIT_TEXT = "Quit the game? (y/n) "
 EXIT_TEXT = "[Hit any key to exit.]"
 POLL = 0.1           # seconds between checks for a resize while waiting for a key
-RESIZED = object()   # _next_key: the screen was resized (redraw)
-REDRAW = object()    # _next_key: redraw and carry on (after a refused quit)
+
+
+class Mark(Enum):
+    """What ``_next_key`` returns that is not a key."""
+
+    RESIZED = "resized"     # the screen was resized (redraw)
+    REDRAW = "redraw"       # redraw and carry on (after a refused quit)
+
+
+RESIZED: Final = Mark.RESIZED
+REDRAW: Final = Mark.REDRAW
 
 
 class KeyInput:
     """Input for ``TerminalFrontend`` (see the module's docstring)."""
 
+    # What this half (and ``ui.pager``, which it hands itself) uses of the
+    # frontend, declared for type checkers: ``TerminalFrontend`` and its
+    # version 6 half ``V6Terminal`` have them.
+    term: Terminal
+    session: Session
+    writer: FrameWriter
+    v6: Display | None
+    lines: list[Row]
+    history: list[str]
+    seen: int
+    _wrapped: list[list[Row] | None]
+    _partial: tuple[int, Row, int] | None
+    _resized: bool
+    _player_quit: bool
+
+    if TYPE_CHECKING:
+        def write(self, text: str, style: Style = PLAIN) -> None: ...
+        def next_scripted(self) -> str | None: ...
+        def resize(self, size: tuple[int, int] | None = None) -> None: ...
+        def render(self, typed: str = "", pos: int | None = None) -> str: ...
+        def compose(self, lower_rows: list[Row], footer: Row | None = None) -> list[Row]: ...
+        def _layout(self) -> tuple[int, int, int, int, int]: ...
+        def _region(self) -> list[Row]: ...
+        def _wrapped_lines(self, first: int) -> list[Row]: ...
+        def _view(self, lines: list[Row], end: int, rows: int) -> tuple[list[Row], int]: ...
+        def _present(self) -> None: ...
+        def _mark_seen(self) -> None: ...
+        def _v6_wait(self, footer: str) -> Key: ...
+        def _v6_read_line(self, request: LineRequest) -> LineResult: ...
+        def _v6_read_char(self, request: CharRequest) -> int | str | Click: ...
+        def _v6_confirm(self, question: str, default: bool) -> bool: ...
+
     # -- keys ------------------------------------------------------------------
-    def _wait_key(self, timeout: float):
+    def _wait_key(self, timeout: float) -> Key:
         """The next key within ``timeout`` seconds ('' for none; the wheel
         as ``ui.pager`` names it). A terminal whose input failed has gone
         (``HungUp``)."""
@@ -45,7 +102,7 @@ class KeyInput:
             self.session.hang_up()
             raise HungUp("the terminal's input ended") from None
 
-    def _next_key(self, timer: Timer | None, paging: bool = True):
+    def _next_key(self, timer: Timer | None, paging: bool = True) -> Key | Mark | None:
         """The next key; None when ``timer`` expires (it is restarted),
         ``RESIZED`` after a resize, ``REDRAW`` after a refused quit or
         a look at the scrollback (Page Up, Page Down, the wheel)."""
@@ -202,7 +259,7 @@ class KeyInput:
         self.render()
         return LineResult(prefix + text, terminator)
 
-    def read_char(self, request: CharRequest) -> int | str:
+    def read_char(self, request: CharRequest) -> int | str | Click:
         """One key (§10.7): a character as itself; arrows 129-132, function
         keys 133-144, keypad 145-154, Escape 27, Enter 13, Backspace and
         Delete 8 as their ZSCII codes. Timed as ``read_line``."""

@@ -17,7 +17,15 @@ from functools import lru_cache
 
 from wcwidth import wcwidth as _wcwidth
 
-Run = tuple  # (text: str, style: zvm.frontend.Style)
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from zvm.screen.protocol import Style
+
+    Run = tuple[str, Style]     # a piece of text in one style
+    Row = list[Run]             # a line (logical or display) or a screen row, as runs
 
 
 @lru_cache(maxsize=4096)
@@ -34,7 +42,7 @@ def text_width(text: str) -> int:
     return sum(char_width(c) for c in text)
 
 
-def runs_width(runs) -> int:
+def runs_width(runs: Iterable[Run]) -> int:
     """Columns a list of runs takes."""
     return sum(text_width(t) for t, _ in runs)
 
@@ -51,9 +59,9 @@ def clip(text: str, width: int) -> str:
     return text
 
 
-def clip_runs(runs, width: int) -> list:
+def clip_runs(runs: Iterable[Run], width: int) -> Row:
     """The runs cut to at most ``width`` columns."""
-    out = []
+    out: Row = []
     left = width
     for text, style in runs:
         if left <= 0:
@@ -119,9 +127,9 @@ def break_points(text: str, width: int) -> list[tuple[int, int]]:
     return out
 
 
-def slice_runs(runs, start: int, end: int) -> list:
+def slice_runs(runs: Iterable[Run], start: int, end: int) -> Row:
     """The part of ``runs`` between character offsets ``start`` and ``end``."""
-    out = []
+    out: Row = []
     pos = 0
     for text, style in runs:
         a, b = pos, pos + len(text)
@@ -136,7 +144,7 @@ def slice_runs(runs, start: int, end: int) -> list:
     return out
 
 
-def wrap_runs(runs, width: int) -> list[list]:
+def wrap_runs(runs: Row, width: int) -> list[Row]:
     """One logical line of styled runs as display lines of at most
     ``width`` columns (see ``break_points``)."""
     text = "".join(t for t, _ in runs)
@@ -149,20 +157,21 @@ def wrap_runs(runs, width: int) -> list[list]:
 def wrap_text(text: str, width: int) -> list[str]:
     """Plain text, which may hold newlines, as wrapped lines (for tests and
     for printing the last words after the game ends)."""
-    out = []
+    out: list[str] = []
     for line in text.split("\n"):
         out.extend(line[a:b] for a, b in break_points(line, width))
     return out
 
 
-def flow_chars(text: str, first_col: int, width: int):
+def flow_chars(text: str, first_col: int,
+               width: int) -> tuple[list[str], list[tuple[int, int]]]:
     """Character-wrap ``text`` (the line being typed) starting at column
     ``first_col`` of a line ``width`` wide. Returns the pieces, one per
     display line (the first continues the current line), and a list of
     the (line, column) of every character plus the position after the
     last one."""
     pieces = [""]
-    where = []
+    where: list[tuple[int, int]] = []
     row, col = 0, first_col
     for ch in text:
         w = char_width(ch) or 1

@@ -12,10 +12,14 @@ As a library, ``zvm.Game`` drives any story step by step::
 the API; they are imported on first use, so ``import zvm`` stays light.
 """
 
+TYPE_CHECKING = False   # as zvm.records has it (importing that would load collections)
+if TYPE_CHECKING:
+    from typing import Any
+
 __version__ = "0.1.0"
 
-__all__ = ["Game", "Games", "Snapshot", "GameError", "GameTimeout", "GameProcessError", "StepResult",
-           "GameObject", "IsolatedGame", "__version__"]
+__all__ = ["Game", "Games", "Snapshot", "GameError", "GameTimeout", "GameProcessError",
+           "StepResult", "GameObject", "IsolatedGame", "__version__"]
 
 _LIBRARY = {
     "Game": "zvm.research.game", "GameObject": "zvm.research.game",
@@ -28,7 +32,7 @@ _LIBRARY = {
 }
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> "Any":
     # zvm.Game and the rest without importing the machine when only the CLI is used.
     module = _LIBRARY.get(name)
     if module is None:
@@ -37,5 +41,5 @@ def __getattr__(name):
     return getattr(importlib.import_module(module), name)
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LIBRARY))

@@ -8,6 +8,13 @@ PC and the CLI prints ``zvm: fatal: WHAT (PC = $xxxx)`` with exit status 1.
 asked for; treated as fatal.
 """
 
+from __future__ import annotations
+
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zvm.vm.machine import Machine
+
 
 class StoryError(Exception):
     """The story file cannot be loaded: message says why."""
@@ -16,7 +23,7 @@ class StoryError(Exception):
 class ZMachineError(Exception):
     """A fatal error in the running story (Appendix A)."""
 
-    def __init__(self, message: str, pc: int | None = None):
+    def __init__(self, message: str, pc: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.pc = pc
@@ -37,3 +44,30 @@ class Quit(Exception):
 
 class Restart(Exception):
     """@restart: the main loop reloads dynamic memory and starts again (§6.1.3)."""
+
+
+def diagnose(m: Machine, pc: int, e: IndexError) -> str:
+    """What an IndexError in the instruction at pc meant: a stack popped
+    empty, a local variable the routine does not have, or memory out of
+    range (the run loop's message for it)."""
+    text = str(e)
+    if "pop from empty list" in text:
+        return "stack underflow"
+    try:
+        ins = m.decode(pc)
+    except ZMachineError as inner:
+        return inner.message
+    except IndexError:
+        return "instruction runs past the end of memory"
+    vars_used = [v for t, v in ins.operands if t == 2]
+    if ins.store is not None:
+        vars_used.append(ins.store)
+    if ins.name in ("inc", "dec", "inc_chk", "dec_chk", "load", "store", "pull") \
+            and ins.operands and ins.operands[0][0] != 2:
+        vars_used.append(ins.operands[0][1])
+    for var in vars_used:
+        if 0 < var < 16 and var > len(m.locals):
+            return f"local variable {var} does not exist in this routine"
+    if 0 in vars_used and not m.stack:
+        return "stack underflow"
+    return "memory access out of range"

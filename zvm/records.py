@@ -29,10 +29,11 @@ from collections import namedtuple
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from typing import Any
     from typing import NamedTuple as NamedTuple
 else:
     class _RecordMeta(type):
-        def __new__(mcls, name, bases, namespace):
+        def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
             if not bases:                       # NamedTuple itself
                 return super().__new__(mcls, name, bases, namespace)
             fields = list(namespace.get("__annotations__", {}))

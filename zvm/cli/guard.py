@@ -61,7 +61,7 @@ def run(command: Callable[[list[str] | None], int | None], argv: list[str] | Non
     (``zvm.cli.parser``)."""
     try:
         try:
-            status = command(argv)
+            status: int | str | None = command(argv)
         except SystemExit as e:               # argparse: --help, --version, usage errors
             status = e.code
         if status is None:

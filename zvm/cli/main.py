@@ -17,7 +17,12 @@ from zvm.cli.options import parse
 from zvm.cli.play import make_machine, open_terminal_ui, pictures_option
 from zvm.cli.stdio import LineInput, OutputFailed, secure_streams, writable
 from zvm.errors import StoryError, ZMachineError
+from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import PLAIN
+
+if TYPE_CHECKING:
+    from zvm.story.loader import Story
+    from zvm.vm.machine import Machine
 
 
 def fail(message: str, status: int) -> None:
@@ -66,7 +71,9 @@ def run(argv: list[str] | None = None) -> int:
     if args.width < 0 or args.height < 0:
         fail("--width and --height take numbers of 0 or more", 2)
     if not os.path.isdir(args.save_dir):
-        fail(f"--save-dir {args.save_dir}: no such folder", 2)
+        given = getattr(args, "from_config", {}).get("save_dir")
+        fail(f"save-dir {args.save_dir} (set in {given}): no such folder" if given
+             else f"--save-dir {args.save_dir}: no such folder", 2)
 
     from zvm.story.loader import load
     try:
@@ -150,7 +157,7 @@ def run(argv: list[str] | None = None) -> int:
     return status
 
 
-def describe(story) -> list[str]:
+def describe(story: Story) -> list[str]:
     """The lines ``zvm --info`` prints: the header (§11), the IFID, title
     and author (Treaty of Babel) and a Blorb file's resources."""
     from zvm.story.babel import identify
@@ -226,7 +233,7 @@ def bundled_stories() -> list[tuple[str, str]]:
         return []
 
 
-def start_from_save(machine, path: str) -> bool:
+def start_from_save(machine: Machine, path: str) -> bool:
     """--restore: the machine continues from the save at path; False (the
     reason already said in one line) when it cannot."""
     from zvm.story import quetzal
@@ -250,7 +257,7 @@ def start_from_save(machine, path: str) -> bool:
     return True
 
 
-def start_replay(machine, path: str) -> bool:
+def start_replay(machine: Machine, path: str) -> bool:
     """--replay: the commands in the file at path come first (read with a
     bound); False, said in one line, when it cannot be read."""
     from zvm.story.files import read_command_file
@@ -263,7 +270,7 @@ def start_replay(machine, path: str) -> bool:
     return True
 
 
-def start_autosave(machine) -> bool:
+def start_autosave(machine: Machine) -> bool:
     """--autosave: continue from the story's autosave when there is one and
     the player agrees (headless: yes), then keep it up to date each turn."""
     path = os.path.join(machine.save_dir, machine.stem + ".autosave.qzl")

@@ -125,7 +125,7 @@ class Option:
     def __init__(self, names: tuple[str, ...], help: str, *, dest: str | None = None,
                  takes: bool = False, type: Callable[[str], Any] | None = None,
                  default: Any = None, const: Any = True, metavar: str | None = None,
-                 choices: list[str] | None = None):
+                 choices: list[str] | None = None) -> None:
         self.names, self.help, self.takes, self.type = names, help, takes, type
         self.dest = dest or names[0].lstrip("-").replace("-", "_")
         self.default = default if takes or default is not None else False
@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         help = o.help or argparse.SUPPRESS
         if o.takes:
             p.add_argument(*o.names, dest=o.dest, default=o.default, metavar=o.metavar,
-                           type=None if o.type is None else _for_argparse(o.type),
+                           type=str if o.type is None else _for_argparse(o.type),
                            choices=o.choices, help=help)
         else:
             p.add_argument(*o.names, dest=o.dest, action="store_const", const=o.const,
@@ -226,8 +226,8 @@ def quick_parse(argv: list[str], defaults: dict[str, Any]) -> SimpleNamespace | 
     """The options of a plain command line (each option by its whole name,
     at most one story), read from ``OPTIONS``; None for anything else."""
     values: dict[str, Any] = {"story": None}
-    for o in OPTIONS:
-        values.setdefault(o.dest, o.default)  # the first of a dest's options, as argparse
+    for option in OPTIONS:
+        values.setdefault(option.dest, option.default)  # the first of a dest's, as argparse
     values.update(defaults)
     names = {name: o for o in OPTIONS for name in o.names}
     story = False
@@ -336,9 +336,13 @@ def parse(argv: list[str]) -> Any:
     except ConfigError as e:
         sys.stderr.write(f"zvm: {e}\n")
         sys.exit(2)
-    quick = quick_parse(argv, defaults)
-    if quick is not None:
-        return quick
-    parser = build_parser()
-    parser.set_defaults(**defaults)
-    return parser.parse_args(argv)
+    args: SimpleNamespace | argparse.Namespace | None = quick_parse(argv, defaults)
+    if args is None:
+        parser = build_parser()
+        parser.set_defaults(**defaults)
+        args = parser.parse_args(argv)
+    # Where each value came from, for messages about it: the file, for the
+    # values the command line left as the file set them.
+    args.from_config = {dest: config_path() for dest, value in defaults.items()
+                        if getattr(args, dest, None) == value}
+    return args

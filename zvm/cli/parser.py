@@ -16,13 +16,22 @@ import argparse
 import os
 import sys
 
+from zvm.records import TYPE_CHECKING
 
-def _print_message(parser: argparse.ArgumentParser, message: str, file=None) -> None:
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+    from _typeshed import SupportsWrite
+
+
+def _print_message(parser: argparse.ArgumentParser, message: str,
+                   file: SupportsWrite[str] | None = None) -> None:
     if message:
         (file or sys.stderr).write(message)
 
 
-argparse.ArgumentParser._print_message = _print_message    # type: ignore[method-assign]
+# (replacing a method of argparse's class: mypy checks no such assignment)
+argparse.ArgumentParser._print_message = _print_message  # type: ignore[method-assign, assignment]
 
 
 def help_width() -> int:
@@ -44,7 +53,7 @@ class Parser(argparse.ArgumentParser):
     """Usage errors as one line after the usage, exit status 2 (the
     subcommands in tools/ use it too)."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: {message}\n")
         sys.exit(2)

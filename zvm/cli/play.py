@@ -81,7 +81,7 @@ def make_machine(machine_class: Any, story: Any, frontend: Frontend,
 class PromptTracker:
     """Standard output, remembering the text after the last newline."""
 
-    def __init__(self, stream: IO[str]):
+    def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
         self.tail = ""
 
@@ -100,7 +100,7 @@ class EditedInput:
     """Standard input a line at a time, through readline when it can be
     loaded: ``readline()`` as a file's (an empty string at the end)."""
 
-    def __init__(self, stdin: IO[str], stdout: PromptTracker):
+    def __init__(self, stdin: IO[str], stdout: PromptTracker) -> None:
         self.stdin = stdin
         self.stdout = stdout
         try:

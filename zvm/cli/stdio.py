@@ -27,7 +27,7 @@ OUTPUT_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO
 class OutputFailed(Exception):
     """Standard output cannot be written; ``error`` says why."""
 
-    def __init__(self, error: OSError):
+    def __init__(self, error: OSError) -> None:
         super().__init__(str(error))
         self.error = error
 
@@ -41,7 +41,7 @@ class GuardedOutput:
     output) or are ignored (``quiet``: standard error, where nothing could
     be said about them anyway)."""
 
-    def __init__(self, stream: Any, quiet: bool = False):
+    def __init__(self, stream: Any, quiet: bool = False) -> None:
         self._stream, self._quiet = stream, quiet
 
     def write(self, text: str) -> int:
@@ -73,7 +73,7 @@ class LineInput:
     standard error), and a line that runs past MAX_DISCARD characters (such
     as /dev/zero) is taken as the end of input, said in one line."""
 
-    def __init__(self, stream: Any):
+    def __init__(self, stream: Any) -> None:
         self._stream = stream
         self._said = False
         self._ended = False
@@ -122,9 +122,9 @@ def secure_streams() -> set[str]:
             closed.add(name)
             setattr(sys, name, open(os.devnull, mode))
     if sys.stdout is not None and not isinstance(sys.stdout, GuardedOutput):
-        sys.stdout = GuardedOutput(sys.stdout)      # type: ignore[assignment]
+        sys.stdout = GuardedOutput(sys.stdout)
     if sys.stderr is not None and not isinstance(sys.stderr, GuardedOutput):
-        sys.stderr = GuardedOutput(sys.stderr, quiet=True)  # type: ignore[assignment]
+        sys.stderr = GuardedOutput(sys.stderr, quiet=True)
     return closed
 
 

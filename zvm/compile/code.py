@@ -7,8 +7,9 @@ at entries, a tier-1 unit (``zvm.compile.units``). Entries are the first
 instructions of routines, loop heads and the instructions after calls;
 tier-0 code there counts its runs, and after ``HOT`` runs the unit is
 compiled and takes its place. Counts carry over between runs (with the
-disk cache), so code that is warm in every run becomes a unit in time. Counting costs one small function call at
-entries only; other cold code pays nothing.
+disk cache), so code that is warm in every run becomes a unit in time.
+Counting costs one small function call at entries only; other cold code
+pays nothing.
 
 Machines of the same story (every ``zvm.Game`` of Zork I in a process)
 share one ``StoryCode``: the code takes the machine as its argument and
@@ -79,10 +80,10 @@ def _tier0_table(records: list[Any]) -> dict[int, Any]:
     return records[0] if records else {}
 
 
-class _OnDemand(dict):  # type: ignore[type-arg]
+class _OnDemand(dict):
     """A table filled as it is read: ``make(key)`` gives a missing entry."""
 
-    def __init__(self, make: Callable[[int], Any]):
+    def __init__(self, make: Callable[[int], Any]) -> None:
         super().__init__()
         self.make = make
 
@@ -92,7 +93,7 @@ class _OnDemand(dict):  # type: ignore[type-arg]
 
 
 class StoryCode:
-    def __init__(self, key: str, layout: Layout, decode: Callable[[int], Instruction]):
+    def __init__(self, key: str, layout: Layout, decode: Callable[[int], Instruction]) -> None:
         self.key = key
         self.layout = layout
         self.decode = decode
@@ -147,8 +148,10 @@ class StoryCode:
         return ins
 
     def ran(self, pc: int) -> bool:
-        """Whether the code at pc has run (has code of its own)."""
-        return self.cache[pc] is not None
+        """Whether the code at pc has run: it has code of its own, or an
+        earlier run built some (counts carry over between runs, so an
+        entry can become hot before the code after it runs again here)."""
+        return self.cache[pc] is not None or pc in self.known
 
     def compile_at(self, pc: int) -> Code:
         """The code for pc (outside dynamic memory), made now: from the
@@ -303,6 +306,20 @@ class StoryCode:
                         list(u.instructions)) for u in self.new_units]
             self.new_units = []
             diskcache.save(self.key, __version__, records, lambda r: r[0], _valid_unit)
+
+    def source_of(self, routine: int) -> str:
+        """The Python source of the unit that would start at the routine
+        whose header is at ``routine`` (§5.1-§5.2), built as if all its code
+        had run (``zvm dis --python``: the cache and the counts are left
+        alone); a comment when no unit can start there."""
+        v = self.layout.version
+        if not self.layout.dyn_end <= routine < self.layout.size:
+            return f"# ${routine:05x} is not in static or high memory (§1.1)\n"
+        first = routine + 1 + (2 * self.layout.data[routine] if v < 5 else 0)
+        unit, _ = compile_unit(first, self.layout, self.instruction, lambda pc: True)
+        if unit is None:
+            return f"# no unit can start at ${first:05x} (dynamic memory or a stop)\n"
+        return f"# zvm: the unit at ${first:05x}, routine ${routine:05x}\n{unit.source}"
 
     # -- errors ------------------------------------------------------------------
     def fault(self, tb: TracebackType | None, pc: int) -> tuple[int, int]:

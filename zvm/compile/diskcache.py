@@ -22,8 +22,8 @@ import zlib
 from zvm.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Hashable
-    Record = tuple[Any, ...]
+    from typing import Any, Callable, Hashable, TypeVar
+    Record = TypeVar("Record")      # a value marshal can hold; one file's are all alike
 
 FORMAT = 5
 MAGIC = b"ZVMC"
@@ -89,7 +89,7 @@ def path_for(name: str, version: str) -> str:
     return os.path.join(folder(), f"{name}-{tag}.zvmc")
 
 
-def load(name: str, version: str, valid: Callable[[Any], bool]) -> list[Record]:
+def load(name: str, version: str, valid: Callable[[Any], bool]) -> list[Any]:
     """The records saved under name for this zvm that pass ``valid``, or []
     when there are none that can be trusted."""
     path = path_for(name, version)

@@ -59,7 +59,7 @@ class Layout:
 
     def __init__(self, globals_addr: int, dyn_end: int, size: int, data: bytes = b"",
                  version: int = 5, routine_address: Callable[[int], int] | None = None,
-                 max_frames: int = 16384, objects: int = 0):
+                 max_frames: int = 16384, objects: int = 0) -> None:
         self.globals_addr = globals_addr
         self.max_frames = max_frames
         # The object table (§12.1-§12.3): where object n's entry is
@@ -78,7 +78,7 @@ class Layout:
 class ShapeEmitter(Emitter):
     """The tier-0 emitter: numbers become parameters p0, p1 ..."""
 
-    def __init__(self, ins: Instruction, layout: Layout):
+    def __init__(self, ins: Instruction, layout: Layout) -> None:
         self.ins = ins
         self.layout = layout
         self.lines: list[str] = []
@@ -110,6 +110,8 @@ class ShapeEmitter(Emitter):
         self.line(f"return {self.const(self.ins.next)}")
 
     def branch(self, cond: str) -> None:
+        if TYPE_CHECKING:                   # an instruction that branches
+            assert self.ins.branch is not None
         on_true, off = self.ins.branch
         self.line(f"if {cond}:" if on_true else f"if not ({cond}):")
         if off in (0, 1):

@@ -22,7 +22,7 @@ from zvm.vm.decoder import VARIABLE, Instruction
 
 if TYPE_CHECKING:
     from typing import Any, Callable
-    Template = Callable[[Emitter], None]
+    Template = Callable[["Emitter"], None]
 
 SIGNED = "({0} - (({0} & 0x8000) << 1))"
 
@@ -144,6 +144,8 @@ class Emitter:
     def store(self, expr: str) -> None:
         """Store expr in the result variable (§4.6) and go on."""
         var = self.ins.store
+        if TYPE_CHECKING:                   # an instruction that stores
+            assert var is not None
         if var >= 16:
             self.line(f"r = {expr}")
             expr = "r"
@@ -299,15 +301,17 @@ def t_get_link(which: int, method: str) -> Template:
     """get_parent, get_sibling, get_child (§15)."""
     def t(e: Emitter) -> None:
         a, = e.operands()
-        O = e.use("O")
+        objects = e.use("O")
         link = _link(e, a, which)
         e.line(f"if {a}:")
         e.line(f"    r = {link}")
         e.line("else:")
-        e.line(f"    r = {O}.{method}({a})")
+        e.line(f"    r = {objects}.{method}({a})")
         if e.ins.branch is None:
             e.store("r")
         else:
+            if TYPE_CHECKING:               # get_sibling, get_child store and branch
+                assert e.ins.store is not None
             e.write_var(e.ins.store, "r")
             e.branch("r")
     return t
@@ -325,16 +329,16 @@ def t_jin(e: Emitter) -> None:
 
 def t_test_attr(e: Emitter) -> None:
     a, b = e.operands()
-    O, mem = e.use("O"), e.use("mem")
+    objects, mem = e.use("O"), e.use("mem")
     if b.isdigit():
         attr = int(b)
         if attr > e.layout.max_attr:
-            e.branch(f"{O}.test_attr({a}, {b})")
+            e.branch(f"{objects}.test_attr({a}, {b})")
             return
         cell = f"{mem}[{_entry(e, a, attr >> 3)}] & {e.const(0x80 >> (attr & 7))}"
-        e.branch(f"({cell} if {a} else {O}.test_attr({a}, {b}))")
+        e.branch(f"({cell} if {a} else {objects}.test_attr({a}, {b}))")
         return
-    e.branch(f"{O}.test_attr({a}, {b})")
+    e.branch(f"{objects}.test_attr({a}, {b})")
 
 
 def t_loadw(e: Emitter) -> None:
@@ -375,7 +379,10 @@ def t_storeb(e: Emitter) -> None:
 def t_call(store: bool) -> Template:
     def t(e: Emitter) -> None:
         ops = e.operands()
-        e.call(ops[0], ops[1:], e.ins.store if store else -1)
+        var = e.ins.store if store else -1
+        if TYPE_CHECKING:                   # the call_*s opcodes store
+            assert var is not None
+        e.call(ops[0], ops[1:], var)
     return t
 
 
@@ -406,12 +413,26 @@ def t_ret_popped(e: Emitter) -> None:
     e.leave(f"(m.ret({s}.pop()) if {s} else ret_popped(m, None))")
 
 
+def t_push(e: Emitter) -> None:
+    e.write_var(0, e.operands()[0])
+    e.cont()
+
+
+def t_pop(e: Emitter) -> None:
+    e.line(e.read_var(0))
+    e.cont()
+
+
 def t_print(e: Emitter) -> None:
+    if TYPE_CHECKING:                       # print carries its text
+        assert e.ins.text is not None
     e.line(f"{e.use('ST')}.out({e.const(e.ins.text)})")
     e.cont()
 
 
 def t_print_ret(e: Emitter) -> None:
+    if TYPE_CHECKING:
+        assert e.ins.text is not None
     e.line(f"{e.use('ST')}.out({e.const(e.ins.text + chr(10))})")
     e.leave("m.ret(1)")
 
@@ -463,8 +484,8 @@ TEMPLATES: dict[str, Template] = {
     "load": t_load,
     "store": t_store,
     "pull": t_pull,
-    "push": lambda e: (e.write_var(0, e.operands()[0]), e.cont()),
-    "pop": lambda e: (e.line(e.read_var(0)), e.cont()),
+    "push": t_push,
+    "pop": t_pop,
     "loadw": t_loadw,
     "loadb": t_loadb,
     "storew": t_storew,

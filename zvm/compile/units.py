@@ -4,18 +4,18 @@ A unit starts at an *entry* (a routine's first instruction, a loop's head,
 the instruction after a call, §6.4-§6.5) that ran often enough to be worth
 it, and takes in the instructions reachable from there inside the same
 routine that have run before (``seen``: code never run is left out, and a
-path that would go there leaves the unit instead), as Python control flow: a branch (§4.7) becomes an ``if`` whose
-body is the code at its target, a jump back to a loop's head becomes a
-``while True:`` and ``continue``; the routine's local variables, and the
-values it pushes on its stack and pops again within a path, live in Python
-variables (the machine's locals and stack are brought up to date wherever
-something else could look at them), and a call to a routine at a known
-address is written out in place (§6.4.3-4). A routine with fewer locals
-than a unit uses (bad code) runs that unit's entry as tier 0 instead,
-where the error names its instruction. Code is laid out as a tree: where two paths
-meet, the code after the meeting point is written again on each path,
-until a budget runs out, after which a path leaves the unit and the run
-loop goes on at that address.
+path that would go there leaves the unit instead), as Python control flow:
+a branch (§4.7) becomes an ``if`` whose body is the code at its target, a
+jump back to a loop's head becomes a ``while True:`` and ``continue``; the
+routine's local variables, and the values it pushes on its stack and pops
+again within a path, live in Python variables (the machine's locals and
+stack are brought up to date wherever something else could look at them),
+and a call to a routine at a known address is written out in place
+(§6.4.3-4). A routine with fewer locals than a unit uses (bad code) runs
+that unit's entry as tier 0 instead, where the error names its instruction.
+Code is laid out as a tree: where two paths meet, the code after the
+meeting point is written again on each path, until a budget runs out, after
+which a path leaves the unit and the run loop goes on at that address.
 
 A unit is left (``return ADDRESS``) wherever the machine must be able to
 stop or change frames: at a call and a return, before the opcodes in
@@ -62,7 +62,7 @@ class Unit:
 
     def __init__(self, entry: int, source: str, code: Any,
                  lines: list[tuple[int, int, int, bool]],
-                 instructions: list[int], callees: frozenset[int] = frozenset()):
+                 instructions: list[int], callees: frozenset[int] = frozenset()) -> None:
         self.entry = entry
         self.callees = callees
         self.source = source
@@ -97,7 +97,7 @@ class _Path:
     (``pending``, bottom first)."""
 
     def __init__(self, indent: int, loops: tuple[int, ...], k: int, counted: bool,
-                 pending: tuple[str, ...] = (), dirty: frozenset[int] | None = frozenset()):
+                 pending: tuple[str, ...] = (), dirty: frozenset[int] | None = frozenset()) -> None:
         self.indent = indent
         self.loops = loops
         self.k = k
@@ -116,7 +116,7 @@ class _Path:
 class UnitEmitter(Emitter):
     """The tier-1 emitter: numbers are written as literals."""
 
-    def __init__(self, entry: int, layout: Layout, decode: Decode, seen: Seen):
+    def __init__(self, entry: int, layout: Layout, decode: Decode, seen: Seen) -> None:
         self.entry = entry
         self.layout = layout
         self.decode = decode
@@ -266,6 +266,8 @@ class UnitEmitter(Emitter):
         self.leave(str(start))
 
     def branch(self, cond: str) -> None:
+        if TYPE_CHECKING:                   # an instruction that branches
+            assert self.ins.branch is not None
         on_true, off = self.ins.branch
         self.line(f"if {cond}:" if on_true else f"if not ({cond}):")
         ins, path = self.ins, self.path

@@ -16,11 +16,16 @@ import tempfile
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator
 
 from zvm.errors import ZMachineError
 from zvm.story.state import ZVM_BUFFERS, ZVM_RNG, ZVM_TURN
 from zvm.vm.machine import Machine
 from zvm.vm.ops.output import object_name
+
+if TYPE_CHECKING:
+    from zvm.screen.model import Screen
+    from zvm.screen.v6 import V6Screen
 
 GLOBALS = 240                                   # §6.2: variables 16-255
 
@@ -39,14 +44,14 @@ class MachineState:
     rng: bytes
     buffers: tuple[int, int]
     undo: list
-    screen: tuple
+    screen: tuple[Any, ...] | dict[str, Any]    # version 6: V6Screen.snapshot()
     status: tuple[str, str] | None
 
 
 class Access:
     """Read and write one machine (see the module's docstring)."""
 
-    def __init__(self, machine: Machine):
+    def __init__(self, machine: Machine) -> None:
         self.m = m = machine
         self.mem = m.mem
         self.version = m.version
@@ -111,7 +116,7 @@ class Access:
         return self.objects.links(n)[0]
 
     def children(self, n: int) -> list[int]:
-        out = []
+        out: list[int] = []
         child = self.objects.links(n)[2]
         while child and len(out) <= self.object_count():
             out.append(child)
@@ -119,7 +124,8 @@ class Access:
         return out
 
     def descendants(self, n: int) -> list[int]:
-        out, todo = [], self.children(n)
+        out: list[int] = []
+        todo = self.children(n)
         while todo and len(out) <= self.object_count():
             obj = todo.pop()
             out.append(obj)
@@ -127,7 +133,7 @@ class Access:
         return out
 
     def ancestors(self, n: int) -> list[int]:
-        out = []
+        out: list[int] = []
         parent = self.parent(n)
         while parent and parent not in out and len(out) <= self.object_count():
             out.append(parent)
@@ -196,7 +202,7 @@ class Access:
         self.m.set_header()
 
     @contextmanager
-    def quarantine(self):
+    def quarantine(self) -> Iterator[None]:
         """Files a tried command writes (saves, transcripts, auxiliary files,
         §7.6) go to a scratch folder that is emptied afterwards, and a
         transcript it starts is closed."""
@@ -222,9 +228,14 @@ class Access:
     def capture(self) -> MachineState:
         m = self.m
         s = m.screen
+        screen: tuple[Any, ...] | dict[str, Any]
         if m.version == 6:
+            if TYPE_CHECKING:
+                assert isinstance(s, V6Screen)
             screen = s.snapshot()               # version 6's windows (zvm.screen.v6)
         else:
+            if TYPE_CHECKING:
+                assert isinstance(s, Screen)
             screen = (s.window, s.upper_height, [list(row) for row in s.cells],
                       list(s.cursor), s.style, s.buffering)
         return MachineState(
@@ -245,9 +256,13 @@ class Access:
         m.input_buffer, m.parse_buffer = st.buffers
         m.undo_states = list(st.undo)
         if screen and m.version == 6:
+            if TYPE_CHECKING:
+                assert isinstance(m.screen, V6Screen) and isinstance(st.screen, dict)
             m.screen.restore_snapshot(st.screen)
         elif screen:
             s = m.screen
+            if TYPE_CHECKING:
+                assert isinstance(s, Screen) and isinstance(st.screen, tuple)
             s.window, s.upper_height, cells, cursor, s.style, s.buffering = st.screen
             s.cells = [list(row) for row in cells]
             s.cursor = list(cursor)

@@ -41,15 +41,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+from typing import TYPE_CHECKING, Any
 
 from zvm.research.common import asks_game_over
 from zvm.research.grammar import PREFERRED_VERBS
 from zvm.research.access import MachineState
 
+if TYPE_CHECKING:
+    from zvm.research.game import Game
+
 CHUNK = 64                       # candidates per task sent to a worker
 BUSY_MIN, BUSY_SHARE = 8, 0.03   # see busy_globals
 
-_worker_game = None              # the game of a worker process (fork-inherited)
+_worker_game: Game | None = None   # the game of a worker process (fork-inherited)
 
 
 def wording(command: str) -> tuple:
@@ -69,7 +73,7 @@ def simplest(commands: list[str]) -> str:
 Record = tuple  # (index, objects digest or None, changed globals, ended)
 
 
-def try_all(game, state: MachineState, candidates: list[str]) -> list[Record]:
+def try_all(game: Game, state: MachineState, candidates: list[str]) -> list[Record]:
     """What each candidate changed: (index, digest of the objects' world
     when it differs from the state's, the kept globals that changed, whether
     the game ended); candidates that changed none of these are left out."""
@@ -77,7 +81,7 @@ def try_all(game, state: MachineState, candidates: list[str]) -> list[Record]:
     acc.restore(state)
     base = mask.digest(acc.mem)
     base_globals = bytes(acc.mem[mask.globals])
-    out = []
+    out: list[Record] = []
     for i, command in enumerate(candidates):
         text, how = game._attempt(state, command)
         if how == "timeout":                     # a story that hangs: no action
@@ -90,13 +94,15 @@ def try_all(game, state: MachineState, candidates: list[str]) -> list[Record]:
     return out
 
 
-def _init_worker(game) -> None:
+def _init_worker(game: Game) -> None:
     global _worker_game
     _worker_game = game
 
 
 def _work(task: tuple[MachineState, int, list[str]]) -> list[Record]:
     state, offset, chunk = task
+    if TYPE_CHECKING:                       # set by _init_worker
+        assert _worker_game is not None
     return [(offset + r[0],) + r[1:] for r in try_all(_worker_game, state, chunk)]
 
 
@@ -114,7 +120,7 @@ def busy_globals(records: list[Record], tries: int) -> set[int]:
 class Pool:
     """Worker processes forked from a game, each with its own copy."""
 
-    def __init__(self, game, workers: int):
+    def __init__(self, game: Game, workers: int) -> None:
         self.workers = workers
         context = multiprocessing.get_context("fork")
         self.pool = context.Pool(workers, initializer=_init_worker, initargs=(game,))
@@ -122,7 +128,7 @@ class Pool:
     def map(self, state: MachineState, candidates: list[str]) -> list[Record]:
         size = max(1, min(CHUNK, len(candidates) // (self.workers * 4) or 1))
         tasks = [(state, i, candidates[i:i + size]) for i in range(0, len(candidates), size)]
-        out = []
+        out: list[Record] = []
         for part in self.pool.imap_unordered(_work, tasks):
             out.extend(part)
         return sorted(out)
@@ -133,12 +139,13 @@ class Pool:
 
 
 # -- the filter ---------------------------------------------------------------------------------
-def valid_actions(game, candidates: list[str] | None, groups: bool, workers: int | None):
+def valid_actions(game: Game, candidates: list[str] | None, groups: bool,
+                  workers: int | None) -> list[Any]:
     """``Game.valid_actions`` (see the module's docstring)."""
     if game.done:
         return []
     profile = game.profile
-    profile.mask                                          # learned before any fork
+    _ = profile.mask                                      # learned before any fork
     saved = game._state()
     state = saved[0]
     try:
@@ -161,7 +168,7 @@ def valid_actions(game, candidates: list[str] | None, groups: bool, workers: int
         kept = tuple(gv for gv in changed if gv[0] not in busy)
         if digest is not None or kept or ended:
             by_outcome.setdefault((digest, kept, ended), []).append(candidates[i])
-    result = []
+    result: list[Any] = []                  # wordings, or groups of them
     for group in by_outcome.values():
         best = simplest(group)
         result.append([best] + [c for c in group if c != best] if groups else best)
@@ -169,7 +176,7 @@ def valid_actions(game, candidates: list[str] | None, groups: bool, workers: int
 
 
 # -- candidates ------------------------------------------------------------------------------
-def scope_words(game, state: MachineState) -> tuple[list[str], list[str]]:
+def scope_words(game: Game, state: MachineState) -> tuple[list[str], list[str]]:
     """(words for the things to act on, words to try alone): see the
     module's docstring."""
     profile, acc = game.profile, game.access
@@ -202,7 +209,8 @@ def scope_words(game, state: MachineState) -> tuple[list[str], list[str]]:
         counts[reply] = counts.get(reply, 0) + 1
     refusal, most = max(counts.items(), key=lambda kv: kv[1]) if counts else ("", 0)
     seen: set[str] = set()
-    words, bare = list(held_words), []
+    words = list(held_words)
+    bare: list[str] = []
     for word, reply in replies.items():
         if (most >= 2 and reply == refusal) or reply == "\0ended" or reply in seen:
             continue
@@ -214,7 +222,7 @@ def scope_words(game, state: MachineState) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(words)), bare
 
 
-def generate(game, state: MachineState) -> list[str]:
+def generate(game: Game, state: MachineState) -> list[str]:
     """Candidates for ``valid_actions`` from state (see the module's
     docstring); the game is left in state."""
     grammar = game.profile.grammar

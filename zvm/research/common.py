@@ -30,6 +30,8 @@ import signal
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
+from typing import Iterator
 
 from zvm.screen.protocol import CharRequest, Features, Frontend, LineRequest, LineResult, Style
 
@@ -95,7 +97,7 @@ def split_prompt(text: str) -> tuple[str, str]:
 class LibraryFrontend(Frontend):
     """Collects the text a story prints; stops the machine at input."""
 
-    def __init__(self, width: int = 0):
+    def __init__(self, width: int = 0) -> None:
         super().__init__()
         self.features = Features(width=width or DEFAULT_WIDTH, height=255, status_line=True,
                                  split=True, timed_input=False)
@@ -173,15 +175,16 @@ class TryTimeout(Exception):
     """A tried command ran past its time limit."""
 
 
-def _expired(signum, frame):
+def _expired(signum: int, frame: FrameType | None) -> None:
     raise TryTimeout
 
 
 @contextmanager
-def time_limit(seconds: float):
+def time_limit(seconds: float) -> Iterator[None]:
     """Raise TryTimeout in the block after seconds (main thread only); the
     caller's own SIGALRM handler and timer are put back afterwards."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "setitimer"):
         yield
         return
     previous = signal.signal(signal.SIGALRM, _expired)

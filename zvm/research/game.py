@@ -21,6 +21,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from zvm.compile.shapes import publish_sources
 from zvm.errors import Quit, StoryError, ZMachineError
@@ -41,6 +42,9 @@ from zvm.screen.protocol import InputEnded, Style
 from zvm.story.loader import Story, load
 from zvm.story.quetzal import SaveError
 from zvm.vm.machine import Machine
+
+if TYPE_CHECKING:
+    from zvm.research.actions import Pool
 
 publish_sources()           # the library's users see tracebacks: generated code shows its lines
 
@@ -69,7 +73,7 @@ class Snapshot:
 
     __slots__ = ("_game", "state", "width", "story_key", "_data")
 
-    def __init__(self, game: Game, state: tuple, width: int):
+    def __init__(self, game: Game, state: tuple, width: int) -> None:
         self._game: Game | None = game
         self.state = state
         self.width = width
@@ -99,14 +103,16 @@ class Game:
     child process (``zvm.research.isolated``), with ``timeout`` seconds
     allowed per step."""
 
-    def __new__(cls, path=None, *args, isolated: bool = False, **kwargs):
+    def __new__(cls, *args: Any, isolated: bool = False, **kwargs: Any) -> Any:
+        # (the path and the rest are __init__'s, or IsolatedGame's)
         if isolated and cls is Game:
             from zvm.research.isolated import IsolatedGame
-            return IsolatedGame(Game, path, *args, **kwargs)
+            return IsolatedGame(Game, *args, **kwargs)
         return super().__new__(cls)
 
-    def __init__(self, path: str | os.PathLike | Story, seed: int | None = None, width: int = 0,
-                 player: int | None = None, isolated: bool = False, timeout: float = 10.0):
+    def __init__(self, path: str | os.PathLike[str] | Story, seed: int | None = None,
+                 width: int = 0, player: int | None = None, isolated: bool = False,
+                 timeout: float = 10.0) -> None:
         if isinstance(path, Story):
             self.story = path
         else:
@@ -117,7 +123,7 @@ class Game:
         self.seed = seed
         self.width = max(0, int(width))
         self.player_override = player
-        self._pool = None
+        self._pool: Pool | None = None
         self._profile: Profile | None = None
         self._learning = False
         self._new_machine()
@@ -242,7 +248,7 @@ class Game:
         """The highest score, as the story states it; None when it does not."""
         return self.profile.max_score
 
-    def _from_upper(self, pattern) -> int | None:
+    def _from_upper(self, pattern: re.Pattern[str]) -> int | None:
         found = pattern.search(" ".join(self.access.upper_rows()))
         return int(found.group(1)) if found else None
 
@@ -322,14 +328,17 @@ class Game:
             self._set_state(data.state)           # copies: the snapshot stays as it was
             return
         try:
-            st, extra = self.access.decode(bytes(data))  # type: ignore[arg-type]
+            st, extra = self.access.decode(bytes(data))
             info = json.loads(extra[GAME_CHUNK]) if GAME_CHUNK in extra else {}
         except (SaveError, ZMachineError, ValueError, KeyError, TypeError) as e:
             raise GameError(f"cannot restore the snapshot: {e}") from None
         width = int(info.get("width", self.width))
         if width != self.width:
             self.width = width
-            self.frontend = self.machine.frontend
+            frontend = self.machine.frontend
+            if TYPE_CHECKING:                    # the game's own (_new_machine)
+                assert isinstance(frontend, LibraryFrontend)
+            self.frontend = frontend
             self.frontend.features = LibraryFrontend(width).features
             self.access.resize(self.frontend.features.width, self.frontend.features.height)
         if "screen" in info:
@@ -422,7 +431,8 @@ def _screen_from_json(d: dict) -> tuple[tuple | dict, tuple[str, str] | None]:
     if "v6" in d:
         return d["v6"], None
     styles = [Style(*s) for s in d["styles"]]
-    cells = [[(ch, styles[i]) for ch, i in zip(text, ids)] for text, ids in d["rows"]]
+    cells = [[(ch, styles[i]) for ch, i in zip(text, ids, strict=False)]
+             for text, ids in d["rows"]]
     screen = (int(d["window"]), int(d["height"]), cells, list(d["cursor"]),
               Style(*d["style"]), bool(d["buffering"]))
     status = tuple(d["status"]) if d.get("status") else None

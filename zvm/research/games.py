@@ -29,7 +29,8 @@ import multiprocessing
 import os
 import random
 import time
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
+from typing import Any, Iterable, cast
 
 from zvm.research.common import GameError, StepResult
 from zvm.research.game import Game
@@ -38,14 +39,14 @@ from zvm.research.game import Game
 class GameHost:
     """The games of one worker, by index (used by every backend)."""
 
-    def __init__(self, stories: dict[int, str], width: int = 0):
+    def __init__(self, stories: dict[int, str], width: int = 0) -> None:
         self.stories = stories
         self.width = width
         self.games: dict[int, Game] = {}
         self.failed: dict[int, str] = {}
 
     def reset(self, seeds: dict[int, int]) -> dict[int, str]:
-        out = {}
+        out: dict[int, str] = {}
         for i, seed in seeds.items():
             self.failed.pop(i, None)
             try:
@@ -57,7 +58,7 @@ class GameHost:
         return out
 
     def step(self, commands: dict[int, str]) -> dict[int, StepResult]:
-        out = {}
+        out: dict[int, StepResult] = {}
         for i, command in commands.items():
             game = self.games.get(i)
             if game is None or i in self.failed:
@@ -77,7 +78,7 @@ class GameHost:
                 self.step({i: command})
 
 
-def _serve(conn, stories: dict[int, str], width: int) -> None:
+def _serve(conn: Connection, stories: dict[int, str], width: int) -> None:
     """A local worker's loop: run GameHost calls sent over conn."""
     host = GameHost(stories, width)
     while True:
@@ -89,7 +90,7 @@ def _serve(conn, stories: dict[int, str], width: int) -> None:
 
 
 class _LocalWorker:
-    def __init__(self, stories: dict[int, str], width: int):
+    def __init__(self, stories: dict[int, str], width: int) -> None:
         self.stories, self.width = stories, width
         self.start()
 
@@ -101,7 +102,7 @@ class _LocalWorker:
         self.process.start()
         child.close()
 
-    def send(self, name: str, *args) -> None:
+    def send(self, name: str, *args: Any) -> None:
         self.conn.send((name, args))
 
     def stop(self) -> None:
@@ -113,15 +114,15 @@ class _LocalWorker:
 class LocalBackend:
     """Worker processes on this machine (see the module's docstring)."""
 
-    def __init__(self, parts: list[dict[int, str]], width: int):
+    def __init__(self, parts: list[dict[int, str]], width: int) -> None:
         self.workers = [_LocalWorker(p, width) for p in parts]
 
-    def call(self, name: str, args: list[tuple], timeout: float) -> list:
+    def call(self, name: str, args: list[tuple[Any, ...]], timeout: float) -> list[Any]:
         """Call name on every worker at once (args: one tuple per worker);
         each worker's answer, or a GameError for one that hung or died (it
         is replaced by a new, empty worker)."""
-        pending = {}
-        for w, a in zip(self.workers, args):
+        pending: dict[Connection, _LocalWorker] = {}
+        for w, a in zip(self.workers, args, strict=True):
             try:
                 w.send(name, *a)
                 pending[w.conn] = w
@@ -130,7 +131,8 @@ class LocalBackend:
         answers: dict[int, object] = {}
         end = time.monotonic() + timeout
         while pending:
-            ready = wait(list(pending), max(0.0, end - time.monotonic()))
+            # (wait answers with some of the connections it was given)
+            ready = cast("list[Connection]", wait(list(pending), max(0.0, end - time.monotonic())))
             if not ready:
                 break
             for conn in ready:
@@ -139,7 +141,7 @@ class LocalBackend:
                     answers[id(w)] = conn.recv()
                 except (EOFError, OSError):
                     pass
-        out = []
+        out: list[Any] = []
         for w in self.workers:
             if id(w) in answers:
                 out.append(answers[id(w)])
@@ -151,7 +153,7 @@ class LocalBackend:
                                  else "the story's process ended unexpectedly"))
         return out
 
-    def call_one(self, index: int, name: str, args: tuple, timeout: float):
+    def call_one(self, index: int, name: str, args: tuple[Any, ...], timeout: float) -> Any:
         """Call name on one worker; its answer or a GameError (as ``call``)."""
         keep = self.workers
         self.workers = [keep[index]]
@@ -166,7 +168,7 @@ class LocalBackend:
 
 
 # -- Ray ------------------------------------------------------------------------------------
-def _ray():
+def _ray() -> Any:
     try:
         import ray
     except ImportError:
@@ -177,7 +179,7 @@ def _ray():
 class RayBackend:
     """Ray actors holding the games (see the module's docstring)."""
 
-    def __init__(self, parts: list[dict[int, str]], width: int):
+    def __init__(self, parts: list[dict[int, str]], width: int) -> None:
         self.ray = ray = _ray()
         if not ray.is_initialized():
             ray.init()
@@ -186,17 +188,17 @@ class RayBackend:
         self.width = width
         self.actors = [self._new(p) for p in parts]
 
-    def _new(self, part: dict[int, str]):
+    def _new(self, part: dict[int, str]) -> Any:
         return self.actor_class.remote(part, self.width)
 
-    def call(self, name: str, args: list[tuple], timeout: float) -> list:
+    def call(self, name: str, args: list[tuple[Any, ...]], timeout: float) -> list[Any]:
         """As ``LocalBackend.call``: every actor's answer, or a GameError
         for one that hung or died (it is replaced by a new, empty actor)."""
         ray = self.ray
-        refs = [getattr(actor, name).remote(*a) for actor, a in zip(self.actors, args)]
+        refs = [getattr(actor, name).remote(*a) for actor, a in zip(self.actors, args, strict=True)]
         ready, _ = ray.wait(refs, num_returns=len(refs), timeout=timeout)
         ready = set(ready)
-        out = []
+        out: list[Any] = []
         for k, ref in enumerate(refs):
             error = "the story did not answer in time"
             if ref in ready:
@@ -210,7 +212,7 @@ class RayBackend:
             out.append(GameError(error))
         return out
 
-    def call_one(self, index: int, name: str, args: tuple, timeout: float):
+    def call_one(self, index: int, name: str, args: tuple[Any, ...], timeout: float) -> Any:
         keep_actors, keep_parts = self.actors, self.parts
         self.actors, self.parts = [keep_actors[index]], [keep_parts[index]]
         try:
@@ -233,12 +235,14 @@ class Games:
     None (random seeds), one int (game i gets seed + i) or one per game;
     ``width`` as in ``zvm.Game``; ``timeout``: seconds a step may take."""
 
-    def __init__(self, stories, seed=None, workers: int | None = None, backend: str = "local",
-                 width: int = 0, timeout: float = 60.0):
-        single = isinstance(stories, (str, os.PathLike))
-        self.stories = [os.fspath(s) for s in ([stories] if single else stories)]
+    def __init__(self, stories: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+                 seed: int | Iterable[int] | None = None, workers: int | None = None,
+                 backend: str = "local", width: int = 0, timeout: float = 60.0) -> None:
+        if isinstance(stories, (str, os.PathLike)):
+            stories = [stories]
+        self.stories = [os.fspath(s) for s in stories]
         n = len(self.stories)
-        self.backend = None
+        self.backend: LocalBackend | RayBackend | None = None
         if n == 0:
             raise GameError("Games needs at least one story")
         for path in dict.fromkeys(self.stories):
@@ -266,7 +270,13 @@ class Games:
     def __len__(self) -> int:
         return len(self.stories)
 
-    def _seeds(self, indices) -> dict[int, int]:
+    def _live(self) -> LocalBackend | RayBackend:
+        """The workers; GameError once the games are closed."""
+        if self.backend is None:
+            raise GameError("the games are closed")
+        return self.backend
+
+    def _seeds(self, indices: Iterable[int]) -> dict[int, int]:
         return {i: self.seeds[i] for i in indices}
 
     def reset(self) -> list[str]:
@@ -274,12 +284,12 @@ class Games:
         self.histories = [[] for _ in self.stories]
         self.failed = {}
         texts = [""] * len(self.stories)
-        answers = self.backend.call("reset", [(self._seeds(p),) for p in self.parts], self.timeout)
-        for w, (part, answer) in enumerate(zip(self.parts, answers)):
+        answers = self._live().call("reset", [(self._seeds(p),) for p in self.parts], self.timeout)
+        for w, (part, answer) in enumerate(zip(self.parts, answers, strict=True)):
             if isinstance(answer, Exception):       # one by one: find the story that fails
                 answer = {}
                 for i in part:
-                    one = self.backend.call_one(w, "reset", (self._seeds([i]),), self.timeout)
+                    one = self._live().call_one(w, "reset", (self._seeds([i]),), self.timeout)
                     if isinstance(one, Exception):
                         self.failed[i] = str(one)
                         self._replay(w, [j for j in part if j in answer])
@@ -296,7 +306,8 @@ class Games:
         results: list[StepResult | None] = [None] * len(self.stories)
         args = [({i: commands[i] for i in p if i not in self.failed},) for p in self.parts]
         for w, (part, answer) in enumerate(zip(self.parts,
-                                               self.backend.call("step", args, self.timeout))):
+                                               self._live().call("step", args, self.timeout),
+                                               strict=True)):
             recovered = isinstance(answer, Exception)
             if recovered:
                 answer = self._recover(w, part, commands, str(answer))
@@ -315,7 +326,7 @@ class Games:
         """Bring games back into a new worker from their seeds and commands."""
         if not indices:
             return
-        answer = self.backend.call_one(
+        answer = self._live().call_one(
             w, "replay", (self._seeds(indices), {i: self.histories[i] for i in indices}),
             self.timeout * (1 + max(len(self.histories[i]) for i in indices)))
         if isinstance(answer, Exception):
@@ -335,7 +346,7 @@ class Games:
                 out[i] = StepResult("", None, None, True, error=self.failed[i])
                 continue
             self._replay(w, [i])
-            one = (self.backend.call_one(w, "step", ({i: commands[i]},), self.timeout)
+            one = (self._live().call_one(w, "step", ({i: commands[i]},), self.timeout)
                    if i not in self.failed else GameError(self.failed[i]))
             if isinstance(one, Exception):
                 self.failed[i] = str(one) or reason
@@ -357,10 +368,10 @@ class Games:
     def __enter__(self) -> "Games":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:

@@ -29,6 +29,7 @@ games, other compilers), every word flagged as a verb gives the patterns
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from zvm.research.access import Access
 
@@ -46,6 +47,9 @@ GV2_OBJECT_TYPES = {3, 4, 5}                     # noun=Routine, attribute, scop
 ENDIT = 15
 
 Pattern = tuple  # (verb word, then str words or None for an object)
+# A reader of one grammar line at an address: its pattern (None when it
+# names a word the story lacks) and the address after it.
+Parse = Callable[[int], tuple[Pattern | None, int]]
 
 
 @dataclass
@@ -73,7 +77,7 @@ def verb_word(words: list[str]) -> str:
 
 
 class _Reader:
-    def __init__(self, acc: Access):
+    def __init__(self, acc: Access) -> None:
         self.acc = acc
         self.mem = acc.mem
         self.inform = bool(acc.inform_version)
@@ -143,11 +147,11 @@ class _Reader:
             return None
         return ptrs
 
-    def tiles(self, ptrs: list[int], parse) -> list[list[Pattern | None]] | None:
+    def tiles(self, ptrs: list[int], parse: Parse) -> list[list[Pattern | None]] | None:
         """Each verb's lines read with parse(addr) -> (line, next addr), when
         the entries follow one another exactly; None otherwise."""
         starts = sorted(set(ptrs))
-        ends = {a: b for a, b in zip(starts, starts[1:])}
+        ends = {a: b for a, b in zip(starts, starts[1:], strict=False)}
         lines: dict[int, list] = {}
         try:
             for a in starts:
@@ -162,13 +166,13 @@ class _Reader:
             return None
         return [lines[p] for p in ptrs]
 
-    def infocom_fixed(self, preps):
-        def parse(p):
+    def infocom_fixed(self, preps: dict[int, str]) -> Parse:
+        def parse(p: int) -> tuple[Pattern | None, int]:
             m = self.mem
             objs, p1, p2 = m[p], m[p + 1], m[p + 2]
             if objs > 2:
                 raise IndexError
-            words = []
+            words: list[str | None] = []
             for i, prep in enumerate((p1, p2)):
                 if prep >= 0x80:
                     if prep not in preps:
@@ -179,15 +183,15 @@ class _Reader:
             return tuple(words), p + 8
         return parse
 
-    def infocom_variable(self, preps):
-        def parse(p):
+    def infocom_variable(self, preps: dict[int, str]) -> Parse:
+        def parse(p: int) -> tuple[Pattern | None, int]:
             m = self.mem
             b = m[p]
             objs = (b >> 6) & 3
             if objs > 2:
                 raise IndexError
             size = (2, 4, 7)[objs]
-            words = []
+            words: list[str | None] = []
             firsts = [b & 0x3F, m[p + 4] & 0x3F if objs > 1 else 0]
             for i, prep in enumerate(firsts):
                 if prep:
@@ -199,13 +203,14 @@ class _Reader:
             return tuple(words), p + size
         return parse
 
-    def inform_gv1(self, preps):
-        def parse(p):
+    def inform_gv1(self, preps: dict[int, str]) -> Parse:
+        def parse(p: int) -> tuple[Pattern | None, int]:
             m = self.mem
             objs = m[p]
             if objs > 6:
                 raise IndexError
-            words, ok = [], True
+            words: list[str | None] = []
+            ok = True
             for t in m[p + 1:p + 7]:
                 if t >= 0xB0:
                     if t not in preps:
@@ -221,10 +226,11 @@ class _Reader:
             return (tuple(words) if ok else None), p + 8
         return parse
 
-    def inform_gv2(self, p):
+    def inform_gv2(self, p: int) -> tuple[Pattern | None, int]:
         m = self.mem
         p += 2
-        words, ok = [], True
+        words: list[str | None] = []
+        ok = True
         while m[p] != ENDIT:
             kind, data = m[p], self.word(p + 1)
             p += 3

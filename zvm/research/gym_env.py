@@ -20,11 +20,14 @@ characters (where the latest text and prompt are).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 try:
     import gymnasium
     from gymnasium import spaces
 except ImportError:                              # pragma: no cover - named when used
-    gymnasium = None
+    # (an optional package: the name says None without it)
+    gymnasium = None  # type: ignore[assignment]
 
 from zvm.research.common import GameError
 from zvm.research.game import Game
@@ -34,19 +37,25 @@ MAX_OBSERVATION = 65536
 MAX_ACTION = 256
 
 
-def _base():
+def _base() -> type:
     if gymnasium is None:
         raise GameError("StoryEnv needs the gymnasium package: pip install 'zvm[gym]'")
     return gymnasium.Env
 
 
-class StoryEnv(_base() if gymnasium is not None else object):
+if TYPE_CHECKING:
+    _Env = gymnasium.Env[str, str]
+else:
+    _Env = _base() if gymnasium is not None else object
+
+
+class StoryEnv(_Env):
     """One story as a ``gymnasium.Env`` (see the module's docstring)."""
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(self, story: str, width: int = 0, max_steps: int = 0,
-                 max_observation: int = MAX_OBSERVATION, render_mode: str | None = None):
+                 max_observation: int = MAX_OBSERVATION, render_mode: str | None = None) -> None:
         _base()
         self.story = story
         self.width = width
@@ -64,12 +73,15 @@ class StoryEnv(_base() if gymnasium is not None else object):
         self.last = text[-self.max_observation:] if self.max_observation else ""
         return self.last
 
-    def _info(self) -> dict:
+    def _info(self) -> dict[str, Any]:
         g = self.game
+        if TYPE_CHECKING:                            # after reset
+            assert g is not None
         return {"score": g.score, "moves": g.moves, "max_score": g.max_score,
                 "won": g.won, "lost": g.lost}
 
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         """Start the story afresh: (opening text, info)."""
         super().reset(seed=seed)
         story_seed = seed if seed is not None else int(self.np_random.integers(1, 2 ** 31))
@@ -77,7 +89,7 @@ class StoryEnv(_base() if gymnasium is not None else object):
         self.steps = 0
         return self._observe(self.game.reset()), self._info()
 
-    def step(self, action: str):
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         """Type action: (text, reward, terminated, truncated, info)."""
         if self.game is None:
             raise GameError("call reset() before step()")
@@ -103,7 +115,8 @@ def register() -> None:
     """Make ``gymnasium.make("zvm/Story-v0", story=PATH, ...)`` build a
     ``StoryEnv`` (done when this module is imported with Gymnasium there)."""
     if gymnasium is not None and ENV_ID not in gymnasium.registry:
-        gymnasium.register(id=ENV_ID, entry_point=StoryEnv)
+        # (make passes story= as a keyword; the stub's creator takes any keywords)
+        gymnasium.register(id=ENV_ID, entry_point=StoryEnv)  # type: ignore[arg-type]
 
 
 register()

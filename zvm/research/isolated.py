@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Callable
 
 from zvm.errors import StoryError
 from zvm.research import common
@@ -21,7 +24,8 @@ from zvm.research.common import GameError, GameProcessError, GameTimeout
 from zvm.story.loader import Story, load
 
 
-def _serve(conn, game_class, path, kwargs) -> None:
+def _serve(conn: Connection, game_class: Callable[..., Any], path: str | os.PathLike[str] | Story,
+           kwargs: dict[str, Any]) -> None:
     """The child's loop: call the game's methods and send back results."""
     game = None
     while True:
@@ -49,8 +53,9 @@ class IsolatedGame:
     PROPERTIES = ("score", "moves", "max_score", "done", "won", "lost", "player", "location",
                   "last_text", "status")
 
-    def __init__(self, game_class, path, seed=None, width=0, player=None,
-                 timeout: float = 10.0, **_):
+    def __init__(self, game_class: Callable[..., Any], path: str | os.PathLike[str] | Story,
+                 seed: int | None = None, width: int = 0, player: int | None = None,
+                 timeout: float = 10.0, **_: Any) -> None:
         if not isinstance(path, Story):
             try:
                 load(os.fspath(path))                 # name a bad path here, not in the child
@@ -58,9 +63,9 @@ class IsolatedGame:
                 raise GameError(f"{path}: {e}") from None
         self.game_class = game_class
         self.path = path
-        self.kwargs = dict(seed=seed, width=width, player=player)
+        self.kwargs: dict[str, Any] = dict(seed=seed, width=width, player=player)
         self.timeout = timeout
-        self._process = None
+        self._process: BaseProcess | None = None
         self._start()
 
     def _start(self) -> None:
@@ -71,7 +76,7 @@ class IsolatedGame:
         self._process.start()
         child.close()
 
-    def _call(self, name: str, *args):
+    def _call(self, name: str, *args: Any) -> Any:
         if self._process is None:
             self._start()
         try:
@@ -86,7 +91,8 @@ class IsolatedGame:
         if status == "error":
             kind, message = value
             cls = getattr(common, kind, GameError)
-            raise (cls if isinstance(cls, type) and issubclass(cls, GameError) else GameError)(message)
+            raise (cls if isinstance(cls, type) and issubclass(cls, GameError)
+                   else GameError)(message)
         return value
 
     def reset(self) -> str:
@@ -112,17 +118,17 @@ class IsolatedGame:
     def __enter__(self) -> "IsolatedGame":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name in self.CALLS:
             return lambda *args: self._call(name, *args)
         if name in self.PROPERTIES:
             return self._call(name)
         raise AttributeError(name)
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:

@@ -29,14 +29,17 @@ and width for the life of the process.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from zvm.research.access import GLOBALS, Access, MachineState
 from zvm.research.grammar import Grammar, read_grammar
-from zvm.research.world import Noise, WorldLayout, WorldMask
+from zvm.research.world import Changes, Noise, WorldLayout, WorldMask
+
+if TYPE_CHECKING:
+    from zvm.research.game import Game
 
 NUMBER = re.compile(r"-?\d+")
 TIME = re.compile(r"\b\d{1,2}:\d\d\b")
@@ -68,28 +71,22 @@ class _Probe:
     rows and text after it."""
 
     def __init__(self, command: str, memory: bytes, globals_: list[int], rows: list[str],
-                 text: str, ended: bool):
+                 text: str, ended: bool) -> None:
         self.command, self.memory, self.globals = command, memory, globals_
         self.rows, self.text, self.ended = rows, text, ended
 
 
 def story_key(acc: Access, width: int) -> tuple[str, int]:
-    story = acc.m.story
-    digest = getattr(story, "_zvm_digest", None)
-    if digest is None:
-        digest = hashlib.blake2b(story.data, digest_size=16).hexdigest()
-        try:
-            story._zvm_digest = digest
-        except AttributeError:
-            pass
-    return digest, width
+    """The story's contents (its code's key: a digest made once per story
+    and process) and the width."""
+    return acc.m.code.key, width
 
 
 def cached(acc: Access, width: int) -> "Profile | None":
     return _cache.get(story_key(acc, width))
 
 
-def learn(game, width: int) -> "Profile":
+def learn(game: Game, width: int) -> "Profile":
     """The profile of game's story; game is a fresh game at its opening,
     kept to learn from (it is tried from there and left as it was)."""
     key = story_key(game.access, width)
@@ -101,7 +98,7 @@ def learn(game, width: int) -> "Profile":
 class Profile:
     """What the library learned about a story (see the module)."""
 
-    def __init__(self, game):
+    def __init__(self, game: Game) -> None:
         self.game = game
         self.acc: Access = game.access
         self.grammar = read_grammar(self.acc)
@@ -390,7 +387,7 @@ class Profile:
         thief), and what the other commands changed when they moved nothing
         but those things. A command that moved the player teaches nothing."""
         base = self.base.memory
-        seen: list[tuple[_Probe, object]] = []
+        seen: list[tuple[_Probe, Changes]] = []
         moved: dict[int, int] = {}
         for probe in quiet + other:
             if probe.ended:
@@ -404,7 +401,7 @@ class Profile:
                     moved[o] = moved.get(o, 0) + 1
         wanderers = {o for o, n in moved.items() if n >= 2}
         g, a, p = set(), set(), set()
-        for probe, ch in seen:
+        for _, ch in seen:
             if ch.tree - wanderers:
                 continue
             g |= ch.globals
@@ -425,8 +422,10 @@ class Profile:
             return named[0]
         return 0 if acc.valid_object(values[0]) else None
 
-    def status_globals(self, base: list[int], probes: list[_Probe]) -> tuple[int | None, int | None]:
+    def status_globals(self, base: list[int],
+                       probes: list[_Probe]) -> tuple[int | None, int | None]:
         acc = self.acc
+        shown: list[int] | None
         if acc.version <= 3:
             if acc.time_game:
                 return None, None
@@ -473,7 +472,7 @@ class Profile:
                 todo += [batch[:len(batch) // 2], batch[len(batch) // 2:]]
         if time_seen and len(shown) == 2:
             return None
-        return sorted(shown, key=shown.get)
+        return sorted(shown, key=shown.__getitem__)
 
     def _poked(self, batch: list[int]) -> MachineState:
         acc = self.acc

@@ -48,7 +48,7 @@ class WorldLayout:
     """Where the world lies in dynamic memory, computed once per story
     (the object table and property tables do not move, §12)."""
 
-    def __init__(self, acc: Access):
+    def __init__(self, acc: Access) -> None:
         self.acc = acc
         count = acc.object_count()
         self.owner: dict[int, tuple[str, int, int]] = {}   # address -> (kind, object, detail)
@@ -114,7 +114,7 @@ class WorldMask:
     ``key(mem)`` is equal for equal worlds. The key has three parts: the
     objects' attributes and properties, their parents, and the globals."""
 
-    def __init__(self, layout: WorldLayout, noise: Noise):
+    def __init__(self, layout: WorldLayout, noise: Noise) -> None:
         mask = bytearray(layout.acc.dyn_end)
         for a, first in layout.attr_addrs:
             bits = 0
@@ -142,30 +142,30 @@ class WorldMask:
             gmask[2 * i] = gmask[2 * i + 1] = 0xFF
         self.global_mask = int.from_bytes(gmask, "big")
 
-    def objects_key(self, mem) -> tuple[int, ...]:
+    def objects_key(self, mem: bytes | bytearray) -> tuple[int, ...]:
         """The objects' part of the key: attributes, properties, parents."""
         pm = self.parent_mask
         return (int.from_bytes(mem[self.lo:self.hi], "big") & self.mask,
                 *(int.from_bytes(mem[s], "big") & pm for s in self.slices))
 
-    def key(self, mem) -> tuple[int, ...]:
+    def key(self, mem: bytes | bytearray) -> tuple[int, ...]:
         return self.objects_key(mem) + (
             int.from_bytes(mem[self.globals], "big") & self.global_mask,)
 
-    def hash(self, mem) -> str:
+    def hash(self, mem: bytes | bytearray) -> str:
         h = hashlib.blake2b(digest_size=16)
         for part in self.key(mem):
             h.update(part.to_bytes((part.bit_length() + 7) // 8 + 1, "big"))
         return h.hexdigest()
 
-    def digest(self, mem) -> bytes:
+    def digest(self, mem: bytes | bytearray) -> bytes:
         """A short digest of the objects' part of the key."""
         h = hashlib.blake2b(digest_size=16)
         for part in self.objects_key(mem):
             h.update(part.to_bytes((part.bit_length() + 7) // 8 + 1, "big"))
         return h.digest()
 
-    def changed_globals(self, before: bytes, mem) -> tuple[tuple[int, int], ...]:
+    def changed_globals(self, before: bytes, mem: bytes | bytearray) -> tuple[tuple[int, int], ...]:
         """(number, value) of the kept globals that differ from before (the
         bytes of the globals, ``mem[self.globals]``)."""
         now = mem[self.globals]

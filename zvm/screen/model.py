@@ -24,7 +24,7 @@ class Screen:
     (0), whose text and cursor belong to the frontend, and the upper
     window (1), a grid of ``upper_height`` rows kept here."""
 
-    def __init__(self, version: int, frontend: Frontend):
+    def __init__(self, version: int, frontend: Frontend) -> None:
         self.version = version
         self.frontend = frontend
         f = frontend.features

@@ -111,13 +111,16 @@ class InputPlace(NamedTuple):
     """Version 6: where a read takes place (§8.8.3, §15 read): the screen
     cell (row, column, from 0) where the input line starts (preloaded text
     included), the cells left from there to the window's right margin, the
-    window's text style and the window's number."""
+    window's text style and the window's number; ``cursor``: whether the
+    story wants the cursor shown (set_cursor -1 hides it, -2 shows it, §15).
+    """
 
     row: int
     col: int
     room: int
     style: Style = PLAIN
     window: int = 0
+    cursor: bool = True
 
 
 class LineRequest:
@@ -143,7 +146,7 @@ class LineRequest:
     def __init__(self, max_len: int, preloaded: str = "", timeout: int = 0,
                  terminators: frozenset[int] = frozenset(), typed: str = "",
                  continued: bool = False, upper_cursor: tuple[int, int] | None = None,
-                 place: InputPlace | None = None):
+                 place: InputPlace | None = None) -> None:
         self.max_len = max_len
         self.preloaded = preloaded
         self.timeout = timeout
@@ -177,7 +180,7 @@ class CharRequest:
 
     def __init__(self, timeout: int = 0, continued: bool = False,
                  upper_cursor: tuple[int, int] | None = None,
-                 place: InputPlace | None = None):
+                 place: InputPlace | None = None) -> None:
         self.timeout = timeout
         self.continued = continued
         self.upper_cursor = upper_cursor

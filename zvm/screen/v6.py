@@ -37,7 +37,9 @@ from zvm.records import TYPE_CHECKING
 from zvm.story.header import OFFSET
 
 if TYPE_CHECKING:
-    from typing import Callable
+    from typing import Any, Callable
+
+    from zvm.story.loader import Story
 
 CURRENT = -3            # the window number meaning "the current window" (§8.8.3)
 FLAGS1 = OFFSET["flags1"]
@@ -50,7 +52,8 @@ class V6Screen(Media):
 
     version = 6
 
-    def __init__(self, frontend: Frontend, story=None, interpreter: int = 6) -> None:
+    def __init__(self, frontend: Frontend, story: Story | None = None,
+                 interpreter: int = 6) -> None:
         self.frontend = frontend
         f = frontend.features
         self.fw, self.fh = max(1, f.font_width), max(1, f.font_height)
@@ -162,7 +165,7 @@ class V6Screen(Media):
         w = self.win(number, "output_stream")
         return w.width - w.left - w.right
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         """The model's state as plain values that JSON can hold (the
         research library keeps and puts back snapshots of the machine)."""
         return {"window": self.window, "cursor_on": self.cursor_on,
@@ -173,11 +176,11 @@ class V6Screen(Media):
                 "mouse": [self.mouse_window, self.mouse_y, self.mouse_x],
                 "palette": [list(rgb) if rgb else None for rgb in self.adaptive.current]}
 
-    def restore_snapshot(self, state: dict) -> None:
+    def restore_snapshot(self, state: dict[str, Any]) -> None:
         self.window, self.cursor_on = state["window"], state["cursor_on"]
         self.buffering_screen, self._prev = state["buffer_screen"], state["prev"]
-        for w, values in zip(self.windows, state["windows"]):
-            for name, value in zip(Window.__slots__, values):
+        for w, values in zip(self.windows, state["windows"], strict=False):
+            for name, value in zip(Window.__slots__, values, strict=False):
                 setattr(w, name, value)
         self._word = [(ch, Style(*style)) for ch, style in state["word"]]
         self.mouse_window, self.mouse_y, self.mouse_x = state["mouse"]
@@ -297,7 +300,8 @@ class V6Screen(Media):
         if first >= last:
             return
         shown = chars[first - col:last - col]
-        start, run, style = first, [], shown[0][1]
+        run: list[str] = []
+        start, style = first, shown[0][1]
         for ch, st in shown:
             if st != style:
                 self.frontend.v6_text(row, start, "".join(run), style, typed)

@@ -32,6 +32,8 @@ from zvm.story import pictures as picture_files
 from zvm.story.pictures import AdaptivePalette, Picture, PictureError, Pictures
 
 if TYPE_CHECKING:
+    from zvm.screen.protocol import Frontend, Style
+    from zvm.screen.windows6 import Window
     from zvm.story.loader import Story
 
 FLAGS2 = 0x10                  # the header's Flags 2 (§11.1.2): bit 3, pictures wanted
@@ -40,6 +42,29 @@ TEXT_ROOM = 10                 # characters of room a read wants in window 0 (as
 
 class Media:
     """Pictures, the mouse and input places of the version 6 screen."""
+
+    if TYPE_CHECKING:           # the screen's, which extends this (zvm.screen.v6)
+        frontend: Frontend
+        windows: list[Window]
+        window: int
+        cursor_on: bool
+        fw: int
+        fh: int
+
+        @property
+        def units(self) -> tuple[int, int]: ...
+        def win(self, number: int, what: str = "window") -> Window: ...
+        def cells_of(self, w: Window) -> tuple[int, int, int, int]: ...
+        def cells_of_rect(self, y: int, x: int, height: int,
+                          width: int) -> tuple[int, int, int, int]: ...
+        def style_of(self, w: Window) -> Style: ...
+        def word_break(self) -> None: ...
+        def _units_left(self, w: Window) -> int: ...
+        def _new_line(self) -> None: ...
+        def _draw(self, w: Window, chars: list[tuple[str, Style]],
+                  typed: bool = False) -> None: ...
+        def _erase_cells(self, row: int, col: int, rows: int, cols: int,
+                         w: Window) -> None: ...
 
     def __init__(self, story: Story | None, interpreter: int) -> None:
         header = story.header if story is not None else None
@@ -139,12 +164,12 @@ class Media:
         corners = self.infocom.split_picture(number)
         if corners:
             found = self._picture(number)
-            ends = [self._picture(c) for c in corners]
-            if found and all(ends):
-                (w1, h1), (w2, _) = found[1], ends[1][1]
+            left_end, right_end = self._picture(corners[0]), self._picture(corners[1])
+            if found and left_end and right_end:
+                (w1, h1), (w2, _) = found[1], right_end[1]
                 delta = self.units[0] // 160 if self.infocom.name == "arthur" else 0
-                self._plot(ends[0], top + h1, left + delta)
-                self._plot(ends[1], top + h1, left + w1 - w2 - delta)
+                self._plot(left_end, top + h1, left + delta)
+                self._plot(right_end, top + h1, left + w1 - w2 - delta)
         self._plot(self._picture(number), top, left)
         extra = self.infocom.extra_picture(number)
         if extra is not None:
@@ -231,7 +256,8 @@ class Media:
         row = (w.y + w.cursor_y - 2) // self.fh
         col = (w.x + w.cursor_x - 2) // fw - preloaded
         room = max(0, self._units_left(w) // fw) + preloaded
-        return InputPlace(row, max(0, col), room, self.style_of(w), self.window)
+        return InputPlace(row, max(0, col), room, self.style_of(w), self.window,
+                          self.cursor_on)
 
     def input_done(self, typed: str, terminator: int) -> None:
         """A read ended: what was typed after the preloaded text stays on the

@@ -15,7 +15,11 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from zvm.records import TYPE_CHECKING
 from zvm.story.header import Header
+
+if TYPE_CHECKING:
+    from zvm.story.loader import Story
 
 # "Scan byte-accessible memory for the pattern of ASCII characters
 # UUID://...//, where '...' is a sequence of letters, numbers and hyphens."
@@ -115,18 +119,18 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _children(parent, name: str):
+def _children(parent: ET.Element | None, name: str) -> list[ET.Element]:
     if parent is None:
         return []
     return [e for e in parent if _local(e.tag) == name]
 
 
-def _child(parent, name: str):
+def _child(parent: ET.Element | None, name: str) -> ET.Element | None:
     found = _children(parent, name)
     return found[0] if found else None
 
 
-def _text(element) -> str | None:
+def _text(element: ET.Element | None) -> str | None:
     if element is None or element.text is None:
         return None
     text = " ".join(element.text.split())
@@ -144,7 +148,7 @@ class Identity:
     author: str | None = None
 
 
-def identify(story) -> Identity:
+def identify(story: Story) -> Identity:
     """The IFID, title and author of a loaded ``Story`` (from
     ``zvm.story.loader``): from a Blorb's iFiction record when it has one,
     otherwise from the Z-code itself."""

@@ -113,7 +113,7 @@ def clean_stale_temporaries(folder: str) -> list[str]:
     pattern, regular files we own, whose process has ended (or, named by an
     older zvm without a PID, untouched for ten minutes). Anything else is
     left alone. The names removed; errors are ignored (a read-only folder)."""
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(folder)
     except OSError:

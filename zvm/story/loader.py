@@ -141,11 +141,11 @@ def _parse_zcode(path: str, data: bytes) -> Story:
         if value + length > size:
             raise StoryError(f"corrupt header: {name} table at ${value:x} runs past the end "
                              f"of the file")
-    data, header, notes = _drop_broken_tables(bytearray(data), header)
-    return Story(path=path, data=bytes(data), header=header, notes=tuple(notes))
+    fixed, header, notes = _drop_broken_tables(bytearray(data), header)
+    return Story(path=path, data=bytes(fixed), header=header, notes=tuple(notes))
 
 
-def _word(data, at: int) -> int:
+def _word(data: bytes | bytearray, at: int) -> int:
     return (data[at] << 8) | data[at + 1]
 
 
@@ -170,11 +170,13 @@ def _essential_tables(header: Header, data: bytes) -> list[tuple[str, int, int]]
     return tables
 
 
-def _drop_broken_tables(data: bytearray, header: Header):
+def _drop_broken_tables(data: bytearray,
+                        header: Header) -> tuple[bytearray, Header, list[str]]:
     """Zero the header words of optional tables that do not fit in the file
     (the Standard's "none" for each); the repaired data and header, and
     one note a table dropped. The header lies outside the checksum (§11.1.6)."""
-    notes, size = [], len(data)
+    notes: list[str] = []
+    size = len(data)
     if header.version < 5:
         return data, header, notes
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from zvm.errors import StoryError
 from zvm.story import blorb as blorb_file
-from zvm.story.blorb import Blorb
+from zvm.story.blorb import Blorb, Resource
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SOI = b"\xff\xd8"
@@ -266,7 +266,7 @@ class Picture:
         return png_palette(self.data) if self.format == "PNG" else ()
 
 
-def _picture(blorb: Blorb, resource, adaptive: bool) -> Picture:
+def _picture(blorb: Blorb, resource: Resource, adaptive: bool) -> Picture:
     """Check one 'Pict' resource and read its size: PictureError if it is
     not a picture Blorb allows."""
     kind = FORMATS.get(resource.chunk_type)
@@ -297,7 +297,7 @@ class Pictures:
     kept out and named in ``problems`` so that the others still show.
     """
 
-    def __init__(self, blorb: Blorb, source: str = "the Blorb file"):
+    def __init__(self, blorb: Blorb, source: str = "the Blorb file") -> None:
         self.source = source
         self.blorb = blorb
         apal = blorb.first("APal")
@@ -384,7 +384,7 @@ def _ranges(numbers: tuple[int, ...]) -> str:
     if not numbers:
         return "it has no pictures"
     parts, start = [], numbers[0]
-    for prev, cur in zip(numbers, numbers[1:] + (-1,)):
+    for prev, cur in zip(numbers, numbers[1:] + (-1,), strict=True):
         if cur != prev + 1:
             parts.append(str(start) if start == prev else f"{start}-{prev}")
             start = cur

@@ -180,7 +180,7 @@ def decode(data: bytes, original: bytes, story_size: int | None = None,
         form = Form.parse(data)
     except (ConstructError, StreamError) as e:
         raise SaveError(f"corrupt save file ({type(e).__name__})") from None
-    chunks = {}
+    chunks: dict[bytes, bytes] = {}
     for c in form.body.chunks:
         chunks.setdefault(c.id, c.data)
     if b"IFhd" not in chunks or b"Stks" not in chunks:

@@ -35,7 +35,7 @@ class _Record:
         return tuple(getattr(self, name) for name in self.__slots__)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
+        return type(other) is type(self) and self._values() == other._values()
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -51,7 +51,7 @@ class StackFrame(_Record):
     __slots__ = ("return_pc", "locals", "stack", "store", "argc")
 
     def __init__(self, return_pc: int, locals: list[int], stack: list[int],
-                 store: int | None = None, argc: int = 0):
+                 store: int | None = None, argc: int = 0) -> None:
         self.return_pc = return_pc
         self.locals = locals
         self.stack = stack
@@ -68,7 +68,7 @@ class SavedState(_Record):
 
     def __init__(self, release: int, serial: bytes, checksum: int, pc: int, memory: bytes,
                  frames: list[StackFrame] | None = None,
-                 extra: dict[bytes, bytes] | None = None):
+                 extra: dict[bytes, bytes] | None = None) -> None:
         self.release = release
         self.serial = serial
         self.checksum = checksum

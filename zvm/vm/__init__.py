@@ -1,1 +1,2 @@
-"""The machine core: memory, the run loop, decoding, the opcode table and implementations, text, objects, dictionaries, random numbers."""
+"""The machine core: memory, the run loop, decoding, the opcode table and
+implementations, text, objects, dictionaries, random numbers."""

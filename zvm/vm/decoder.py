@@ -8,7 +8,11 @@ into Python code, and the disassembler reads Instructions too. Operand types
 from __future__ import annotations
 
 from zvm.errors import ZMachineError
+from zvm.records import TYPE_CHECKING
 from zvm.vm.optable import OpSpec, known_name
+
+if TYPE_CHECKING:
+    from typing import Callable
 
 LARGE, SMALL, VARIABLE, OMITTED = 0, 1, 2, 3
 
@@ -27,6 +31,18 @@ class Instruction:
 
     __slots__ = ("addr", "kind", "number", "spec", "operands", "store",
                  "store_addr", "branch", "branch_addr", "text", "text_addr", "next")
+    addr: int
+    kind: str
+    number: int
+    spec: OpSpec
+    operands: list[tuple[int, int]]
+    store: int | None
+    store_addr: int | None
+    branch: tuple[bool, int] | None
+    branch_addr: int | None
+    text: str | None
+    text_addr: int | None
+    next: int
 
     @property
     def name(self) -> str:
@@ -47,8 +63,8 @@ def _types(byte: int, out: list[int]) -> None:
         out.append((byte >> shift) & 3)
 
 
-def decode(mem, addr: int, ops: dict[tuple[str, int], OpSpec], version: int,
-           text_decoder) -> Instruction:
+def decode(mem: bytes | bytearray, addr: int, ops: dict[tuple[str, int], OpSpec], version: int,
+           text_decoder: Callable[[int], tuple[str, int]]) -> Instruction:
     """Decode the instruction at addr (§4.3-4.7). An operand count its
     opcode does not take (§4.5, §15) is a ZMachineError, as is an illegal
     opcode: nothing downstream sees a malformed instruction."""
@@ -88,7 +104,7 @@ def decode(mem, addr: int, ops: dict[tuple[str, int], OpSpec], version: int,
         known = known_name(kind, number)
         what = f"{kind}:{number} (byte ${b:02x})" + (f", which is {known}," if known else "")
         raise ZMachineError(f"illegal opcode {what} in version {version}", addr)
-    operands = []
+    operands: list[tuple[int, int]] = []
     for t in types:
         if t == OMITTED:
             break

@@ -8,9 +8,15 @@ change, so their word->address maps are built once.
 
 from __future__ import annotations
 
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zvm.vm.text import TextCodec
+
 
 class Dictionaries:
-    def __init__(self, mem: bytearray, version: int, codec, static_base: int, main: int):
+    def __init__(self, mem: bytearray, version: int, codec: TextCodec, static_base: int,
+                 main: int) -> None:
         self.mem = mem
         self.version = version
         self.codec = codec

@@ -25,13 +25,12 @@ from functools import partial
 from zvm.compile import shapes
 from zvm.compile.code import StoryCode
 from zvm.compile.shapes import Layout
-from zvm.errors import Quit, Restart, ZMachineError
+from zvm.errors import Quit, Restart, ZMachineError, diagnose
 from zvm.records import TYPE_CHECKING
 from zvm.screen.font3 import story_codes
 from zvm.screen.model import Screen
 from zvm.screen.protocol import Frontend, InputEnded
-from zvm.story.header import (EXT_FLAGS3, EXT_TRUE_BG, EXT_TRUE_FG, EXT_UNICODE_TABLE,
-                              OFFSET)
+from zvm.story.header import EXT_FLAGS3, EXT_TRUE_BG, EXT_TRUE_FG, EXT_UNICODE_TABLE, OFFSET
 from zvm.story.loader import Story
 from zvm.story.state import MAX_FRAMES, ZVM_RNG, SavedState, StackFrame
 from zvm.vm.decoder import Instruction, decode
@@ -46,6 +45,7 @@ from zvm.vm.text import TextCodec
 
 if TYPE_CHECKING:
     from zvm.compile.shapes import Code
+    from zvm.screen.v6 import V6Screen
 
 INTERP_NUMBER = 6          # §11.1.3: IBM PC, the usual choice for modern interpreters
 INTERP_VERSION = ord("Z")
@@ -75,7 +75,7 @@ class Machine:
     def __init__(self, story: Story, frontend: Frontend, seed: int | None = None,
                  warnings: str = "off", save_dir: str = ".", overwrite: bool = False,
                  meta: bool = True,
-                 interpreter: tuple[int, int] = (INTERP_NUMBER, INTERP_VERSION)):
+                 interpreter: tuple[int, int] = (INTERP_NUMBER, INTERP_VERSION)) -> None:
         # -- the story and the user's options
         self.story = story
         self.header = h = story.header
@@ -99,7 +99,7 @@ class Machine:
         frontend.start(v)
         if v == 6:                  # §8.8: a screen model of its own, pictures and all
             from zvm.screen.v6 import V6Screen
-            self.screen = V6Screen(frontend, story, interpreter[0])
+            self.screen: Screen | V6Screen = V6Screen(frontend, story, interpreter[0])
             self.screen.call_routine = self.call_interrupt     # newline interrupts
         else:
             self.screen = Screen(v, frontend)
@@ -196,25 +196,28 @@ class Machine:
             mem[at["interpreter_number"]], mem[at["interpreter_version"]] = self.interpreter
             mem[at["screen_height"]] = min(f.height, 255) if f.height else 255
             mem[at["screen_width"]] = min(f.width, 255) if f.width else 255
-        if v == 6:
-            self.screen.write_header(mem)            # §11.1: the screen in units
-        elif v >= 5:
+        if v >= 5 and v != 6:
             self._set_word(at["screen_width_units"], f.width or 255)
             self._set_word(at["screen_height_units"], f.height or 255)
             mem[at["font_width"]] = mem[at["font_height"]] = 1
             mem[at["default_bg"]] = f.default_bg
             mem[at["default_fg"]] = f.default_fg
         flags2 = (mem[FLAGS2_LOW - 1] << 8) | mem[FLAGS2_LOW]
-        pictures = self.screen.shows_pictures if v == 6 else f.pictures
-        if v == 6 and pictures and self.screen.infocom.wants_pictures:
-            flags2 |= 0x0008
+        pictures = f.pictures
+        if v == 6:
+            if TYPE_CHECKING:
+                assert isinstance(self.screen, V6Screen)
+            self.screen.write_header(mem)            # §11.1: the screen in units
+            pictures = self.screen.shows_pictures
+            if pictures and self.screen.infocom.wants_pictures:
+                flags2 |= 0x0008
+            if self.screen.redraw_wanted:
+                flags2 |= 0x0004             # §8.8.2: please redraw the screen
+                self.screen.redraw_wanted = False
         if not pictures:
             flags2 &= ~0x0008
         if not (v == 6 and f.mouse):
             flags2 &= ~0x0020                # no mouse (§10.3.1.1)
-        if v == 6 and self.screen.redraw_wanted:
-            flags2 |= 0x0004                 # §8.8.2: please redraw the screen
-            self.screen.redraw_wanted = False
         if not f.colour:
             flags2 &= ~0x0040
         if not f.sound:
@@ -315,7 +318,7 @@ class Machine:
         except IndexError as e:
             pc, ran = self.code.fault(e.__traceback__, pc)
             n += ran
-            raise ZMachineError(self._diagnose(pc, e), pc) from None
+            raise ZMachineError(diagnose(self, pc, e), pc) from None
         except RecursionError:
             raise ZMachineError("interrupt routines nested too deeply", pc) from None
         finally:
@@ -354,29 +357,6 @@ class Machine:
         self._dynamic_code[pc] = (f, ins.next, bytes(mem[pc:ins.next]))
         return f
 
-    def _diagnose(self, pc: int, e: IndexError) -> str:
-        text = str(e)
-        if "pop from empty list" in text:
-            return "stack underflow"
-        try:
-            ins = self.decode(pc)
-        except ZMachineError as inner:
-            return inner.message
-        except IndexError:
-            return "instruction runs past the end of memory"
-        vars_used = [v for t, v in ins.operands if t == 2]
-        if ins.store is not None:
-            vars_used.append(ins.store)
-        if ins.name in ("inc", "dec", "inc_chk", "dec_chk", "load", "store", "pull") \
-                and ins.operands and ins.operands[0][0] != 2:
-            vars_used.append(ins.operands[0][1])
-        for var in vars_used:
-            if 0 < var < 16 and var > len(self.locals):
-                return f"local variable {var} does not exist in this routine"
-        if 0 in vars_used and not self.stack:
-            return "stack underflow"
-        return "memory access out of range"
-
     # -- variables (§6.2, §6.3) -------------------------------------------
     def get_var(self, var: int) -> int:
         if var == 0:
@@ -414,11 +394,15 @@ class Machine:
     # -- results of opcode implementations (§4.6, §4.7) ----------------------
     def store_result(self, ins: Instruction, value: int) -> int:
         """Store value in the instruction's result variable; the next PC."""
+        if TYPE_CHECKING:                    # an instruction that stores
+            assert ins.store is not None
         self.set_var(ins.store, value & 0xFFFF)
         return ins.next
 
     def branch_on(self, ins: Instruction, cond: bool) -> int:
         """Branch when cond is the instruction's branch sense; the next PC."""
+        if TYPE_CHECKING:                    # an instruction that branches
+            assert ins.branch is not None
         on_true, off = ins.branch
         if bool(cond) == on_true:
             if off in (0, 1):
@@ -562,7 +546,7 @@ class Machine:
         """The machine as a SavedState that resumes at pc; keep_rng adds a
         seeded generator's state (disk saves, not undo: Frotz's undo does not
         rewind the generator, and seeded runs must play as dfrotz's do)."""
-        contexts = [(f[2], f[3], f[4]) for f in self.frames] + [(self.locals, self.stack, self.argc)]
+        contexts = [f[2:] for f in self.frames] + [(self.locals, self.stack, self.argc)]
         # Quetzal: the dummy frame below the main routine has every field 0
         # (dfrotz refuses a save whose dummy frame says "discard result").
         frames = [StackFrame(0, list(contexts[0][0]), list(contexts[0][1]), 0, 0)]

@@ -51,7 +51,7 @@ HELP = """[Meta-commands, handled by zvm before the game sees them:
 class Resume(Exception):
     """Leave the current instruction and continue at pc (a restored state)."""
 
-    def __init__(self, pc: int):
+    def __init__(self, pc: int) -> None:
         super().__init__(pc)
         self.pc = pc
 
@@ -59,7 +59,7 @@ class Resume(Exception):
 class MetaCommands:
     """The meta-commands and turn snapshots of one machine."""
 
-    def __init__(self, machine: Machine, enabled: bool):
+    def __init__(self, machine: Machine, enabled: bool) -> None:
         self.m = machine
         self.enabled = enabled
         self.autosave_path: str | None = None        # --autosave: the turn's file

@@ -12,11 +12,15 @@ do (nothing, or 0) and are reported through ``warn`` when the user asked.
 from __future__ import annotations
 
 from zvm.errors import ZMachineError
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Callable
 
 
 class ObjectTable:
-    def __init__(self, mem: bytearray, version: int, table: int, warn,
-                 static_base: int | None = None):
+    def __init__(self, mem: bytearray, version: int, table: int, warn: Callable[[str], None],
+                 static_base: int | None = None) -> None:
         self.mem = mem
         # Where dynamic memory ends (§1.1): no object's entry lies beyond.
         self.static_base = len(mem) if static_base is None else static_base

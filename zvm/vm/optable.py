@@ -25,15 +25,15 @@ class OpSpec(NamedTuple):
     most: int = 0
 
 
-def _s(name):
+def _s(name: str) -> OpSpec:
     return OpSpec(name, store=True)
 
 
-def _b(name):
+def _b(name: str) -> OpSpec:
     return OpSpec(name, branch=True)
 
 
-def _p(name):
+def _p(name: str) -> OpSpec:
     return OpSpec(name)
 
 
@@ -190,5 +190,6 @@ def known_name(kind: str, number: int) -> str | None:
     """The opcode's name in whichever versions have it, for error messages."""
     for k, num, lo, hi, spec in _TABLE:
         if k == kind and num == number:
-            return f"{spec.name} (versions {lo}-{hi})" if lo != hi else f"{spec.name} (version {lo})"
+            return (f"{spec.name} (versions {lo}-{hi})" if lo != hi
+                    else f"{spec.name} (version {lo})")
     return None

@@ -14,7 +14,7 @@ import time
 
 
 class FrotzRandom:
-    def __init__(self, seed: int | None = None):
+    def __init__(self, seed: int | None = None) -> None:
         self.seeded = seed is not None
         if seed is None:
             seed = int(time.time() * 1000) & 0xFFFFFFFF

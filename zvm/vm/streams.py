@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from zvm.screen.model import Screen
     from zvm.screen.protocol import Frontend
+    from zvm.screen.v6 import V6Screen
     from zvm.vm.text import TextCodec
 
 FLAGS2_LOW = OFFSET["flags2"] + 1     # the byte holding the transcript bit (§11.1.2.1)
@@ -39,8 +40,9 @@ TABLE, COUNT, WIDTH, TOTAL, XSIZE = range(5)
 class OutputStreams:
     """The four output streams of one machine."""
 
-    def __init__(self, mem: bytearray, dyn_end: int, codec: TextCodec, screen: Screen,
-                 frontend: Frontend, transcript_path: str, record_path: str):
+    def __init__(self, mem: bytearray, dyn_end: int, codec: TextCodec,
+                 screen: Screen | V6Screen, frontend: Frontend, transcript_path: str,
+                 record_path: str) -> None:
         self.mem = mem
         self.dyn_end = dyn_end
         self.codec = codec
@@ -105,6 +107,8 @@ class OutputStreams:
         self.mem[table] = (count >> 8) & 255
         self.mem[table + 1] = count & 255
         if self.screen.version == 6:             # widths, for header word $30
+            if TYPE_CHECKING:
+                assert isinstance(self.screen, V6Screen)
             unit = self.screen.fw
             for c in codes:
                 if c == 13:
@@ -118,6 +122,8 @@ class OutputStreams:
         fit the line start a new line, without the space before them."""
         to_zscii = self.codec.unicode_to_zscii
         entry = self.memory[-1]
+        if TYPE_CHECKING:                   # formatted text is version 6's
+            assert isinstance(self.screen, V6Screen)
         unit = self.screen.fw
         for i, line in enumerate(text.split("\n")):
             if i:
@@ -157,6 +163,8 @@ class OutputStreams:
                 raise ZMachineError("memory streams nested more than 16 deep (§7.1.2.1.1)")
             xsize = 0
             if width is not None and self.screen.version == 6:
+                if TYPE_CHECKING:
+                    assert isinstance(self.screen, V6Screen)
                 width = width - 0x10000 if width & 0x8000 else width
                 xsize = self.screen.line_width(width) if width >= 0 else -width
                 xsize = max(1, xsize)

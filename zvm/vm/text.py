@@ -42,7 +42,7 @@ class TextCodec:
     """Decode and encode Z-encoded text for one story's memory."""
 
     def __init__(self, mem: bytearray, version: int, abbrev_table: int,
-                 alphabet_table: int, unicode_table: int, static_base: int):
+                 alphabet_table: int, unicode_table: int, static_base: int) -> None:
         self.mem = mem
         self.version = version
         self.abbrev_table = abbrev_table
@@ -235,7 +235,7 @@ class TextCodec:
         n = 6 if v <= 3 else 9
         # Each character as (alphabet, z-chars); a character outside the
         # alphabets is A2's escape followed by its 10-bit ZSCII code (§3.4).
-        chars = []
+        chars: list[tuple[int, tuple[int, ...]]] = []
         for ch in text:
             hit = self._encode_map.get(ch)
             if hit is None:

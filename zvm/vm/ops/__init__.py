@@ -26,6 +26,8 @@ from zvm.vm.ops import control, input, output, saves, screen, windows
 
 if TYPE_CHECKING:
     from typing import Callable
+    from zvm.vm.decoder import Instruction
+    from zvm.vm.machine import Machine
     OpFunction = Callable[..., int]
 
 
@@ -43,7 +45,7 @@ def _checked(name: str, function: OpFunction) -> OpFunction:
     if not needed:
         return function
 
-    def op(m, ins, *operands):
+    def op(m: Machine, ins: Instruction, *operands: int) -> int:
         if len(operands) < needed:
             raise ZMachineError(f"{name} needs {needed} operand{'s' if needed > 1 else ''}, "
                                 f"given {len(operands)}")

@@ -31,6 +31,8 @@ def op_scan_table(m: Machine, ins: Instruction, x: int, table: int, length: int,
             found = a
             break
         a += size
+    if TYPE_CHECKING:                        # scan_table stores
+        assert ins.store is not None
     m.set_var(ins.store, found)
     return m.branch_on(ins, found != 0)
 

@@ -19,6 +19,8 @@ from zvm.vm.ops.screen import show_status
 if TYPE_CHECKING:
     from typing import Any, Callable
 
+    from zvm.screen.model import Screen
+    from zvm.screen.v6 import V6Screen
     from zvm.vm.decoder import Instruction
     from zvm.vm.machine import Machine
 
@@ -65,7 +67,7 @@ def drops_question_marks(release: int, serial: bytes) -> bool:
     lose their question marks (``_DROPS_QUESTION_MARKS``)."""
     return (release, bytes(serial)) in DROPS_QUESTION_MARKS
 
-Answer = LineResult | int | str
+Answer = LineResult | Click | int | str
 
 
 def ask(read: Callable[[Any], Answer], request: LineRequest | CharRequest,
@@ -106,16 +108,24 @@ def _continue(request: LineRequest | CharRequest, typed: str) -> None:
     request.continued = True
 
 
+def _screen6(m: Machine) -> V6Screen:
+    """The screen of a version 6 story."""
+    screen = m.screen
+    if TYPE_CHECKING:
+        assert isinstance(screen, V6Screen)
+    return screen
+
+
 def clicked(m: Machine) -> Callable[[Click], bool]:
     """Version 6 and the mouse (§10.3): whether a click counts (inside the
     mouse window); one that does goes into the header extension table."""
     def take(click: Click) -> bool:
         if m.version != 6:
             return False
-        where = m.screen.click(click.row, click.col)
+        where = _screen6(m).click(click.row, click.col)
         if where is None:
             return False
-        for word, value in zip((EXT_MOUSE_X, EXT_MOUSE_Y), where):
+        for word, value in zip((EXT_MOUSE_X, EXT_MOUSE_Y), where, strict=True):
             a = m.ext_word_addr(word)
             if a:
                 m.mem[a], m.mem[a + 1] = (value >> 8) & 255, value & 255
@@ -145,6 +155,8 @@ def upper_cursor(m: Machine) -> tuple[int, int] | None:
     """The upper window's cursor, 0-based, when input is read there (a
     form filled in at a fixed place, a key read in a status area)."""
     screen = m.screen
+    if TYPE_CHECKING:            # asked in versions other than 6
+        assert isinstance(screen, Screen)
     if screen.window != 1:
         return None
     return screen.cursor[0] - 1, screen.cursor[1] - 1
@@ -167,7 +179,7 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
     request = LineRequest(max_len=max_len, preloaded=preloaded,
                           timeout=time if routine else 0, terminators=terminators(m),
                           upper_cursor=None if six else upper_cursor(m),
-                          place=m.screen.input_place(len(preloaded)) if six else None)
+                          place=_screen6(m).input_place(len(preloaded)) if six else None)
     m.meta.remember_turn(read_pc)
     interrupt = _interrupt(m, routine, request, len(preloaded))
     while True:
@@ -180,8 +192,8 @@ def read_line(m: Machine, text: int, time: int, routine: int, read_pc: int) -> i
     if request.upper_cursor is not None and terminator == 13:
         m.screen.print("\n")              # Enter moves the upper cursor on (Frotz)
     if six:
-        m.screen.input_done(line[len(preloaded):] if line.startswith(preloaded) else line,
-                            terminator)
+        _screen6(m).input_done(line[len(preloaded):] if line.startswith(preloaded) else line,
+                               terminator)
     typed = line.lower()
     if drops_question_marks(m.header.release, m.header.serial):
         typed = typed.replace("?", " ")
@@ -206,7 +218,7 @@ def _interrupt(m: Machine, routine: int, request: LineRequest | CharRequest | No
         m.notice_resize()
         done = m.call_interrupt(routine) != 0
         if request is not None and request.place is not None:
-            request.place = m.screen.input_place(preloaded)
+            request.place = _screen6(m).input_place(preloaded)
         return done
     return run
 
@@ -240,11 +252,11 @@ def op_read_char(m: Machine, ins: Instruction, device: int = 1, time: int = 0,
     six = m.version == 6
     request = CharRequest(timeout=time if routine else 0,
                           upper_cursor=None if six else upper_cursor(m),
-                          place=m.screen.input_place(0) if six else None)
+                          place=_screen6(m).input_place(0) if six else None)
     key = ask(m.frontend.read_char, request, _interrupt(m, routine, request),
               clicked(m) if six else None)
     if six:
-        m.screen.key_done()
+        _screen6(m).key_done()
     m.notice_resize()
     code = m.codec.unicode_to_zscii(key) if isinstance(key, str) else key
     return m.store_result(ins, code)

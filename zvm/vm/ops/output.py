@@ -9,8 +9,10 @@ from zvm.vm.ops.control import signed
 from zvm.vm.ops.windows import print_table_v6
 
 if TYPE_CHECKING:
+    from zvm.screen.model import Screen
     from zvm.vm.decoder import Instruction
     from zvm.vm.machine import Machine
+    from zvm.vm.ops.windows import Machine6
 
 
 def print_addr(m: Machine, addr: int) -> None:
@@ -57,8 +59,12 @@ def op_print_table(m: Machine, ins: Instruction, table: int, width: int, height:
     screen = m.screen
     screen.word_break()
     if m.version == 6:
+        if TYPE_CHECKING:
+            assert isinstance(m, Machine6)
         print_table_v6(m, table, width, height, skip)
         return ins.next
+    if TYPE_CHECKING:
+        assert isinstance(screen, Screen)
     mem = m.mem
     out = m.streams.out
     zscii = m.codec.zscii_to_unicode

@@ -29,6 +29,7 @@ from zvm.story.files import (
 )
 
 if TYPE_CHECKING:
+    from zvm.screen.v6 import V6Screen
     from zvm.story.state import SavedState
     from zvm.vm.decoder import Instruction
     from zvm.vm.machine import Machine
@@ -85,6 +86,8 @@ def op_save(m: Machine, ins: Instruction, table: int | None = None, nbytes: int 
     else:
         from zvm.story import quetzal
         pc = ins.branch_addr if ins.branch is not None else ins.store_addr
+        if TYPE_CHECKING:                    # save branches (versions 1-3) or stores
+            assert pc is not None
         data = quetzal.encode(m.state(pc), m.original_dynamic)
     try:
         write_atomically(path, data)
@@ -166,6 +169,8 @@ def restore_from(m: Machine, path: str, data: bytes) -> int | None:
     if m.version == 6:
         # The screen is not in the save: the story is asked to draw it
         # again (Flags 2 bit 2, §8.8.2).
+        if TYPE_CHECKING:
+            assert isinstance(m.screen, V6Screen)
         m.screen.redraw_wanted = True
         m.set_header()
     if quetzal.ZVM_TURN in state.extra:          # a /save: run its read again
@@ -175,6 +180,8 @@ def restore_from(m: Machine, path: str, data: bytes) -> int | None:
 
 def op_save_undo(m: Machine, ins: Instruction) -> int:
     """§15 save_undo: keep a snapshot whose PC is the store byte."""
+    if TYPE_CHECKING:                        # save_undo stores
+        assert ins.store_addr is not None
     m.undo_states.append(m.state(ins.store_addr, keep_rng=False))
     if len(m.undo_states) > m.undo_limit:
         del m.undo_states[0]
@@ -190,7 +197,7 @@ def op_restore_undo(m: Machine, ins: Instruction) -> int:
     return resume_after_save(m, state.pc, 2)
 
 
-def _branch_at(mem, pc: int) -> tuple[bool, int, int]:
+def _branch_at(mem: bytes | bytearray, pc: int) -> tuple[bool, int, int]:
     """The branch data at pc (§4.7): (on true, offset, next address)."""
     b1 = mem[pc]
     if b1 & 0x40:

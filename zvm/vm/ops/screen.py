@@ -12,6 +12,7 @@ from zvm.vm.ops.control import signed
 from zvm.vm.ops.output import object_name
 
 if TYPE_CHECKING:
+    from zvm.screen.v6 import V6Screen
     from zvm.vm.decoder import Instruction
     from zvm.vm.machine import Machine
 
@@ -65,6 +66,8 @@ def op_set_cursor(m: Machine, ins: Instruction, line: int, column: int = 1,
                   window: int = CURRENT) -> int:
     """§15 set_cursor; in version 6 of any window (default the current)."""
     if m.version == 6:
+        if TYPE_CHECKING:
+            assert isinstance(m.screen, V6Screen)
         m.screen.set_cursor(signed(line), signed(column), window)
     else:
         m.screen.set_cursor(signed(line), signed(column))
@@ -94,6 +97,8 @@ def op_set_colour(m: Machine, ins: Instruction, fg: int, bg: int,
                   window: int = CURRENT) -> int:
     """§15 set_colour; in version 6 of any window (default the current)."""
     if m.version == 6:
+        if TYPE_CHECKING:
+            assert isinstance(m.screen, V6Screen)
         m.screen.set_colour(fg, bg, window)
     else:
         m.screen.set_colour(fg, bg)
@@ -103,6 +108,8 @@ def op_set_colour(m: Machine, ins: Instruction, fg: int, bg: int,
 def op_set_true_colour(m: Machine, ins: Instruction, fg: int, bg: int,
                        window: int = CURRENT) -> int:
     if m.version == 6:
+        if TYPE_CHECKING:
+            assert isinstance(m.screen, V6Screen)
         m.screen.set_true_colour(fg, bg, window)
     else:
         m.screen.set_true_colour(fg, bg)
@@ -112,6 +119,8 @@ def op_set_true_colour(m: Machine, ins: Instruction, fg: int, bg: int,
 def op_set_font(m: Machine, ins: Instruction, font: int, window: int = CURRENT) -> int:
     """§15 set_font; in version 6 of any window (§15 [1.1])."""
     if m.version == 6:
+        if TYPE_CHECKING:
+            assert isinstance(m.screen, V6Screen)
         return m.store_result(ins, m.screen.set_font(font, window))
     return m.store_result(ins, m.screen.set_font(font))
 

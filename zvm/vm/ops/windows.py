@@ -21,8 +21,14 @@ from zvm.errors import ZMachineError
 from zvm.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from zvm.screen.v6 import V6Screen
     from zvm.vm.decoder import Instruction
     from zvm.vm.machine import Machine
+
+    class Machine6(Machine):
+        """The machine of a version 6 story as type checkers see it: its
+        screen is a V6Screen (the opcodes here are version 6's alone)."""
+        screen: V6Screen
 
 CURRENT = 0xFFFD               # -3 as an operand: the current window
 
@@ -50,50 +56,50 @@ def write_words(m: Machine, addr: int, values: tuple[int, ...], what: str) -> No
 
 # -- windows (§8.8.3, §15) ------------------------------------------------------
 
-def op_move_window(m: Machine, ins: Instruction, window: int, y: int, x: int) -> int:
+def op_move_window(m: Machine6, ins: Instruction, window: int, y: int, x: int) -> int:
     m.screen.move_window(window, y, x)
     return ins.next
 
 
-def op_window_size(m: Machine, ins: Instruction, window: int, y: int, x: int) -> int:
+def op_window_size(m: Machine6, ins: Instruction, window: int, y: int, x: int) -> int:
     m.screen.window_size(window, y, x)
     return ins.next
 
 
-def op_window_style(m: Machine, ins: Instruction, window: int, flags: int,
+def op_window_style(m: Machine6, ins: Instruction, window: int, flags: int,
                     operation: int = 0) -> int:
     m.screen.window_style(window, flags, operation)
     return ins.next
 
 
-def op_get_wind_prop(m: Machine, ins: Instruction, window: int, prop: int) -> int:
+def op_get_wind_prop(m: Machine6, ins: Instruction, window: int, prop: int) -> int:
     return m.store_result(ins, m.screen.get_property(window, prop))
 
 
-def op_put_wind_prop(m: Machine, ins: Instruction, window: int, prop: int, value: int) -> int:
+def op_put_wind_prop(m: Machine6, ins: Instruction, window: int, prop: int, value: int) -> int:
     m.screen.put_property(window, prop, value)
     return ins.next
 
 
-def op_scroll_window(m: Machine, ins: Instruction, window: int, pixels: int) -> int:
+def op_scroll_window(m: Machine6, ins: Instruction, window: int, pixels: int) -> int:
     m.screen.scroll_window(window, pixels)
     return ins.next
 
 
-def op_set_margins(m: Machine, ins: Instruction, left: int, right: int,
+def op_set_margins(m: Machine6, ins: Instruction, left: int, right: int,
                    window: int = CURRENT) -> int:
     m.screen.set_margins(left, right, window)
     return ins.next
 
 
-def op_buffer_screen(m: Machine, ins: Instruction, mode: int) -> int:
+def op_buffer_screen(m: Machine6, ins: Instruction, mode: int) -> int:
     """§8.8.7 [1.1]: the old state."""
     return m.store_result(ins, m.screen.buffer_screen(mode))
 
 
 # -- text tables ------------------------------------------------------------------
 
-def print_table_v6(m: Machine, table: int, width: int, height: int, skip: int) -> None:
+def print_table_v6(m: Machine6, table: int, width: int, height: int, skip: int) -> None:
     """§15 print_table in version 6: each row starts a line lower at the
     column of the first (with output stream 3, rows end with newlines)."""
     screen = m.screen
@@ -180,7 +186,7 @@ def op_pull_stack(m: Machine, ins: Instruction, stack: int | None = None) -> int
 PICTURE_TABLE_LIMIT = 4096     # entries read from a picture_table list at most
 
 
-def op_draw_picture(m: Machine, ins: Instruction, number: int, y: int = 0, x: int = 0) -> int:
+def op_draw_picture(m: Machine6, ins: Instruction, number: int, y: int = 0, x: int = 0) -> int:
     """§15 draw_picture: at (y, x) of the current window; 0 takes the
     cursor's coordinate. A picture that cannot be drawn is said once and
     the story goes on."""
@@ -188,7 +194,7 @@ def op_draw_picture(m: Machine, ins: Instruction, number: int, y: int = 0, x: in
     return ins.next
 
 
-def op_picture_data(m: Machine, ins: Instruction, number: int, array: int) -> int:
+def op_picture_data(m: Machine6, ins: Instruction, number: int, array: int) -> int:
     """§15 picture_data: height and width (picture 0: how many pictures,
     and the release of the file); branches when the picture is there."""
     branch, words = m.screen.picture_data(number)
@@ -197,16 +203,16 @@ def op_picture_data(m: Machine, ins: Instruction, number: int, array: int) -> in
     return m.branch_on(ins, branch)
 
 
-def op_erase_picture(m: Machine, ins: Instruction, number: int, y: int = 0,
+def op_erase_picture(m: Machine6, ins: Instruction, number: int, y: int = 0,
                      x: int = 0) -> int:
     m.screen.erase_picture(number, y, x)
     return ins.next
 
 
-def op_picture_table(m: Machine, ins: Instruction, table: int) -> int:
+def op_picture_table(m: Machine6, ins: Instruction, table: int) -> int:
     """§15 picture_table: a list of picture numbers ended by 0, about to be
     drawn (a hint: the frontend may get them ready)."""
-    numbers = []
+    numbers: list[int] = []
     for i in range(PICTURE_TABLE_LIMIT):
         number = read_word(m, table + 2 * i, "picture_table")
         if number == 0:
@@ -216,13 +222,13 @@ def op_picture_table(m: Machine, ins: Instruction, table: int) -> int:
     return ins.next
 
 
-def op_read_mouse(m: Machine, ins: Instruction, array: int) -> int:
+def op_read_mouse(m: Machine6, ins: Instruction, array: int) -> int:
     """§15 read_mouse: y, x, the buttons held down, the menu word."""
     write_words(m, array, m.screen.read_mouse(), "read_mouse")
     return ins.next
 
 
-def op_mouse_window(m: Machine, ins: Instruction, window: int) -> int:
+def op_mouse_window(m: Machine6, ins: Instruction, window: int) -> int:
     """§15 mouse_window: clicks count only inside this window (-1: all)."""
     m.screen.set_mouse_window(window)
     return ins.next
