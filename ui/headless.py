@@ -126,6 +126,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         self.waiting_for = "line"
         self._pending: list[str] = []      # text gathered by write, in one style
         self._pending_bits = 0
+        self._pending_style: Style | None = None   # a style whose bits are those
         self._ended = False
         self._version = version
         self._buffering = True
@@ -136,6 +137,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         if self._version is None:
             self._setup(version)
         if version == 6:
+            self._pending_style = None
             self._v6_setup()
 
     def _setup(self, version: int) -> None:
@@ -159,6 +161,9 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         anything else happens (every other call drains it first): the
         core's word buffer gives the same result for a text in one piece
         or in parts, and long pieces are much cheaper to lay out."""
+        if style is self._pending_style:      # as the piece before (the usual case)
+            self._pending.append(text)
+            return
         if self.v6 is not None:               # version 6: the interpreter's own lines
             self.stdout.write(text)
             return
@@ -166,6 +171,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         if bits != self._pending_bits:
             self._drain()
             self._pending_bits = bits
+        self._pending_style = style
         self._pending.append(text)
 
     def _drain(self) -> None:
@@ -204,26 +210,15 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         (or the time at width-20)."""
         cols = self.width or 80
         text = " " + left
-
-        def pad(column: int) -> None:
-            nonlocal text
-            if len(text) < cols - column:
-                text += " " * (cols - column - len(text))
-
-        words = right.split()
+        words = right.split()          # (ljust(cols - n): blanks up to column cols - n)
         if len(words) == 4 and words[0] == "Score:" and words[2] == "Moves:":
-            pad(30)
-            text += "Score: " + words[1]
-            pad(14)
-            text += "Moves: " + words[3]
+            text = text.ljust(cols - 30) + "Score: " + words[1]
+            text = text.ljust(cols - 14) + "Moves: " + words[3]
         elif words[:1] == ["Time:"]:
-            pad(20)
-            text += "Time: " + " ".join(words[1:])
+            text = text.ljust(cols - 20) + "Time: " + " ".join(words[1:])
         elif right:
-            pad(len(right) + 1)
-            text += right
-        pad(0)
-        return text[:cols]
+            text = text.ljust(cols - len(right) - 1) + right
+        return text.ljust(cols)[:cols]
 
     def upper_changed(self, cells: list[list[Cell]],
                       touched: list[tuple[int, int]]) -> None:

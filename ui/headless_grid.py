@@ -14,8 +14,7 @@ cursor's row before the cursor as the prompt. ``Grid`` is that grid;
 
 from __future__ import annotations
 
-import re
-from itertools import compress
+from itertools import repeat
 
 from zvm.records import TYPE_CHECKING
 
@@ -27,13 +26,35 @@ HIDDEN = 0x100                 # cell style of the status line: never printed
 FIXED = 8                      # the fixed-pitch style bit (§8.7.1)
 
 _STYLE_PLAIN_SET = frozenset((0, 1, 8))   # styles dfrotz 2.54 prints
-# Characters dfrotz does not show (controls and 0x7F-0x9F).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f]")          # what dfrotz does not show
+# What dfrotz does not show: control characters and 0x7F-0x9F (for
+# str.translate: each to nothing).
+_UNPRINTABLE = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])
+# XOR of two latin-1 strings to change marks: a zero byte (the same
+# character) is an unmarked cell, any other a marked one.
+_MARK_OF_XOR = b" " + b"x" * 255
+# Bytes of latin-1 text to 1 where the character is not a space, else 0.
+_NOT_BLANK = b"\x01" * 32 + b"\x00" + b"\x01" * 223
 
 
 def printable(text: str) -> str:
     """``text`` without the characters dfrotz does not show."""
-    return _UNPRINTABLE.sub("", text)
+    # Python's printable characters are a subset of dfrotz's (it shows
+    # everything from 0xA0 on), so the usual text needs no translating.
+    return text if text.isprintable() else text.translate(_UNPRINTABLE)
+
+
+def changes(old: str, new: str) -> str:
+    """The change marks of writing ``new`` over ``old`` (as long) in the
+    cells' own style: ``x`` where the character differs, else a space."""
+    if old == new:
+        return " " * len(new)
+    try:
+        a, b = old.encode("latin-1"), new.encode("latin-1")
+    except UnicodeEncodeError:
+        return "".join([" " if p == q else "x" for p, q in zip(old, new, strict=True)])
+    size = len(a)
+    xor = int.from_bytes(a, "little") ^ int.from_bytes(b, "little")
+    return xor.to_bytes(size, "little").translate(_MARK_OF_XOR).decode("ascii")
 
 
 class Grid:
@@ -43,14 +64,21 @@ class Grid:
     ``drop_styled``: cells in bold or italic (dfrotz 2.54's fault) are never
     printed. The grid prints to ``stdout``."""
 
-    # Each row is three parallel lists: its characters, their style bits
-    # and their change marks. A cell's mark says whether the last write to
-    # it changed it (character or style), as in dfrotz. Rows are separate
-    # list objects, so scrolling moves rows instead of copying cells;
-    # blanking a row replaces its three lists, writing text into a row
-    # changes them in place, a slice at a time. ``dirty`` says per row
-    # whether it may hold a change mark, so that showing the screen looks
-    # only at the rows written since the marks were last cleared.
+    # A row is kept as strings, so that the usual writes are a few string
+    # operations rather than work per cell:
+    #
+    # * ``chars[r]``: its characters, one per cell;
+    # * ``styles[r]``: its cells' style bits, one int when every cell has
+    #   the same style (the usual case), else a list with one per cell;
+    # * ``marks[r]``: a string as long as the row whose character is not a
+    #   space where the cell's change mark is set: the last write to the
+    #   cell changed it (character or style), as in dfrotz. Text written
+    #   onto blank cells of its own style is its own marks (a letter marks
+    #   a changed cell, a space an unchanged one), and a row blanked from
+    #   text in its own style has that text for marks;
+    # * ``changed[r]``: whether a cell has its mark set and is not blank:
+    #   such rows are the ones ``show`` prints. A set mark on a blank cell
+    #   counts only when the typed input lands on it (``put_input``).
 
     def __init__(self, width: int, height: int, stdout: TextIO,
                  drop_styled: bool = False) -> None:
@@ -58,95 +86,119 @@ class Grid:
         self.height = height
         self.stdout = stdout
         self.drop_styled = drop_styled
-        self.chars = [[" "] * width for _ in range(height)]
-        self.styles = [[0] * width for _ in range(height)]
-        self.marks = [[False] * width for _ in range(height)]
-        self.dirty = [False] * height
+        self.blank = " " * width
+        self.chars = [self.blank] * height
+        self.styles: list[int | list[int]] = [0] * height
+        self.marks = [self.blank] * height
+        self.changed = [False] * height
         self.row = 0                   # the grid's own cursor (0-based)
         self.col = 0
         self.style = 0                 # style of the cells being drawn
 
     # -- writing ------------------------------------------------------------
-    def fit(self, row: int, col: int) -> bool:
-        """Make sure the cell exists (rows grow when width is 0)."""
-        if not 0 <= row < self.height or col < 0:
-            return False
-        if self.width:
-            return col < self.width
-        line = self.chars[row]
-        if col >= len(line):
-            extra = col + 1 - len(line)
-            line.extend(" " * extra)
-            self.styles[row].extend([0] * extra)
-            self.marks[row].extend([False] * extra)
-        return True
+    def _grow(self, row: int, end: int) -> None:
+        """Width 0: make the row ``end`` cells long (new cells blank, in
+        style 0, unmarked)."""
+        extra = end - len(self.chars[row])
+        if extra <= 0:
+            return
+        self.chars[row] += " " * extra
+        self.marks[row] += " " * extra
+        styles = self.styles[row]
+        if isinstance(styles, int):
+            if styles != 0:
+                self.styles[row] = [styles] * (end - extra) + [0] * extra
+        else:
+            styles.extend([0] * extra)
+
+    def _recount(self, row: int) -> None:
+        """Whether the row has a marked cell that is not blank."""
+        chars, marks = self.chars[row], self.marks[row]
+        try:
+            a, b = chars.encode("latin-1"), marks.encode("latin-1")
+        except UnicodeEncodeError:
+            self.changed[row] = any([c != " " != m for c, m in zip(chars, marks, strict=True)])
+            return
+        both = (int.from_bytes(a.translate(_NOT_BLANK), "little")
+                & int.from_bytes(b.translate(_NOT_BLANK), "little"))
+        self.changed[row] = both != 0
+
+    def _restyle(self, row: int, col: int, end: int, style: int) -> str:
+        """Give cells col..end-1 of the row ``style``; the marks of the
+        style change: ``x`` for a cell whose style was another."""
+        styles = self.styles[row]
+        size = len(self.chars[row])
+        if isinstance(styles, int):
+            marks = "x" * (end - col)
+            if col == 0 and end == size:
+                self.styles[row] = style
+            else:
+                styles = self.styles[row] = [styles] * size
+                styles[col:end] = [style] * (end - col)
+            return marks
+        marks = "".join([" " if s == style else "x" for s in styles[col:end]])
+        if col == 0 and end == size:
+            self.styles[row] = style
+        else:
+            styles[col:end] = [style] * (end - col)
+        return marks
 
     def set_cell(self, row: int, col: int, ch: str, style: int) -> None:
         """Write one cell (the rare, cell-by-cell paths use this)."""
-        if not self.fit(row, col):
-            return
-        self.marks[row][col] = (self.chars[row][col] != ch
-                                or self.styles[row][col] != style)
-        self.dirty[row] = True
-        self.chars[row][col] = ch
-        self.styles[row][col] = style
+        self.put(row, col, ch, style)
 
     def put(self, row: int, col: int, text: str, style: int) -> None:
         """Write ``text`` into one row from ``col`` on, all in ``style``,
         marking each cell the write changed. Cells past the right edge are
         dropped (with width 0 the row grows instead)."""
-        if not text or not 0 <= row < self.height or col < 0:
+        if not 0 <= row < self.height or col < 0 or not text:
             return
-        chars = self.chars[row]
         end = col + len(text)
-        if self.width:
-            if end > self.width:
+        if end > self.width:           # past the edge, or a row that grows
+            if self.width:
+                if col >= self.width:
+                    return
                 end = self.width
                 text = text[:end - col]
-                if not text:
-                    return
-        elif end > len(chars):
-            extra = end - len(chars)
-            chars.extend(" " * extra)
-            self.styles[row].extend([0] * extra)
-            self.marks[row].extend([False] * extra)
-        styles = self.styles[row]
+            elif end > len(self.chars[row]):
+                self._grow(row, end)
+        chars, marks = self.chars[row], self.marks[row]
         old = chars[col:end]
-        old_styles = styles[col:end]
-        count = end - col
-        if old_styles.count(style) != count:
-            marks = [a != b or s != style
-                     for a, b, s in zip(old, text, old_styles)]
-        elif old.count(" ") == count:          # onto blank cells
-            if " " in text:
-                marks = [c != " " for c in text]
-            else:
-                marks = [True] * count
-        elif "".join(old) == text:             # the same text again
-            marks = [False] * count
+        self.chars[row] = chars[:col] + text + chars[end:]
+        if self.styles[row] == style:           # (a list is never an int)
+            if old.count(" ") == len(old):     # onto blank cells: the usual case
+                self.marks[row] = marks[:col] + text + marks[end:]
+                if not self.changed[row] and text.count(" ") != len(text):
+                    self.changed[row] = True
+                return
+            new = changes(old, text)
         else:
-            marks = [a != b for a, b in zip(old, text)]
-        chars[col:end] = text
-        styles[col:end] = [style] * count
-        self.marks[row][col:end] = marks
-        self.dirty[row] = True
+            new = self._restyle(row, col, end, style)
+            if " " in new:             # some cells had the style already
+                new = "".join([" " if a == b == " " else "x"
+                               for a, b in zip(changes(old, text), new, strict=True)])
+        self.marks[row] = marks[:col] + new + marks[end:]
+        self._recount(row)
+
+    def _blanking(self, row: int) -> str:
+        """The change marks of blanking the row in the drawing style: set
+        where a cell held anything else."""
+        chars, styles, style = self.chars[row], self.styles[row], self.style
+        if styles == style:
+            return chars                       # a mark where a character was
+        if isinstance(styles, int):
+            return "x" * len(chars)
+        return "".join([" " if c == " " and s == style else "x"
+                        for c, s in zip(chars, styles, strict=True)])
 
     def blank_row(self, row: int) -> None:
         """Blank one row in the drawing style; cells that held anything
         else count as changed."""
-        chars, styles = self.chars[row], self.styles[row]
-        style, count = self.style, len(chars)
-        if styles.count(style) != count:
-            marks = [c != " " or s != style for c, s in zip(chars, styles)]
-            self.dirty[row] = True
-        else:
-            used = len("".join(chars).rstrip(" "))
-            marks = [c != " " for c in chars[:used]]
-            marks += [False] * (count - used)
-            self.dirty[row] = used > 0
-        self.chars[row] = [" "] * count
-        self.styles[row] = [style] * count
-        self.marks[row] = marks
+        self.marks[row] = self._blanking(row)
+        size = len(self.chars[row])
+        self.chars[row] = self.blank if size == self.width else " " * size
+        self.styles[row] = self.style
+        self.changed[row] = False
 
     def erase_rows(self, top: int, bottom: int) -> None:
         """Blank 0-based rows top..bottom (inclusive) in the drawing style."""
@@ -155,13 +207,54 @@ class Grid:
 
     def scroll(self, top: int, bottom: int) -> None:
         """Move 0-based rows top+1..bottom up one, change marks included;
-        the new bottom row is the old one blanked, so cells that held text
-        count as changed (to blank), as in dfrotz."""
-        for grid in (self.chars, self.styles, self.marks, self.dirty):
-            grid.insert(bottom + 1, grid[bottom])
-            del grid[top]
-        # Rows bottom-1 and bottom now share lists; blanking replaces them.
-        self.blank_row(bottom)
+        the new bottom row is the old one blanked (``blank_row``), so cells
+        that held text count as changed (to blank), as in dfrotz."""
+        chars, style = self.chars[bottom], self.style
+        marks = chars if self.styles[bottom] == style else self._blanking(bottom)
+        size = len(chars)
+        self.chars.insert(bottom + 1, self.blank if size == self.width else " " * size)
+        del self.chars[top]
+        self.marks.insert(bottom + 1, marks)
+        del self.marks[top]
+        self.styles.insert(bottom + 1, style)
+        del self.styles[top]
+        self.changed.insert(bottom + 1, False)
+        del self.changed[top]
+
+    def feed(self, top: int, bottom: int, lines: list[str]) -> None:
+        """Each line in turn onto the bottom row, blank in the drawing
+        style, which then scrolls up (``scroll``): what the lower window's
+        plain text does line after line, done for all lines at once. The
+        lines are printable and fit in the width."""
+        style, blank = self.style, self.blank
+        if not lines:
+            return
+        if self.styles[bottom] != style or self.chars[bottom] != blank:
+            for line in lines:             # not the state assumed: one by one
+                self.put(bottom, 0, line, style)
+                self.scroll(top, bottom)
+            return
+        # Written onto a blank row of its own style a line is its own marks
+        # over those of the cells after it, which blanking the row gave
+        # (the line before, padded; the bottom row's marks for the first).
+        padded = list(map(str.ljust, lines, repeat(self.width)))
+        before = [self.marks[bottom], *padded]
+        marks = [line + prev[len(line):] for line, prev in zip(lines, before, strict=False)]
+        marks.append(padded[-1])
+        changed = list(map(bool, map(str.strip, lines, repeat(" "))))
+        changed.append(False)
+        padded.append(blank)
+        # The bottom row becomes the new rows, and as many rows as there
+        # are lines leave at the top.
+        count = len(lines)
+        self.chars[bottom:bottom + 1] = padded
+        del self.chars[top:top + count]
+        self.marks[bottom:bottom + 1] = marks
+        del self.marks[top:top + count]
+        self.changed[bottom:bottom + 1] = changed
+        del self.changed[top:top + count]
+        self.styles[bottom:bottom + 1] = [style] * (count + 1)
+        del self.styles[top:top + count]
 
     def draw(self, text: str) -> None:
         """Put printable text at the grid cursor in the drawing style and
@@ -206,64 +299,77 @@ class Grid:
         """Draw a word from the core's buffer: its printable characters,
         with the style changes (``STYLE_MARK`` and the bits) inside it."""
         if STYLE_MARK not in word:
-            self.draw(_UNPRINTABLE.sub("", word))
+            self.draw(printable(word))
             return
         pos, end = 0, len(word)
         while pos < end:
             mark = word.find(STYLE_MARK, pos)
             if mark < 0:
                 mark = end
-            self.draw(_UNPRINTABLE.sub("", word[pos:mark]))
+            self.draw(printable(word[pos:mark]))
             if mark + 1 < end:
                 self.style = ord(word[mark + 1])
             pos = mark + 2
 
     def put_input(self, typed: str) -> None:
         """The typed text goes into the grid after the cursor without being
-        marked as changed (dfrotz never prints it)."""
-        row, col = self.row, self.col
-        for ch in typed:
-            if self.width and col >= self.width:
+        marked as changed (dfrotz never prints it); a cell it lands on keeps
+        its mark, so a set mark left on a blank cell makes the typed letter
+        there count as changed, as in dfrotz."""
+        row, col, width = self.row, self.col, self.width
+        while typed:
+            if width and col >= width:
                 row, col = row + 1, 0
-            if not self.fit(row, col):
+            if not 0 <= row < self.height:
                 break
-            self.chars[row][col] = ch
-            self.styles[row][col] = 0
-            col += 1
+            piece = typed[:width - col] if width else typed
+            typed = typed[len(piece):]
+            end = col + len(piece)
+            if not width:
+                self._grow(row, end)
+            chars = self.chars[row]
+            self.chars[row] = chars[:col] + piece + chars[end:]
+            if self.styles[row] != 0:
+                self._restyle(row, col, end, 0)
+            self._recount(row)
+            col = end
         self.row, self.col = row, col
 
     # -- printing -----------------------------------------------------------
-    def _cell_text(self, ch: str, style: int) -> str:
+    def _shown(self, style: int) -> bool:
+        """Whether dfrotz prints cells of this style."""
         if style & HIDDEN:
-            return ""
-        if self.drop_styled and style not in _STYLE_PLAIN_SET:
-            return ""
-        return ch
+            return False
+        return not self.drop_styled or style in _STYLE_PLAIN_SET
 
     def row_text(self, row: int, upto: int | None = None) -> str:
         """The row's text up to column ``upto`` (default: without its
         trailing blanks), leaving out the cells that are not printed."""
         chars, styles = self.chars[row], self.styles[row]
-        if upto is None:
-            text = "".join(chars).rstrip(" ")
-            upto = len(text)
-        else:
-            upto = min(upto, len(chars))
-            text = "".join(chars[:upto])
-        kinds = set(styles[:upto])
-        if len(kinds) == 1:            # one style: all shown or none
-            return text if self._cell_text("x", kinds.pop()) else ""
-        shown = [self._cell_text("x", style) != "" for style in kinds]
+        text = chars.rstrip(" ") if upto is None else chars[:upto]
+        if not text:
+            return text
+        if isinstance(styles, int):
+            return text if self._shown(styles) else ""
+        kinds = set(styles[:len(text)])
+        shown = [self._shown(style) for style in kinds]
         if False not in shown:
             return text
         if True not in shown:
             return ""
-        return "".join(self._cell_text(chars[c], styles[c])
-                       for c in range(upto))
+        return "".join([ch for ch, style in zip(text, styles, strict=False)
+                        if self._shown(style)])
+
+    def _texts(self, start: int, end: int) -> list[str]:
+        """``row_text`` of rows start..end-1."""
+        styles = self.styles[start:end]
+        if styles.count(0) == len(styles):     # all plain (the usual case)
+            return [chars.rstrip(" ") for chars in self.chars[start:end]]
+        return [self.row_text(row) for row in range(start, end)]
 
     def rows(self, top: int, count: int) -> list[str]:
         """The text of ``count`` rows from 0-based ``top``, as stored."""
-        return ["".join(self.chars[r]) for r in range(top, top + count)]
+        return self.chars[top:top + count]
 
     def show_row(self, row: int) -> None:
         """Print one row and a newline (-1: an empty line)."""
@@ -271,36 +377,41 @@ class Grid:
 
     def show(self, show_cursor: bool) -> None:
         """Print the rows with changed non-blank cells, dfrotz's way (see
-        the module docstring), and clear the change marks."""
-        # A row counts as changed when it has a changed cell not blank.
-        changed = [dirty and True in marks
-                   and "".join(compress(chars, marks)).lstrip(" ") != ""
-                   for chars, marks, dirty
-                   in zip(self.chars, self.marks, self.dirty)]
-        changed.append(False)
+        the module docstring), and clear the change marks. With nothing to
+        print the marks stay, as in dfrotz."""
+        changed = self.changed
         if True not in changed:
             return
         first = changed.index(True)
-        last = self.height - 1 - changed[-2::-1].index(True)
+        last = self.height - 1 - changed[::-1].index(True)
         if show_cursor and self.row == last:
             tail = self.chars[last][self.col:]
             if tail.count(" ") == len(tail):
                 last -= 1
+        changed = [*changed, False]
+        lines: list[str] = []
         r = first
         while r <= last:
-            if changed[r] or changed[r + 1]:
-                self.show_row(r)
-            else:
-                while not changed[r + 1]:
-                    r += 1
-                self.show_row(-1)
-            r += 1
+            if changed[r]:             # a run of changed rows
+                end = min(changed.index(False, r), last + 1)
+                lines += self._texts(r, end)
+                r = end
+            elif changed[r + 1]:       # one unchanged row between
+                lines.append(self.row_text(r))
+                r += 1
+            else:                      # two or more unchanged rows: one empty line
+                lines.append("")
+                r = changed.index(True, r + 1)
         if show_cursor and self.row > last + 1:
-            self.show_row(last + 1 if self.row == last + 2 else -1)
-        for row, dirty in enumerate(self.dirty):
-            if dirty:
-                self.marks[row] = [False] * len(self.marks[row])
-                self.dirty[row] = False
+            lines.append(self.row_text(last + 1) if self.row == last + 2 else "")
+        if lines:
+            lines.append("")
+            self.stdout.write("\n".join(lines))
+        if self.width:
+            self.marks = [self.blank] * self.height
+        else:
+            self.marks = [" " * len(chars) for chars in self.chars]
+        self.changed = [False] * self.height
 
     def show_prompt(self) -> None:
         """Print the cursor's row up to the cursor (no newline)."""

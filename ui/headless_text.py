@@ -16,8 +16,6 @@ interface, decides where lower-window text lands (§8.7.2.2, buffer_mode):
 
 from __future__ import annotations
 
-import re
-
 from zvm.ui.headless_grid import STYLE_MARK, Grid, printable
 
 # Codes inside the word buffer (the same values the core uses).
@@ -28,14 +26,38 @@ _HYPHEN = 0x2D
 _CONTEXT_LINES = 0             # lines kept after a (suppressed) MORE prompt
 _BUFFER_LIMIT = 275            # the core's word buffer size
 
-# A word as the core's buffer flushes it: an optional space (a space always
-# flushes), then anything up to the next space or the end of a run of
-# hyphens (the character after a hyphen flushes, unless it is a hyphen).
-_WORD = re.compile(r" ?[^ -]*-*")
-# Codes that ``print_code`` treats specially (skipped, style change,
-# newline), so text holding them takes the code-by-code path; and the tab
-# and the sentence space (§3.8.2.3-4), which print as one and two spaces.
-_SPECIAL = re.compile("[\x00\x01\r\t\x0b]")
+
+def words_of(line: str) -> list[str]:
+    """A line (no newline in it) cut where the core's buffer flushes: each
+    word but perhaps the first starts with a space (a space always
+    flushes) or with the character after a run of hyphens (the character
+    after a hyphen flushes, unless it is a hyphen). Together they are the
+    line."""
+    words = line.replace(" ", "\n ").split("\n")
+    if not words[0]:
+        del words[0]
+    if "-" in line:
+        words = [piece for word in words for piece in _after_hyphens(word)]
+    return words
+
+
+def _after_hyphens(word: str) -> list[str]:
+    """A word from ``words_of`` cut after each run of hyphens that is
+    followed by something."""
+    pieces = []
+    start, size = 0, len(word)
+    at = word.find("-")
+    while at >= 0:
+        end = at + 1
+        while end < size and word[end] == "-":
+            end += 1
+        if end == size:
+            break
+        pieces.append(word[start:end])
+        start = end
+        at = word.find("-", end)
+    pieces.append(word[start:])
+    return pieces
 
 
 class CoreText:
@@ -80,7 +102,8 @@ class CoreText:
     def update_cursor(self) -> None:
         """Put the grid's cursor where the lower window's is."""
         grid = self.grid
-        grid.row = min(self.lower_top + self.y - 2, grid.height - 1)
+        row = self.lower_top + self.y - 2
+        grid.row = row if row < grid.height else grid.height - 1
         grid.col = self.x - 1
 
     def screen_new_line(self) -> None:
@@ -94,10 +117,9 @@ class CoreText:
         else:
             self.y += 1
         self.update_cursor()
-        above = self.y - 1
-        below = self.lower_rows - self.y + 1
         self.line_count += 1
-        if self.line_count >= above + below - 1:
+        # The core's test: the lines above the cursor and below it, less one.
+        if self.line_count >= self.lower_rows - 1:
             # A MORE prompt with MORE prompts off: show, then a blank line.
             self.grid.show(False)
             self.grid.show_row(-1)
@@ -168,6 +190,12 @@ class CoreText:
         changes: the words that fit where they are drawn as one run."""
         width = self.width
         x = self.x
+        if start < stop:
+            run = "".join(words[start:stop])
+            if not width or x + len(run) <= width + 1:     # all fit (the usual case)
+                self.x = x + len(run)
+                self.grid.draw(printable(run))
+                return
         run_start = start
         for i in range(start, stop):
             word = words[i]
@@ -235,16 +263,12 @@ class CoreText:
 
     def _buffer_words(self, line: str, ended: bool = False) -> None:
         """Buffered output of text without newlines or special codes, with
-        the same breaks as ``_print_code`` but a word at a time: each piece
-        ``_WORD`` finds starts where the core would flush, except perhaps
+        the same breaks as ``_print_code`` but a word at a time: each word
+        of ``words_of`` starts where the core would flush, except perhaps
         the first, which may continue the word in the buffer. All words but
         the last go to the screen and the last stays in the buffer - unless
         a newline ``ended`` the line, which flushes that one too."""
-        if " " in line or "-" in line:
-            words = _WORD.findall(line)
-            words.pop()                # the empty match at the end
-        else:
-            words = [line]             # one word (a common case)
+        words = words_of(line) if " " in line or "-" in line else [line]
         if self._buf_len + max(map(len, words)) >= _BUFFER_LIMIT:
             # The buffer may fill up inside a word: code by code.
             for ch in line:
@@ -296,29 +320,149 @@ class CoreText:
             return
         if bits != self.style:
             self.set_style(bits)
-        if _SPECIAL.search(text) is not None:
-            text = text.replace("\t", " ").replace("\x0b", "  ")
-            if _SPECIAL.search(text) is not None:
+        plain = text.isprintable()     # no newline, no code needing care
+        if not plain:
+            # A tab prints as a space and a sentence space as two
+            # (§3.8.2.3-4); codes ``_print_code`` treats specially (skipped,
+            # style change, newline) take the code-by-code path.
+            if "\t" in text or "\x0b" in text:
+                text = text.replace("\t", " ").replace("\x0b", "  ")
+            if "\x00" in text or "\x01" in text or "\r" in text:
                 self._print_codes(text)
                 return
         if not self.buffering or self._style_flag:
             self._print_codes(text)
             return
-        if "\n" not in text:
+        if plain or "\n" not in text:
             self._buffer_words(text)
             self.need_newline = True
             return
         lines = text.split("\n")
         last = lines.pop()
-        for line in lines:
-            if line:
-                self._buffer_words(line, ended=True)
+        self._line(lines[0])
+        if len(lines) > 1:
+            # Lines holding what dfrotz does not show go one by one.
+            if (self.width and self.width < _BUFFER_LIMIT and self.lower_rows > 1
+                    and text.replace("\n", "").isprintable()):
+                self._lines(lines)
             else:
-                self.flush()
-            self.screen_new_line()
+                for line in lines[1:]:
+                    self._line(line)
         if last:
             self._buffer_words(last)
         self.need_newline = last != ""
+
+    def _line(self, line: str) -> None:
+        """A line of text and the newline that ends it."""
+        if line:
+            self._buffer_words(line, ended=True)
+        else:
+            self.flush()
+        self.screen_new_line()
+
+    def _lines(self, lines: list[str]) -> None:
+        """``_line`` for ``lines[1:]``, printable lines after a newline, so
+        that each starts with the word buffer empty at the start of a row.
+        Where the cursor is on the lower window's last row (each newline
+        scrolls) and no word is wider than the screen, the lines are laid
+        out here and go to the grid together (``Grid.feed``)."""
+        width = self.width
+        i, count = 1, len(lines)
+        while i < count:
+            if self.y != self.lower_rows:
+                self._line(lines[i])
+                i += 1
+                continue
+            rows = lines[i:]
+            if max(map(len, rows)) <= width:   # all fit (the usual case)
+                i = count
+            else:
+                rows = []
+                while i < count:
+                    line = lines[i]
+                    if len(line) <= width:
+                        rows.append(line)
+                    elif not self._wrap(line, rows):
+                        break
+                    i += 1
+            if rows:
+                self._feed(rows)
+            if i < count:
+                self._line(lines[i])
+                i += 1
+
+    def _wrap(self, line: str, rows: list[str]) -> bool:
+        """Lay out a line wider than the screen from the start of a row as
+        ``_buffer_words`` and ``_screen_word`` do, adding its rows to
+        ``rows``; False (and nothing added) if a word is wider than the
+        screen. A word that does not fit starts the next row without its
+        space; a lone space that does not fit is dropped."""
+        if "-" in line:
+            return self._wrap_words(line, rows)
+        # Without hyphens a row ends before its last space that fits.
+        width = self.width
+        done = []
+        while len(line) > width:
+            cut = line.rfind(" ", 0, width + 1)
+            if cut < 0:
+                return False
+            rest = line[cut:].lstrip(" ")
+            if not rest:               # only spaces after: all dropped
+                line = line[:cut]
+                break
+            done.append(line[:cut])
+            line = rest
+        done.append(line)
+        rows += done
+        return True
+
+    def _wrap_words(self, line: str, rows: list[str]) -> bool:
+        """``_wrap`` a word at a time."""
+        width = self.width
+        done: list[str] = []
+        row: list[str] = []
+        used = 0
+        for word in words_of(line):
+            size = len(word)
+            if used + size > width:
+                if word == " ":
+                    continue           # a space that does not fit is dropped
+                if word[0] == " ":
+                    word = word[1:]
+                    size -= 1
+                if size > width:
+                    return False
+                done.append("".join(row))
+                row = [word]
+                used = size
+            else:
+                row.append(word)
+                used += size
+        done.append("".join(row))
+        rows += done
+        return True
+
+    def _feed(self, rows: list[str]) -> None:
+        """Rows of text, each followed by a newline, from the start of the
+        lower window's last row: the grid scrolls them in together, with
+        the MORE counter's showing (``screen_new_line``) between."""
+        grid = self.grid
+        top = self.lower_top - 1
+        bottom = top + self.lower_rows - 1
+        limit = self.lower_rows - 1
+        start, count = 0, len(rows)
+        while start < count:
+            room = max(1, limit - self.line_count)
+            chunk = rows[start:start + room] if start or room < count else rows
+            grid.feed(top, bottom, chunk)
+            start += len(chunk)
+            self.line_count += len(chunk)
+            if self.line_count >= limit:
+                grid.show(False)
+                grid.show_row(-1)
+                self.line_count = _CONTEXT_LINES
+        self.x = 1
+        self.update_cursor()
 
     def _print_codes(self, text: str) -> None:
         """``write`` code by code (the general, slow path)."""
