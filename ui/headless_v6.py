@@ -27,7 +27,6 @@ cell counted from 1, is a mouse click (§10.3).
 
 from __future__ import annotations
 
-import re
 
 from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import (
@@ -49,7 +48,18 @@ if TYPE_CHECKING:
     from .display6 import Display
 
 CELL = (8, 16)                 # screen units across and down a character cell
-CLICK = re.compile(r"\{(double-)?click (\d+) (\d+)\}$")
+def read_click(line: str) -> Click | None:
+    """``{click ROW COLUMN}`` or ``{double-click ROW COLUMN}`` (from 1) as
+    a Click (cells from 0); None for any other line."""
+    if not (line.startswith("{") and line.endswith("}")):
+        return None
+    words = line[1:-1].split(" ")
+    if len(words) != 3 or words[0] not in ("click", "double-click") \
+            or not all(w.isascii() and w.isdigit() for w in words[1:]):
+        return None
+    return Click(int(words[1]) - 1, int(words[2]) - 1, words[0] == "double-click")
+
+
 # read_char: a character KEY_BASE + n in the input is the key whose ZSCII
 # code is n (§10.7), how a program feeding input names keys such as the
 # cursor keys that no character stands for.
@@ -202,11 +212,8 @@ class HeadlessV6:
             if self.echo:
                 self.stdout.write(line + "\n")
             break
-        found = CLICK.match(line)
-        if found:
-            return Click(int(found.group(2)) - 1, int(found.group(3)) - 1,
-                         bool(found.group(1)))
-        return line
+        click = read_click(line)
+        return click if click is not None else line
 
     def _v6_read_line(self, request: LineRequest) -> LineResult:
         self.waiting_for = "line"
