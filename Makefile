@@ -1,4 +1,4 @@
-# zvm: make test | make quick | make play [STORY=file] | make bench [BENCH_ARGS=...]
+# zvm: make test | make lint | make quick | make play [STORY=file] | make bench [BENCH_ARGS=...]
 #      make fuzz [FUZZ_ARGS="--minutes 30 --seeds 1-3"] | make clean
 
 PYTHON ?= python3
@@ -13,7 +13,7 @@ EDITABLE := --config-settings editable_mode=compat
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all test quick play bench fuzz dist clean
+.PHONY: all test lint quick play bench fuzz dist clean
 
 all: test
 
@@ -35,8 +35,13 @@ $(STAMP): $(PLAY_STAMP)
 	$(BIN)/pip install -q -e '.[test]' $(EDITABLE)
 	touch $@
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -q
+
+# The linter and the type checker: configured in pyproject.toml
+lint: $(STAMP)
+	$(BIN)/python -m ruff check zvm ui tools
+	$(BIN)/python -m mypy
 
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
