@@ -44,6 +44,13 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
         (r"Interpreter \(machine\) number \d+ version .",
          "the header's interpreter number and version (§11.1.3) are zvm's own, "
          "not Frotz's"),
+        # Font 3 (§16): zvm draws character graphics as Unicode in both
+        # frontends (issue 13, item 10); dfrotz has no font 3.
+        (r" Font 3( unavailable)? +Font 4 unavailable",
+         "font 3 is available in zvm, not in dfrotz"),
+        (r" (?:\.{31,32}|[^\x21-\x3e\x40-\x7e]{31,32}) +\.{31,32}",
+         "font 3's characters drawn where dfrotz prints dots"),
+        (r"Font 3 available\?  (yes|no)", "font 3 is available in zvm, not in dfrotz"),
     ],
 }
 

@@ -150,3 +150,14 @@ def test_quote_box_rows_below_the_split_land_over_the_lower_window():
 
 def test_quote_box_story_matches_dfrotz():
     assert dfrotz_output(STORIES / "quote_box.z5", b"a\nb\nc\n") == QUOTE_BOX
+
+
+# -- §16: font 3 drawn as Unicode, headless too (issue 13, item 10) ---------------
+
+def test_headless_draws_font_3_as_unicode_in_both_windows():
+    """set_font 3 succeeds headless (as in the terminal UI) and its codes
+    print as line drawing, blocks and runes in the upper and lower windows;
+    dfrotz has no font 3 (the conformance test names that difference)."""
+    result = run("font3.z5", "\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:3] == ["┌────┐: 1", "│█▀▄▌│ ᚪᛒᛇ", "done"]

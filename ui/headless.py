@@ -51,6 +51,7 @@ from zvm.screen.protocol import (
     LineResult,
     Style,
 )
+from zvm.screen.font3 import graphics
 from zvm.ui.headless_grid import FIXED, HIDDEN, Grid
 from zvm.ui.headless_text import CoreText
 from zvm.ui.headless_v6 import KEY_BASE, NO_KEY, HeadlessV6, key_of
@@ -122,7 +123,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
             width=self.width if self.width else 255,
             height=self.height,
             colour=False, bold=False, italic=False, fixed=False,
-            timed_input=True, pictures=False, sound=False)
+            timed_input=True, pictures=False, sound=False, graphics_font=True)
         self.waiting_for = "line"
         self._pending: list[str] = []      # text gathered by write, in one style
         self._pending_bits = 0
@@ -171,7 +172,11 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         if bits != self._pending_bits:
             self._drain()
             self._pending_bits = bits
-        self._pending_style = style
+        if style.font == 3:                   # character graphics (§16) as Unicode
+            text = graphics(text)
+            self._pending_style = None        # (each piece is drawn again)
+        else:
+            self._pending_style = style
         self._pending.append(text)
 
     def _drain(self) -> None:
@@ -240,6 +245,8 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         for r, c in touched:
             if r < limit and c < self.width:
                 ch, style = cells[r][c]
+                if style.font == 3:
+                    ch = graphics(ch)
                 self._grid.set_cell(top + r, c, ch, (style.bits & 0xF) | FIXED)
         text.update_cursor()
 

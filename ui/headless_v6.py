@@ -28,6 +28,7 @@ cell counted from 1, is a mouse click (§10.3).
 from __future__ import annotations
 
 
+from zvm.screen.font3 import graphics
 from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import (
     TIMED_OUT,
@@ -117,6 +118,8 @@ class HeadlessV6:
     # -- what the screen model draws -------------------------------------------------
     def v6_text(self, row: int, col: int, text: str, style: Style, typed: bool = False) -> None:
         assert self.v6 is not None
+        if style.font == 3:                   # character graphics (§16) as Unicode
+            text = graphics(text)
         self.v6.text(row, col, text, style, typed)
 
     def v6_erase(self, row: int, col: int, rows: int, cols: int, style: Style) -> None:
