@@ -149,6 +149,18 @@ def test_no_module_over_600_lines():
     assert not long
 
 
+def test_header_fields_are_read_by_name():
+    """The header's fields are named in zvm.story.header (§11.1): code reads
+    them through OFFSET or the Header record, not as memory at a raw
+    offset such as mem[0x12] (issue 10, item 4)."""
+    import re
+    raw = re.compile(r"\bmem\[0x[0-9a-fA-F]+")
+    found = [f"{m}:{i}" for m, p in _modules().items() if m != "zvm.story.header"
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if raw.search(line)]
+    assert not found, found
+
+
 HEAVY_AT_START = ["construct", "typing", "argparse", "inspect", "tempfile", "shutil",
                   "dataclasses", "importlib.metadata", "blessed", "re", "enum"]
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
 from zvm.errors import ZMachineError
+from zvm.story.header import OFFSET
 from zvm.story.state import ZVM_BUFFERS, ZVM_RNG, ZVM_TURN
 from zvm.vm.machine import Machine
 from zvm.vm.ops.output import object_name
@@ -68,13 +69,15 @@ class Access:
 
     @property
     def serial(self) -> str:
-        return bytes(self.mem[0x12:0x18]).decode("latin-1")
+        at = OFFSET["serial"]
+        return bytes(self.mem[at:at + 6]).decode("latin-1")
 
     @property
     def inform_version(self) -> str:
         """The Inform compiler's version, which Inform 6 writes in header
         bytes $3C-$3F ("6.41"); "" for other compilers."""
-        raw = bytes(self.mem[0x3C:0x40])
+        at = OFFSET["compiler"]
+        raw = bytes(self.mem[at:at + 4])
         text = raw.decode("latin-1")
         if len(text) == 4 and text[0].isdigit() and text[1] == "." and text[2:].isdigit():
             return text

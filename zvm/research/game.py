@@ -41,6 +41,7 @@ from zvm.research.profile import Profile, cached, learn
 from zvm.screen.protocol import InputEnded, Style
 from zvm.story.loader import Story, load
 from zvm.story.quetzal import SaveError
+from zvm.story.state import ZVM_GAME
 from zvm.vm.machine import Machine
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ publish_sources()           # the library's users see tracebacks: generated code
 
 SCORE = re.compile(r"Score:\s*(-?\d+)")
 MOVES = re.compile(r"(?:Moves|Turns):\s*(-?\d+)")
-GAME_CHUNK = b"ZVMg"                  # snapshot chunk: done, won, lost, width, screen
 TRY_SECONDS = 5.0                     # a command tried for valid_actions or learning
 
 
@@ -318,7 +318,7 @@ class Game:
         st, done, won, lost, last_text = snap.state
         info = {"done": done, "won": won, "lost": lost, "width": snap.width,
                 "last_text": last_text, "screen": _screen_json(st)}
-        return self.access.encode(st, {GAME_CHUNK: json.dumps(info).encode()})
+        return self.access.encode(st, {ZVM_GAME: json.dumps(info).encode()})
 
     def restore(self, data: Snapshot | bytes) -> None:
         """Go back to a snapshot of this story (from any game of it): a
@@ -329,7 +329,7 @@ class Game:
             return
         try:
             st, extra = self.access.decode(bytes(data))
-            info = json.loads(extra[GAME_CHUNK]) if GAME_CHUNK in extra else {}
+            info = json.loads(extra[ZVM_GAME]) if ZVM_GAME in extra else {}
         except (SaveError, ZMachineError, ValueError, KeyError, TypeError) as e:
             raise GameError(f"cannot restore the snapshot: {e}") from None
         width = int(info.get("width", self.width))

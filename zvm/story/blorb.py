@@ -39,11 +39,6 @@ EXEC_FORMATS = {
 }
 
 
-def is_blorb(data: bytes) -> bool:
-    """"FORM", a length, "IFRS": the first twelve bytes of every Blorb."""
-    return len(data) >= 12 and data[:4] == b"FORM" and data[8:12] == b"IFRS"
-
-
 def _name(chunk_id: bytes) -> str:
     return chunk_id.decode("latin-1")
 

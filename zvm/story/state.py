@@ -13,12 +13,14 @@ from __future__ import annotations
 # zvm's own chunks (other interpreters skip chunks they do not know,
 # Quetzal §1.3): a seeded random generator's state; a mark that the PC is
 # an instruction to run again (a save taken at a read) rather than the
-# store or branch of a save; the library's game-over flag; and where the
-# latest command's text and parse buffers are.
+# store or branch of a save; the library's game-over flag; where the
+# latest command's text and parse buffers are; and the rest of what a
+# library snapshot holds (done, won, lost, width, the screen: JSON).
 ZVM_RNG = b"ZVMr"
 ZVM_TURN = b"ZVMm"
 ZVM_DONE = b"ZVMd"
 ZVM_BUFFERS = b"ZVMb"
+ZVM_GAME = b"ZVMg"
 
 # zvm's call-depth limit: routines that may be waiting for a return (the
 # machine refuses a call past it; saves are read against it). A save holds
