@@ -289,6 +289,27 @@ def test_picture_data_and_drawing_from_the_test_set():
                            "7-8, 10)"]
 
 
+def test_erase_picture_erases_its_rectangle_within_the_window():
+    """§15 erase_picture: the picture's rectangle, in the window's background
+    (§8.8.5.1), clipped to the window: text under it goes, text beside it stays."""
+    from zvm.story.loader import load
+    fe = Recorder(80, 24, pictures=True)
+    s = V6Screen(fe, load(str(ROOT / "tests" / "stories" / "v6pictures.z6")))
+    s.split(10 * FH)
+    s.set_window(1)
+    for row in range(1, 10):
+        s.set_cursor((row - 1) * FH + 1, 1)
+        s.print("x" * 40)
+    s.word_break()
+    s.erase_picture(1, FH + 1, 8 * FW + 1)        # 64x48 units: 8 cells by 3 rows
+    rows = fe.text()
+    assert rows[0] == "x" * 40
+    assert all(r == "x" * 8 + " " * 8 + "x" * 24 for r in rows[1:4])
+    assert rows[4] == "x" * 40
+    s.erase_picture(1, 8 * FH + 1, 1)             # 3 rows from row 8: clipped at row 9
+    assert fe.text()[7:11] == ["x" * 40, " " * 8 + "x" * 32, "", ""]
+
+
 def test_zork_zeros_split_border_pictures(tmp_path):
     """Picture 5 of Zork Zero comes with its corners 497 and 498 (as Frotz
     draws the MS-DOS picture set)."""
