@@ -15,7 +15,9 @@ Reports, on Zork I (../shared/stories/zork1.z3) and its walkthrough:
     with 2 worker processes;
   * zvm.Games: steps per second of N games (default 16) stepped through
     the walkthrough by one process (plain Games in a loop) and by Games
-    with 1 and 2 workers, and the speed-up of 2 workers over one process.
+    with 1 and 2 workers, and the speed-up of 2 workers over one process;
+  * the memory of 100 Games of Zork I, reset, in one fresh process (its
+    largest resident set, and that of the process before the games).
 Speeds depend on the machine and on what else runs on it (best of N runs).
 """
 
@@ -147,9 +149,35 @@ def run(shared: Path = SHARED, repeat: int = 3, count: int = 16, workers: int = 
     states(zvm, story, lines, repeat)
     print("valid_actions:")
     valid(zvm, story, lines)
+    print("memory:")
+    memory(story)
     print(f"zvm.Games, {count} games, 60 commands each:")
     games(zvm, story, lines, count, workers)
     return 0
+
+
+MEMORY = """
+import resource, sys, zvm
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+games = [zvm.Game(sys.argv[1], seed=i) for i in range(100)]
+for g in games:
+    g.reset()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(before, after)
+"""
+
+
+def memory(story: Path) -> None:
+    """100 Games in a process of their own (ru_maxrss is in KB on Linux)."""
+    import subprocess
+    done = subprocess.run([sys.executable, "-c", MEMORY, str(story)], capture_output=True,
+                          text=True, timeout=600)
+    if done.returncode != 0:
+        print(f"  failed: {done.stderr.strip().splitlines()[-1:]}")
+        return
+    before, after = (int(x) / 1024 for x in done.stdout.split())
+    print(f"  100 Games of Zork I        {after:7.1f} MB resident   "
+          f"(the process before them {before:.1f} MB)")
 
 
 def main(argv: list[str] | None = None) -> int:
