@@ -20,6 +20,7 @@ import sys
 import zlib
 
 from zvm.records import TYPE_CHECKING
+from zvm.story.files import write_atomically
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Hashable, TypeVar
@@ -136,19 +137,7 @@ def save(name: str, version: str, records: list[Record], key: Callable[[Record],
     data = MAGIC + _checksum(payload) + payload
     try:
         os.makedirs(folder(), exist_ok=True)
-        # A name no other process picks (tempfile costs 5 ms to import).
-        tmp = os.path.join(folder(), f".zvmc-{os.getpid()}-{os.urandom(6).hex()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomically(path, data, durable=False)
         _trim()
     except OSError:
         pass

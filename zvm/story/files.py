@@ -74,20 +74,20 @@ def auxiliary_file(folder: str, name: str) -> str:
     return os.path.join(folder, base.upper() + ".AUX")
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """Write data to path through a temporary file beside it, flushed to
-    disk and then renamed over the target."""
+def write_atomically(path: str, data: bytes, durable: bool = True) -> None:
+    """Write data to path through a temporary file beside it (a name no
+    other process picks, of the pattern ``clean_stale_temporaries`` knows),
+    flushed to disk when ``durable`` (saves; the code cache need not be),
+    then renamed over the target."""
     folder = os.path.dirname(os.path.abspath(path))
-    import tempfile
-    fd, tmp = tempfile.mkstemp(prefix=f".zvm-{os.getpid()}-", suffix=".tmp", dir=folder)
+    tmp = os.path.join(folder, f".zvm-{os.getpid()}-{os.urandom(4).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)   # as a new file (umask)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)            # as an ordinary new file
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
