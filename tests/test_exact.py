@@ -161,3 +161,38 @@ def test_headless_draws_font_3_as_unicode_in_both_windows():
     result = run("font3.z5", "\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[:3] == ["┌────┐: 1", "│█▀▄▌│ ᚪᛒᛇ", "done"]
+
+
+# -- get_prop of property 0: as Frotz ------------------------------------------
+
+PROPERTY_0 = """
+Attribute light;
+Property number;
+Property size;
+Object lamp "brass lamp" with number 7, size 300, has light;
+Object coin "gold coin" with number 9;
+[ Main x;
+  @get_prop lamp 0 -> x; print "lamp: ", x, "^";
+  @get_prop coin 0 -> x; print "coin: ", x, "^";
+];
+"""
+
+
+@pytest.mark.parametrize("version", [3, 5])
+def test_get_prop_of_property_0_reads_as_frotz_does(tmp_path, version):
+    """There is no property 0 (§12.4); Frotz takes the list's terminating 0
+    for it and gives the byte after. zvm gives the same, so that a damaged
+    story's loop ends where it ends under Frotz (a fuzz case looped for
+    ever on zvm's default value)."""
+    import shutil
+    from dfrotz_ref import zvm_output
+    if shutil.which("inform6") is None:
+        pytest.skip("inform6 is absent")
+    (tmp_path / "p0.inf").write_text(PROPERTY_0)
+    story = tmp_path / f"p0.z{version}"
+    made = subprocess.run(["inform6", f"-v{version}", "p0.inf", story.name], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stdout
+    ours = zvm_output(story)
+    assert ours == dfrotz_output(story)
+    assert "lamp: " in ours and "coin: " in ours

@@ -167,6 +167,17 @@ class ObjectTable:
             return b & 63, n or 64, a + 2             # §12.4.2.1.1
         return b & 63, 2 if b & 0x40 else 1, a + 1
 
+    def _list_end(self, obj: int) -> int:
+        """The address of the 0 that ends obj's property list (§12.4)."""
+        mem = self.mem
+        a = self.base + obj * self.entry_size + self.table_offset
+        a = (mem[a] << 8) | mem[a + 1]
+        a += 1 + 2 * mem[a]                    # past the short name
+        while mem[a]:
+            _, length, data = self._prop_header(a)
+            a = data + length
+        return a
+
     def find_prop(self, obj: int, prop: int) -> tuple[int, int]:
         """(data address, length) of the property, or (0, 0) if absent.
         The table lists properties in descending order (§12.4); the size
@@ -203,8 +214,14 @@ class ObjectTable:
         if obj == 0:
             self.warn("get_prop of object 0")
             return 0
-        data, length = self.find_prop(obj, prop)
         mem = self.mem
+        if prop == 0:
+            # There is no property 0 (§12.4). Frotz, the reference, takes the
+            # list's terminating 0 for it and reads the byte after: so do we
+            # (a loop in a damaged story ends where it ends under Frotz).
+            self.warn("get_prop of property 0")
+            return mem[self._list_end(obj) + 1]
+        data, length = self.find_prop(obj, prop)
         if not data:
             a = self.defaults + 2 * (prop - 1)
             return (mem[a] << 8) | mem[a + 1]
