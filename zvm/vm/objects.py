@@ -170,9 +170,7 @@ class ObjectTable:
     def _list_end(self, obj: int) -> int:
         """The address of the 0 that ends obj's property list (§12.4)."""
         mem = self.mem
-        a = self.base + obj * self.entry_size + self.table_offset
-        a = (mem[a] << 8) | mem[a + 1]
-        a += 1 + 2 * mem[a]                    # past the short name
+        a = self._first_prop(obj)
         while mem[a]:
             _, length, data = self._prop_header(a)
             a = data + length
