@@ -202,12 +202,13 @@ def t_je(e: Emitter) -> None:
 
 def _varref(e: Emitter) -> tuple[int | None, str | None]:
     """Operand 0 of inc/dec/load/store/pull names a variable (§6.3.4):
-    (var, None) when it is a constant, else (None, name of its value)."""
+    (var, None) when it is a constant, else (None, name of its value)
+    (``w``: ``n`` is a unit's count of instructions run in its loops)."""
     t, v = e.ins.operands[0]
     if t != VARIABLE:
         return v & 255, None
-    e.line(f"n = {e.read_var(v)}")
-    return None, "n"
+    e.line(f"w = {e.read_var(v)}")
+    return None, "w"
 
 
 def _read_ref(e: Emitter, var: int | None, ref: str | None) -> str:
