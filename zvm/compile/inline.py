@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from zvm.vm.decoder import Instruction
 
 LEAF_SIZE = 40        # instructions a routine may have to be written in place
+NESTING = 2           # routines written in place inside one another at most
+PREFIXES = ("c", "k")  # their locals' Python names, by depth: c1 ... c15, k1 ... k15
 
 # Opcodes after which no instruction follows in the same path.
 ENDS = frozenset({"ret", "rtrue", "rfalse", "ret_popped", "print_ret", "jump", "quit",
@@ -49,35 +51,63 @@ VARREFS = frozenset({"inc", "dec", "inc_chk", "dec_chk", "load", "store", "pull"
 
 class Leaf(NamedTuple):
     """A routine that can be written in place: its first instruction, the
-    initial values of its locals, and its loop heads."""
+    initial values of its locals, its loop heads, and how deep the routines
+    it calls go (1: it calls none)."""
     start: int
     initial: tuple[int, ...]
     heads: frozenset[int]
+    depth: int
 
 
 class Inline(NamedTuple):
     """The call a path is inside of: where the routine returns to, the
     variable that takes its value (-1: none), the caller's values kept in
     Python variables meanwhile, the arguments' count and the locals', and
-    the Python variable its returns put their value in."""
+    the Python variable its returns put their value in; the call it is
+    written inside of, if any, and its locals' prefix (``PREFIXES``)."""
     return_pc: int
     store: int
     pending: tuple[str, ...]
     argc: int
     locals: int
     value: str
+    outer: Inline | None
+    prefix: str
+
+    def chain(self) -> list[Inline]:
+        """The calls written in place, outermost first."""
+        out: list[Inline] = [self]
+        while out[-1].outer is not None:
+            out.append(out[-1].outer)
+        return out[::-1]
+
+    def names(self) -> str:
+        """Its locals, as a Python list."""
+        return "[" + ", ".join(f"{self.prefix}{v}" for v in range(1, self.locals + 1)) + "]"
 
 
-def leaf_at(layout: Layout, decode: Callable[[int], Instruction], address: int) -> Leaf | None:
-    """The routine whose header is at address as a Leaf, or None when it
-    is not one (the answer is kept in ``layout.leaves``)."""
-    if address in layout.leaves:
-        return layout.leaves[address]
-    found = layout.leaves[address] = _examine(layout, decode, address)
-    return found
+def leaf_at(layout: Layout, decode: Callable[[int], Instruction], address: int,
+            depth: int = NESTING) -> Leaf | None:
+    """The routine whose header is at address as a Leaf that calls routines
+    no deeper than depth - 1, or None (answers are kept in ``layout.leaves``)."""
+    key = (address, depth)
+    if key not in layout.leaves:
+        layout.leaves[key] = None                  # (a routine that calls itself)
+        layout.leaves[key] = _examine(layout, decode, address, depth)
+    return layout.leaves[key]
 
 
-def _examine(layout: Layout, decode: Callable[[int], Instruction], address: int) -> Leaf | None:
+def _callee(layout: Layout, decode: Callable[[int], Instruction], ins: Instruction,
+            depth: int) -> Leaf | None:
+    """The Leaf a call instruction calls, when its routine is a constant."""
+    t, packed = ins.operands[0]
+    if t == VARIABLE or not packed or layout.routine_address is None or depth <= 1:
+        return None
+    return leaf_at(layout, decode, layout.routine_address(packed), depth - 1)
+
+
+def _examine(layout: Layout, decode: Callable[[int], Instruction], address: int,
+             depth: int) -> Leaf | None:
     data = layout.data
     if not layout.dyn_end <= address < layout.size or data[address] > 15:
         return None
@@ -90,6 +120,7 @@ def _examine(layout: Layout, decode: Callable[[int], Instruction], address: int)
         initial, start = (0,) * count, address + 1
     heads: set[int] = set()
     seen: set[int] = set()
+    deepest = 1
     todo = [start]
     while todo:
         pc = todo.pop()
@@ -103,7 +134,12 @@ def _examine(layout: Layout, decode: Callable[[int], Instruction], address: int)
         except ZMachineError:                      # not code: let the run loop say so
             return None
         name = ins.name
-        if name in STOPS or name.startswith("call") or name not in TEMPLATES \
+        if name.startswith("call"):
+            callee = _callee(layout, decode, ins, depth)
+            if callee is None:
+                return None
+            deepest = max(deepest, callee.depth + 1)
+        if name in STOPS or name not in TEMPLATES \
                 or name in VARREFS and ins.operands[0][0] == VARIABLE:
             return None
         if any(t == VARIABLE and count < v < 16 for t, v in ins.operands) \
@@ -124,4 +160,4 @@ def _examine(layout: Layout, decode: Callable[[int], Instruction], address: int)
             if target <= pc:
                 heads.add(target)
             todo.append(target)
-    return Leaf(start, initial, frozenset(heads))
+    return Leaf(start, initial, frozenset(heads), deepest)

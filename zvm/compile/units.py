@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from zvm.compile.inline import ENDS, Inline, leaf_at
+from zvm.compile.inline import ENDS, NESTING, PREFIXES, Inline, leaf_at
 from zvm.compile.shapes import LOADS, ORDER, Layout
 from zvm.compile.templates import STOPS, TEMPLATES, Emitter
 from zvm.records import TYPE_CHECKING
@@ -136,7 +136,7 @@ class UnitEmitter(Emitter):
         # (body index, pc, instructions on the path so far, part in n)
         self.marks: list[tuple[int, int, int, bool]] = []
         self.used: set[str] = set()
-        self.copies: Counter[int] = Counter()
+        self.copies: Counter[tuple[int, str]] = Counter()
         self.total = 0
         self.heads: set[int] = set()
         self.methods: list[int] = []
@@ -224,7 +224,7 @@ class UnitEmitter(Emitter):
             if var == 0 and not path.pending or var > path.inline.locals:
                 raise _Abort            # an empty stack, a missing local: tier 0 says so
             if var:
-                return f"c{var}"
+                return f"{path.inline.prefix}{var}"
         if 0 < var < 16:
             self.locals.add(var)
             return f"l{var}"
@@ -244,7 +244,7 @@ class UnitEmitter(Emitter):
         if inline is not None and 0 < var < 16:
             if var > inline.locals:
                 raise _Abort
-            self.line(f"c{var} = {expr}")
+            self.line(f"{inline.prefix}{var} = {expr}")
             return
         if 0 < var < 16:
             self.locals.add(var)
@@ -267,8 +267,8 @@ class UnitEmitter(Emitter):
     # -- calls written in place (§6.4) ------------------------------------------------
     def call(self, routine: str, args: list[str], store: int) -> None:
         layout = self.layout
-        if self.path.inline is not None:
-            raise _Abort
+        inline = self.path.inline
+        depth = 0 if inline is None else len(inline.chain())
         if not routine.isdigit() or int(routine) == 0 or layout.routine_address is None:
             super().call(routine, args, store)
             return
@@ -286,10 +286,13 @@ class UnitEmitter(Emitter):
             initial = [0] * count
             start = address + 1
         new = [a for a in args[:count]] + [str(v) for v in initial[len(args):]]
-        leaf = leaf_at(layout, self.decode, address)
+        leaf = leaf_at(layout, self.decode, address, NESTING - depth) \
+            if depth < NESTING else None
         if leaf is not None:
             self._inline(start, new, store, len(args), leaf.heads)
             return
+        if inline is not None:
+            raise _Abort
         self.sync()
         self.callees.add(start)
         self.exits.add(self.ins.next)                # where the routine returns to
@@ -308,17 +311,21 @@ class UnitEmitter(Emitter):
         inside a ``while True:`` that each return leaves with ``break``, so
         the caller's code after the call is written once, after it."""
         path = self.path
-        self.line(f"if len(m.frames) >= {self.layout.max_frames}:")
+        outer = path.inline
+        depth = 0 if outer is None else len(outer.chain())
+        prefix = PREFIXES[depth]
+        self.line(f"if len(m.frames) >= {self.layout.max_frames - depth}:")
         self.line("    m.fatal('call stack overflow')")
         for v, expr in enumerate(new, 1):
-            self.line(f"c{v} = {expr}")
+            self.line(f"{prefix}{v} = {expr}")
         if path.k:
             self.line(f"n += {path.k}")
         self.line("while True:")
         self.has_loops = True
         self.heads |= heads
         self.temps += 1
-        inline = Inline(self.ins.next, store, path.pending, argc, len(new), f"s{self.temps}")
+        inline = Inline(self.ins.next, store, path.pending, argc, len(new), f"s{self.temps}",
+                        outer, prefix)
         self._emit(start, path.copy(indent=path.indent + 1, loops=path.loops + (-1,), k=0,
                                     counted=True, inline=inline, pending=()))
         # Back in the caller: the value goes where the call asked (§6.4.4).
@@ -365,14 +372,18 @@ class UnitEmitter(Emitter):
     def _exit(self, pc: int, path: _Path) -> None:
         inline = path.inline
         if inline is not None:
-            # Inside a routine written in place: push the frame its call
-            # would have pushed, with its locals and stack as they stand.
-            self.path = path.copy(inline=None, pending=inline.pending)
+            # Inside routines written in place: push the frames their calls
+            # would have pushed, with their locals and stacks as they stand.
+            chain = inline.chain()
+            self.path = path.copy(inline=None, pending=chain[0].pending)
             self.sync()
             self.line("F = m.frames")
-            self.line(f"F.append(({inline.return_pc}, {inline.store}, {self.use('L')}, "
+            self.line(f"F.append(({chain[0].return_pc}, {chain[0].store}, {self.use('L')}, "
                       f"{self.use('S')}, m.argc))")
-            self.line(f"m.locals = [{', '.join(f'c{v}' for v in range(1, inline.locals + 1))}]")
+            for caller, callee in zip(chain, chain[1:], strict=False):
+                self.line(f"F.append(({callee.return_pc}, {callee.store}, {caller.names()}, "
+                          f"[{', '.join(callee.pending)}], {caller.argc}))")
+            self.line(f"m.locals = {inline.names()}")
             self.line(f"m.stack = [{', '.join(path.pending)}]")
             self.line(f"m.argc = {inline.argc}")
             path = self.path
@@ -384,9 +395,15 @@ class UnitEmitter(Emitter):
             self.leave(f"m.bad_jump({pc})")
 
     def _includes(self, pc: int, path: _Path) -> bool:
-        return (self.layout.dyn_end <= pc < self.layout.size and self.copies[pc] < COPIES
+        return (self.layout.dyn_end <= pc < self.layout.size
+                and self.copies[self._copy(pc, path)] < COPIES
                 and self.total < BUDGET and path.indent < DEPTH and len(path.loops) < LOOPS
                 and (pc == self.entry or self.seen(pc)))
+
+    @staticmethod
+    def _copy(pc: int, path: _Path) -> tuple[int, str]:
+        """What COPIES counts: an instruction, in each routine written in place."""
+        return pc, "" if path.inline is None else path.inline.value
 
     def _emit(self, pc: int | None, path: _Path, opened: bool = False) -> None:
         """Write the path that starts at pc, to its end (opened: the loop
@@ -419,7 +436,7 @@ class UnitEmitter(Emitter):
                 # the code so far stands, this instruction runs in its frame.
                 body, marks, self.temps, path = before
                 del self.body[body:], self.marks[marks:]
-                self.copies[at] -= 1
+                self.copies[self._copy(at, before[3])] -= 1
                 self.total -= 1
                 self._exit(at, path)
                 return
@@ -448,7 +465,7 @@ class UnitEmitter(Emitter):
             self.has_loops = True
             path = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
                              counted=True, dirty=None)
-        self.copies[pc] += 1
+        self.copies[self._copy(pc, path)] += 1
         self.total += 1
         path = path.copy(k=path.k + 1)
         self.path, self.ins, self.pending = path, ins, None
