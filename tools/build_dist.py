@@ -57,7 +57,10 @@ row), each byte a copy. Hence, measured with ``tools/bench.py --startup``
 - Runtime hooks: PyInstaller's hook for ``inspect`` (which imported inspect
   and zipfile and read base_library.zip's index at every start, for
   ``inspect.getsourcefile`` on frozen code) is left out: zvm never asks for
-  the source of its code.
+  the source of its code. Its hook for ``pkgutil`` (which blessed needs to
+  list jinxed's terminal definitions) cost 15 ms at every start, in typing,
+  re and enum that the headless interpreter never imports: it now runs
+  when pkgutil is first imported (tools/pyi_rth_lazy_pkgutil.py).
 
 What remains is mostly copying about 17 MB in 46 files: Python's library
 (5.7 MB) and Pillow's (6 MB with the libraries it links, which the
@@ -124,8 +127,9 @@ ZVM_TOOLS_KEPT = ["zvm.tools.regtest", "zvm.tools.record", "zvm.tools.disassembl
 
 # Files copied out at start-up that nothing reads.
 STORY_SUFFIXES = (".z1", ".z2", ".z3", ".z4", ".z5", ".z6", ".z7", ".z8", ".blb", ".zblorb")
-# PyInstaller's runtime hooks left out.
-DROPPED_HOOKS = {"pyi_rth_inspect"}
+# PyInstaller's runtime hooks left out; pkgutil's runs when pkgutil is
+# imported (tools/pyi_rth_lazy_pkgutil.py).
+DROPPED_HOOKS = {"pyi_rth_inspect", "pyi_rth_pkgutil"}
 
 
 def zvm_modules() -> list[str]:
@@ -136,11 +140,35 @@ def zvm_modules() -> list[str]:
     return sorted(names + ZVM_TOOLS_KEPT)
 
 
+def lazy_hook_source(hook_source: str) -> str:
+    """tools/pyi_rth_lazy_pkgutil.py running hook_source when pkgutil is
+    first imported."""
+    template = (ROOT / "tools" / "pyi_rth_lazy_pkgutil.py").read_text()
+    placeholder = 'HOOK_SOURCE = ""\n'
+    if placeholder not in template:
+        raise RuntimeError(f"tools/pyi_rth_lazy_pkgutil.py lacks the line {placeholder!r}")
+    return template.replace(placeholder, f"HOOK_SOURCE = {hook_source!r}\n")
+
+
+def lazy_pkgutil_hook(work: Path) -> list[str]:
+    """The runtime hooks to add: the lazy hook with PyInstaller's own hook
+    for pkgutil in it, written into work (none when this PyInstaller has no
+    such hook)."""
+    import PyInstaller
+    original = Path(PyInstaller.__file__).parent / "hooks" / "rthooks" / "pyi_rth_pkgutil.py"
+    if not original.is_file():
+        return []
+    hook = work / "pyi_rth_lazy_pkgutil.py"
+    hook.write_text(lazy_hook_source(original.read_text()))
+    return [str(hook)]
+
+
 def analysis(work: Path) -> dict:
     """The arguments of the spec's Analysis."""
     from PyInstaller.utils.hooks import collect_data_files, collect_submodules
     return dict(
         scripts=[str(ROOT / "tools" / "launcher.py")],
+        runtime_hooks=lazy_pkgutil_hook(work),
         datas=collect_data_files("zvm.stories"),
         hiddenimports=collect_submodules("jinxed.terminfo") + zvm_modules(),
         excludes=pil_excludes() + NOT_BUNDLED + UNUSED_STDLIB + ["zvm.research"],
