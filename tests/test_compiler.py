@@ -113,6 +113,26 @@ def test_fatal_error_inside_a_unit_names_its_instruction():
     assert m.decode(caught.value.pc).name == "div"
 
 
+@pytest.mark.parametrize("name", ["leaves.z3", "leaves.z5"])
+def test_leaf_routines_are_written_into_their_callers(name):
+    """leaves.z*: small routines that call nothing, called from a hot loop,
+    are written into the caller's unit (zvm.compile.inline); every way in
+    and out of them prints, counts and fails as tier 0 does, and the
+    division by zero inside one names the division."""
+    text, _, error = both_tiers(STORIES / name)
+    assert text.rstrip().endswith("8 passed, 0 failed")
+    assert error is not None and error.startswith("division by zero (PC = $")
+    storecode.HOT = 1
+    storecode._stories.clear()
+    m = Machine(load(str(STORIES / name)),
+                HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+    with pytest.raises(ZMachineError) as caught:
+        m.run()
+    assert m.decode(caught.value.pc).name == "div"
+    written = [u for u in m.code.units.values() if " c1 = " in u.source]
+    assert written, "no routine was written into its caller"
+
+
 def test_machines_of_a_story_share_their_code():
     story = load(str(STORIES / "opcodes.z5"))
     a = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO()))

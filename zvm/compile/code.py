@@ -62,13 +62,15 @@ def _valid_count(record: Any) -> bool:
 
 
 def _valid_unit(record: Any) -> bool:
-    """(entry, code as marshal bytes, source, lines, instructions) with the
-    right types."""
-    return (isinstance(record, tuple) and len(record) == 5
+    """(entry, code as marshal bytes, source, lines, instructions, the
+    addresses it leaves to and the routines it calls) with the right types."""
+    return (isinstance(record, tuple) and len(record) == 7
             and isinstance(record[0], int) and isinstance(record[1], bytes)
             and isinstance(record[2], str) and isinstance(record[3], list)
             and all(isinstance(x, list) and len(x) == 4 for x in record[3])
-            and isinstance(record[4], list))
+            and isinstance(record[4], list)
+            and all(isinstance(x, list) and all(type(a) is int for a in x)
+                    for x in record[5:]))
 
 
 def _valid_table(record: Any) -> bool:
@@ -242,15 +244,11 @@ class StoryCode:
     def promote(self, pc: int, fallback: Code) -> None:
         """Compile the unit at pc and let it run there from now on; where
         no unit can start, the plain tier-0 code stays."""
-        unit, exits = compile_unit(pc, self.layout, self.instruction, self.ran)
+        unit, _ = compile_unit(pc, self.layout, self.instruction, self.ran)
         if unit is None:
             self.cache[pc] = fallback
             return
         self._install(unit)
-        for address in exits:
-            self.mark_entry(address)
-        for address in unit.callees:
-            self.mark_entry(address)
         if diskcache.enabled:
             if not self.new_units:
                 atexit.register(self.save)
@@ -263,6 +261,10 @@ class StoryCode:
         self.units[unit.entry] = unit
         self.by_file[unit.filename] = unit
         self.cache[unit.entry] = function
+        # Where it leaves to and what it calls are entries: counted, so that
+        # code the unit does not hold becomes a unit when it proves hot.
+        for address in unit.exits | unit.callees:
+            self.mark_entry(address)
         # Tracebacks show the unit's source (a name in <> is never read from disk).
         shapes.remember_source(unit.filename, unit.source)
         if self.show:
@@ -283,12 +285,13 @@ class StoryCode:
     def _materialize(self, entry: int) -> Code:
         """The code of a stored unit, installed; its entry's tier-0 code
         when the stored code cannot be used."""
-        _, blob, source, lines, instructions = self.stored.pop(entry)
+        _, blob, source, lines, instructions, exits, callees = self.stored.pop(entry)
         code = diskcache.code_of(blob)
         if code is None or code.co_filename != unit_filename(entry):
             self.cache[entry] = None
             return self.compile_at(entry)
-        self._install(Unit(entry, source, code, [tuple(x) for x in lines], instructions))
+        self._install(Unit(entry, source, code, [tuple(x) for x in lines], instructions,
+                           frozenset(callees), frozenset(exits)))
         return self.cache[entry]  # type: ignore[return-value]
 
     def save_counts(self) -> None:
@@ -303,7 +306,8 @@ class StoryCode:
         """Keep the units compiled in this process for the next run."""
         if self.new_units and diskcache.enabled:
             records = [(u.entry, marshal.dumps(u.code), u.source, [list(x) for x in u.lines],
-                        list(u.instructions)) for u in self.new_units]
+                        list(u.instructions), sorted(u.exits), sorted(u.callees))
+                       for u in self.new_units]
             self.new_units = []
             diskcache.save(self.key, __version__, records, lambda r: r[0], _valid_unit)
 

@@ -73,6 +73,7 @@ class Layout:
         self.data = data
         self.version = version
         self.routine_address = routine_address
+        self.leaves: dict[int, Any] = {}     # routines written in place (zvm.compile.inline)
 
 
 class ShapeEmitter(Emitter):

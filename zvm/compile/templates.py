@@ -85,6 +85,10 @@ class Emitter:
     def reload(self, var: int | None = None) -> None:
         """Code behind the emitter's back may have written the locals."""
 
+    def ret(self, value: str) -> None:
+        """Return value from the routine (§6.4.4): leave for the caller."""
+        self.leave(f"m.ret({value})")
+
     def call(self, routine: str, args: list[str], store: int) -> None:
         """A call (§6.4): leave for the routine's first instruction."""
         arglist = "(" + "".join(f"{x}, " for x in args) + ")"
@@ -202,12 +206,13 @@ def t_je(e: Emitter) -> None:
 
 def _varref(e: Emitter) -> tuple[int | None, str | None]:
     """Operand 0 of inc/dec/load/store/pull names a variable (§6.3.4):
-    (var, None) when it is a constant, else (None, name of its value)."""
+    (var, None) when it is a constant, else (None, name of its value)
+    (``w``: ``n`` is a unit's count of instructions run in its loops)."""
     t, v = e.ins.operands[0]
     if t != VARIABLE:
         return v & 255, None
-    e.line(f"n = {e.read_var(v)}")
-    return None, "n"
+    e.line(f"w = {e.read_var(v)}")
+    return None, "w"
 
 
 def _read_ref(e: Emitter, var: int | None, ref: str | None) -> str:
@@ -398,7 +403,7 @@ def t_jump(e: Emitter) -> None:
 def t_ret(expr: str) -> Template:
     def t(e: Emitter) -> None:
         ops = e.operands()
-        e.leave(f"m.ret({expr.format(*ops, S=e.use('S') if '{S}' in expr else '')})")
+        e.ret(expr.format(*ops))
     return t
 
 
@@ -407,7 +412,7 @@ def t_ret_popped(e: Emitter) -> None:
     decides (Seastalker needs Frotz's answer)."""
     top = e.read_var(0)
     if top.isidentifier():                      # a value the emitter holds
-        e.leave(f"m.ret({top})")
+        e.ret(top)
         return
     s = e.use("S")
     e.leave(f"(m.ret({s}.pop()) if {s} else ret_popped(m, None))")
@@ -434,7 +439,7 @@ def t_print_ret(e: Emitter) -> None:
     if TYPE_CHECKING:
         assert e.ins.text is not None
     e.line(f"{e.use('ST')}.out({e.const(e.ins.text + chr(10))})")
-    e.leave("m.ret(1)")
+    e.ret("1")
 
 
 def t_log_shift(e: Emitter) -> None:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from zvm.compile.inline import ENDS, Inline, leaf_at
 from zvm.compile.shapes import LOADS, ORDER, Layout
 from zvm.compile.templates import STOPS, TEMPLATES, Emitter
 from zvm.records import TYPE_CHECKING
@@ -62,9 +63,11 @@ class Unit:
 
     def __init__(self, entry: int, source: str, code: Any,
                  lines: list[tuple[int, int, int, bool]],
-                 instructions: list[int], callees: frozenset[int] = frozenset()) -> None:
+                 instructions: list[int], callees: frozenset[int] = frozenset(),
+                 exits: frozenset[int] = frozenset()) -> None:
         self.entry = entry
         self.callees = callees
+        self.exits = exits
         self.source = source
         self.code = code
         self.lines = lines
@@ -97,7 +100,8 @@ class _Path:
     (``pending``, bottom first)."""
 
     def __init__(self, indent: int, loops: tuple[int, ...], k: int, counted: bool,
-                 pending: tuple[str, ...] = (), dirty: frozenset[int] | None = frozenset()) -> None:
+                 pending: tuple[str, ...] = (), dirty: frozenset[int] | None = frozenset(),
+                 inline: Inline | None = None) -> None:
         self.indent = indent
         self.loops = loops
         self.k = k
@@ -106,11 +110,18 @@ class _Path:
         # Locals written to Python variables only; None inside a loop: any
         # the unit uses (an earlier pass through the loop may have written it).
         self.dirty = dirty
+        self.inline = inline            # inside a routine written in place (inline.py)
 
     def copy(self, **changes: Any) -> _Path:
-        p = _Path(self.indent, self.loops, self.k, self.counted, self.pending, self.dirty)
+        p = _Path(self.indent, self.loops, self.k, self.counted, self.pending, self.dirty,
+                  self.inline)
         p.__dict__.update(changes)
         return p
+
+
+class _Abort(Exception):
+    """An instruction that cannot be written inside a routine written in
+    place (it needs the routine's frame): the frame is pushed before it."""
 
 
 class UnitEmitter(Emitter):
@@ -147,6 +158,8 @@ class UnitEmitter(Emitter):
         self.body.append("    " * self.path.indent + text)
 
     def use(self, name: str) -> str:
+        if self.path.inline is not None and name in ("L", "S"):
+            raise _Abort                # the frame of a routine written in place
         self.used.add(name)
         return name
 
@@ -160,6 +173,8 @@ class UnitEmitter(Emitter):
         self.pending = target
 
     def leave(self, expr: str) -> None:
+        if self.path.inline is not None:
+            raise _Abort
         if not expr.startswith("m.ret("):                # a return drops both anyway
             self.sync()
         self._count(self.path)
@@ -169,6 +184,8 @@ class UnitEmitter(Emitter):
     # -- locals and the stack, kept in Python variables (§6.2, §6.3) -------------------
     def sync(self) -> None:
         path = self.path
+        if path.inline is not None:
+            raise _Abort
         if path.dirty is None:
             self.use("L")
             self.line(ALL_LOCALS)                   # filled in when all are known
@@ -195,12 +212,19 @@ class UnitEmitter(Emitter):
     def reload(self, var: int | None = None) -> None:
         """After code that may have written the machine's locals (all of
         them, or var): read them into the Python variables again."""
+        if self.path.inline is not None:
+            raise _Abort
         for v in sorted(self.locals) if var is None else [var]:
             if v in self.locals:
                 self.line(f"l{v} = {self.use('L')}[{v - 1}]")
 
     def read_var(self, var: int) -> str:
         path = self.path
+        if path.inline is not None and 0 <= var < 16:
+            if var == 0 and not path.pending or var > path.inline.locals:
+                raise _Abort            # an empty stack, a missing local: tier 0 says so
+            if var:
+                return f"c{var}"
         if 0 < var < 16:
             self.locals.add(var)
             return f"l{var}"
@@ -216,6 +240,12 @@ class UnitEmitter(Emitter):
         return super().peek_var(var)
 
     def write_var(self, var: int, expr: str, in_place: bool = False) -> None:
+        inline = self.path.inline
+        if inline is not None and 0 < var < 16:
+            if var > inline.locals:
+                raise _Abort
+            self.line(f"c{var} = {expr}")
+            return
         if 0 < var < 16:
             self.locals.add(var)
             self.line(f"l{var} = {expr}")
@@ -237,6 +267,8 @@ class UnitEmitter(Emitter):
     # -- calls written in place (§6.4) ------------------------------------------------
     def call(self, routine: str, args: list[str], store: int) -> None:
         layout = self.layout
+        if self.path.inline is not None:
+            raise _Abort
         if not routine.isdigit() or int(routine) == 0 or layout.routine_address is None:
             super().call(routine, args, store)
             return
@@ -254,8 +286,13 @@ class UnitEmitter(Emitter):
             initial = [0] * count
             start = address + 1
         new = [a for a in args[:count]] + [str(v) for v in initial[len(args):]]
+        leaf = leaf_at(layout, self.decode, address)
+        if leaf is not None:
+            self._inline(start, new, store, len(args), leaf.heads)
+            return
         self.sync()
         self.callees.add(start)
+        self.exits.add(self.ins.next)                # where the routine returns to
         self.line("F = m.frames")
         self.line(f"if len(F) >= {layout.max_frames}:")
         self.line("    m.fatal('call stack overflow')")
@@ -264,6 +301,42 @@ class UnitEmitter(Emitter):
         self.line("m.stack = []")
         self.line(f"m.argc = {len(args)}")
         self.leave(str(start))
+
+    def _inline(self, start: int, new: list[str], store: int, argc: int,
+                heads: frozenset[int]) -> None:
+        """Write the leaf routine at start in place (``zvm.compile.inline``):
+        inside a ``while True:`` that each return leaves with ``break``, so
+        the caller's code after the call is written once, after it."""
+        path = self.path
+        self.line(f"if len(m.frames) >= {self.layout.max_frames}:")
+        self.line("    m.fatal('call stack overflow')")
+        for v, expr in enumerate(new, 1):
+            self.line(f"c{v} = {expr}")
+        if path.k:
+            self.line(f"n += {path.k}")
+        self.line("while True:")
+        self.has_loops = True
+        self.heads |= heads
+        self.temps += 1
+        inline = Inline(self.ins.next, store, path.pending, argc, len(new), f"s{self.temps}")
+        self._emit(start, path.copy(indent=path.indent + 1, loops=path.loops + (-1,), k=0,
+                                    counted=True, inline=inline, pending=()))
+        # Back in the caller: the value goes where the call asked (§6.4.4).
+        self.path = path.copy(k=0, counted=True)
+        if store >= 0:
+            self.write_var(store, inline.value)
+        self.pending = inline.return_pc
+
+    def ret(self, value: str) -> None:
+        inline = self.path.inline
+        if inline is None:
+            super().ret(value)
+            return
+        self.line(f"{inline.value} = {value}")
+        if self.path.k:
+            self.line(f"n += {self.path.k}")
+        self.line("break")
+        self.pending = None
 
     def branch(self, cond: str) -> None:
         if TYPE_CHECKING:                   # an instruction that branches
@@ -274,7 +347,7 @@ class UnitEmitter(Emitter):
         inner = path.copy(indent=path.indent + 1)
         if off in (0, 1):
             self.path = inner
-            self.leave(f"m.ret({off})")
+            self.ret(str(off))
         else:
             self._emit(ins.next + off - 2, inner)
         self.ins, self.path = ins, path
@@ -290,6 +363,19 @@ class UnitEmitter(Emitter):
             self.line(f"m.instructions += {k}")
 
     def _exit(self, pc: int, path: _Path) -> None:
+        inline = path.inline
+        if inline is not None:
+            # Inside a routine written in place: push the frame its call
+            # would have pushed, with its locals and stack as they stand.
+            self.path = path.copy(inline=None, pending=inline.pending)
+            self.sync()
+            self.line("F = m.frames")
+            self.line(f"F.append(({inline.return_pc}, {inline.store}, {self.use('L')}, "
+                      f"{self.use('S')}, m.argc))")
+            self.line(f"m.locals = [{', '.join(f'c{v}' for v in range(1, inline.locals + 1))}]")
+            self.line(f"m.stack = [{', '.join(path.pending)}]")
+            self.line(f"m.argc = {inline.argc}")
+            path = self.path
         self.path = path
         self.exits.add(pc)
         if 0 <= pc < self.layout.size:
@@ -302,12 +388,13 @@ class UnitEmitter(Emitter):
                 and self.total < BUDGET and path.indent < DEPTH and len(path.loops) < LOOPS
                 and (pc == self.entry or self.seen(pc)))
 
-    def _emit(self, pc: int | None, path: _Path) -> None:
-        """Write the path that starts at pc, to its end."""
+    def _emit(self, pc: int | None, path: _Path, opened: bool = False) -> None:
+        """Write the path that starts at pc, to its end (opened: the loop
+        whose head pc is has just been opened)."""
         while pc is not None:
-            if pc in path.loops:
+            if pc in path.loops and not opened:
                 self.path = path
-                if pc != path.loops[-1]:
+                if pc != path.loops[-1] or path.inline is not None and path.pending:
                     self._exit(pc, path)          # an outer loop: the run loop goes on there
                     return
                 self.sync_stack()
@@ -319,31 +406,60 @@ class UnitEmitter(Emitter):
                 self._exit(pc, path)
                 return
             ins = self.decode(pc)
-            if ins.name in STOPS:
+            if ins.name in STOPS or path.inline is not None and (
+                    pc in self.heads and path.pending or ins.name not in TEMPLATES):
                 self._exit(pc, path)
                 return
-            if pc in self.heads:
-                self.path = path
-                self.sync_stack()
-                if path.k:
-                    self.line(f"n += {path.k}")
-                self.line("while True:")
-                self.has_loops = True
-                path = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
-                                 counted=True, dirty=None)
-            self.copies[pc] += 1
-            self.total += 1
-            path = path.copy(k=path.k + 1)
-            self.path, self.ins, self.pending = path, ins, None
-            self.marks.append((len(self.body), pc, path.k, path.counted))
-            self.line(f"# ${pc:05x} {ins.name}")
-            template = TEMPLATES.get(ins.name)
-            if template is not None:
-                template(self)
-            else:
-                self._method(ins)
-            pc = self.pending
-            path = self.path
+            at, before = pc, (len(self.body), len(self.marks), self.temps, path)
+            try:
+                pc, path = self._instruction(at, ins, path, opened)
+                opened = False
+            except _Abort:
+                # Not to be written inside the routine written in place:
+                # the code so far stands, this instruction runs in its frame.
+                body, marks, self.temps, path = before
+                del self.body[body:], self.marks[marks:]
+                self.copies[at] -= 1
+                self.total -= 1
+                self._exit(at, path)
+                return
+
+    def _instruction(self, pc: int, ins: Instruction, path: _Path,
+                     opened: bool) -> tuple[int | None, _Path]:
+        """Write one instruction; the address its path goes on at, and the path."""
+        if pc in self.heads and not opened and path.inline is not None:
+            # A loop of a routine written in place: a return inside it
+            # leaves it with break, and the break after it leaves the routine.
+            self.path = path
+            if path.k:
+                self.line(f"n += {path.k}")
+            self.line("while True:")
+            self._emit(pc, path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
+                                     counted=True, dirty=None), opened=True)
+            self.path = path
+            self.line("break")
+            return None, path
+        if pc in self.heads and not opened:
+            self.path = path
+            self.sync_stack()
+            if path.k:
+                self.line(f"n += {path.k}")
+            self.line("while True:")
+            self.has_loops = True
+            path = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
+                             counted=True, dirty=None)
+        self.copies[pc] += 1
+        self.total += 1
+        path = path.copy(k=path.k + 1)
+        self.path, self.ins, self.pending = path, ins, None
+        self.marks.append((len(self.body), pc, path.k, path.counted))
+        self.line(f"# ${pc:05x} {ins.name}")
+        template = TEMPLATES.get(ins.name)
+        if template is not None:
+            template(self)
+        else:
+            self._method(ins)
+        return self.pending, self.path
 
     def _method(self, ins: Instruction) -> None:
         """An opcode with no template: its function in zvm.vm.ops, with its
@@ -415,14 +531,12 @@ class UnitEmitter(Emitter):
         source = "\n".join(head + body) + "\n"
         lines = [(index + offset, pc, k, c) for index, pc, k, c in self.marks]
         code = compile(source, unit_filename(self.entry), "exec")
-        return Unit(self.entry, source, code, lines, self.methods, frozenset(self.callees))
+        return Unit(self.entry, source, code, lines, self.methods, frozenset(self.callees),
+                    frozenset(self.exits))
 
 
 ALL_LOCALS = "#all-locals"     # stands for writing back every local the unit keeps
 
-# Opcodes after which no instruction follows in the same path.
-ENDS = frozenset({"ret", "rtrue", "rfalse", "ret_popped", "print_ret", "jump", "quit",
-                  "restart", "throw"})
 
 
 def compile_unit(entry: int, layout: Layout, decode: Decode,

@@ -148,6 +148,11 @@ class WorldMask:
         return (int.from_bytes(mem[self.lo:self.hi], "big") & self.mask,
                 *(int.from_bytes(mem[s], "big") & pm for s in self.slices))
 
+    def raw(self, mem: bytes | bytearray) -> tuple[bytes, ...]:
+        """The bytes the objects' key is made from, unmasked: equal raw
+        bytes give equal keys (a cheap test before ``digest``)."""
+        return (bytes(mem[self.lo:self.hi]), *(bytes(mem[s]) for s in self.slices))
+
     def key(self, mem: bytes | bytearray) -> tuple[int, ...]:
         return self.objects_key(mem) + (
             int.from_bytes(mem[self.globals], "big") & self.global_mask,)

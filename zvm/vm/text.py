@@ -37,6 +37,8 @@ DEFAULT_UNICODE = (
 NO_OUTPUT = frozenset([*range(1, 9), 10, 12, *range(14, 32), *range(127, 155),
                        252, 253, 254])
 
+ENCODED_KEPT = 4096     # words whose encoding is kept (the table starts again when full)
+
 
 class TextCodec:
     """Decode and encode Z-encoded text for one story's memory."""
@@ -70,6 +72,7 @@ class TextCodec:
         self.alphabets = tuple(tuple(self.zscii_to_unicode(z) for z in row) for row in rows)
         # Encoding: character -> (alphabet, z-char); A0 wins over A1 over A2 (§3.7).
         self._encode_map: dict[str, tuple[int, int]] = {}
+        self._encoded: dict[str, bytes] = {}
         for r in (2, 1, 0):
             for i, z in enumerate(rows[r]):
                 if r == 2 and (i == 0 or (i == 1 and version >= 2)):
@@ -230,7 +233,17 @@ class TextCodec:
     # -- encoding (§3.7) ---------------------------------------------------
     def encode(self, text: str) -> bytes:
         """A word as the dictionary stores it: 6 z-chars in versions 1-3,
-        9 in 4+, padded with 5s, end bit on the last word (§3.7)."""
+        9 in 4+, padded with 5s, end bit on the last word (§3.7). Kept for
+        the next time (the alphabets are fixed when the codec is made):
+        every command looks up the same few words again."""
+        known = self._encoded.get(text)
+        if known is None:
+            if len(self._encoded) >= ENCODED_KEPT:
+                self._encoded.clear()
+            known = self._encoded[text] = self._encode(text)
+        return known
+
+    def _encode(self, text: str) -> bytes:
         v = self.version
         n = 6 if v <= 3 else 9
         # Each character as (alphabet, z-chars); a character outside the

@@ -1,0 +1,127 @@
+"""Small leaf routines written into the unit that calls them (§6.4, §6.5).
+
+A call normally leaves a unit: the run loop pushes a frame, runs the
+routine, and comes back through ``Machine.ret`` to the unit at the return
+address, three trips through the run loop for what is often a table search
+of a dozen instructions (Zork I's parser calls two such routines for every
+object in scope). A *leaf* — a routine that calls nothing, cannot stop the
+machine (no input, save, restore, undo, quit, restart or throw, §6.4 and
+§15), runs only opcodes that have templates and names its variables
+directly (no indirect reference through a variable, §6.3.4) — is instead
+written into the caller's unit: its local variables (§6.4.2: the header's
+initial values in versions 1-4, zero in 5+, the arguments over them, §6.4.4)
+become Python variables ``c1`` ... ``c15``, its stack the emitter's
+temporaries, and each return stores the value where the call asked (§6.4.3)
+and goes on with the caller's code after the call.
+
+No frame is pushed unless it is needed: where the written routine cannot go
+on as Python code (code that has not run yet, a budget spent, a value it
+would pop from an empty stack, a loop head reached with values on its
+stack) the unit pushes the frame the call would have pushed, with the
+routine's locals and stack as they stand, and leaves for that address:
+the run loop then goes on there exactly as if the call had been an
+ordinary one. So the machine is never seen in a state an ordinary call
+could not produce; an error inside the routine names the routine's own
+instruction (the unit's line table), and every instruction is counted.
+"""
+
+from __future__ import annotations
+
+from zvm.compile.templates import STOPS, TEMPLATES
+from zvm.errors import ZMachineError
+from zvm.records import TYPE_CHECKING, NamedTuple
+from zvm.vm.decoder import VARIABLE
+
+if TYPE_CHECKING:
+    from typing import Callable
+
+    from zvm.compile.shapes import Layout
+    from zvm.vm.decoder import Instruction
+
+LEAF_SIZE = 40        # instructions a routine may have to be written in place
+
+# Opcodes after which no instruction follows in the same path.
+ENDS = frozenset({"ret", "rtrue", "rfalse", "ret_popped", "print_ret", "jump", "quit",
+                  "restart", "throw"})
+# Opcodes whose first operand names a variable (§6.3.4).
+VARREFS = frozenset({"inc", "dec", "inc_chk", "dec_chk", "load", "store", "pull"})
+
+
+class Leaf(NamedTuple):
+    """A routine that can be written in place: its first instruction, the
+    initial values of its locals, and its loop heads."""
+    start: int
+    initial: tuple[int, ...]
+    heads: frozenset[int]
+
+
+class Inline(NamedTuple):
+    """The call a path is inside of: where the routine returns to, the
+    variable that takes its value (-1: none), the caller's values kept in
+    Python variables meanwhile, the arguments' count and the locals', and
+    the Python variable its returns put their value in."""
+    return_pc: int
+    store: int
+    pending: tuple[str, ...]
+    argc: int
+    locals: int
+    value: str
+
+
+def leaf_at(layout: Layout, decode: Callable[[int], Instruction], address: int) -> Leaf | None:
+    """The routine whose header is at address as a Leaf, or None when it
+    is not one (the answer is kept in ``layout.leaves``)."""
+    if address in layout.leaves:
+        return layout.leaves[address]
+    found = layout.leaves[address] = _examine(layout, decode, address)
+    return found
+
+
+def _examine(layout: Layout, decode: Callable[[int], Instruction], address: int) -> Leaf | None:
+    data = layout.data
+    if not layout.dyn_end <= address < layout.size or data[address] > 15:
+        return None
+    count = data[address]
+    if layout.version <= 4:
+        initial = tuple((data[address + 1 + 2 * i] << 8) | data[address + 2 + 2 * i]
+                        for i in range(count))
+        start = address + 1 + 2 * count
+    else:
+        initial, start = (0,) * count, address + 1
+    heads: set[int] = set()
+    seen: set[int] = set()
+    todo = [start]
+    while todo:
+        pc = todo.pop()
+        if pc in seen:
+            continue
+        if len(seen) >= LEAF_SIZE or not layout.dyn_end <= pc < layout.size:
+            return None
+        seen.add(pc)
+        try:
+            ins = decode(pc)
+        except ZMachineError:                      # not code: let the run loop say so
+            return None
+        name = ins.name
+        if name in STOPS or name.startswith("call") or name not in TEMPLATES \
+                or name in VARREFS and ins.operands[0][0] == VARIABLE:
+            return None
+        if any(t == VARIABLE and count < v < 16 for t, v in ins.operands) \
+                or ins.store is not None and count < ins.store < 16 \
+                or name in VARREFS and count < ins.operands[0][1] < 16:
+            return None                            # a local it does not have
+        targets = []
+        if ins.branch is not None and ins.branch[1] not in (0, 1):
+            targets.append(ins.next + ins.branch[1] - 2)
+        if name == "jump":
+            t, v = ins.operands[0]
+            if t == VARIABLE:
+                return None
+            targets.append(ins.next + (v - ((v & 0x8000) << 1)) - 2)
+        elif name not in ENDS:
+            targets.append(ins.next)
+        for target in targets:
+            if target <= pc:
+                heads.add(target)
+            todo.append(target)
+    return Leaf(start, initial, frozenset(heads))
