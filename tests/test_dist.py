@@ -3,6 +3,7 @@ own, and run with an empty environment."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 
@@ -53,9 +54,12 @@ def test_a_non_story_is_refused_in_one_line(binary, tmp_path):
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is absent")
 @pytest.mark.parametrize("term", ["screen-256color", "linux"])
-def test_bundled_story_plays_in_a_terminal(binary, term):
+def test_bundled_story_plays_in_a_terminal(binary, term, tmp_path):
+    errors = tmp_path / "stderr.txt"
+    to_errors = f'exec "$0" "$@" 2>{shlex.quote(str(errors))}'
     pane = Pane("hollinbrook.z5", program=["env", "-i", "PATH=/usr/bin:/bin", f"TERM={term}",
-                                           str(binary)], term=term, cwd=binary.parent)
+                                           "sh", "-c", to_errors, str(binary)],
+                term=term, cwd=binary.parent)
     try:
         screen = pane.wait_text("Hollin Brook Platform", timeout=20)
         top = screen.split("\n")[0]
@@ -74,6 +78,27 @@ def test_bundled_story_plays_in_a_terminal(binary, term):
         pane.wait_text("ZVM-EXITED 0", timeout=10)
     finally:
         pane.kill()
+    # Nothing on standard error: blessed knew the terminal's capabilities
+    # (it lists jinxed's definitions with pkgutil, which PyInstaller's hook,
+    # run when pkgutil is imported, teaches the modules inside the binary).
+    assert errors.read_text() == ""
+
+
+def test_the_archive_holds_only_what_start_up_needs(binary):
+    """tools/build_dist.py's choices for start-up time: nothing compressed,
+    no OpenSSL, no research library or test tools, no runtime hook but
+    the lazy one for pkgutil."""
+    from PyInstaller.archive.readers import CArchiveReader
+    archive = CArchiveReader(str(binary))
+    assert not [name for name, (*_, compressed, _) in archive.toc.items() if compressed]
+    assert not [name for name in archive.toc if "libssl" in name or "libcrypto" in name]
+    scripts = [name for name, (*_, typecode) in archive.toc.items() if typecode == "s"]
+    assert scripts == ["pyiboot01_bootstrap", "pyi_rth_lazy_pkgutil", "launcher"]
+    modules = archive.open_embedded_archive("PYZ.pyz").toc
+    assert "zvm.cli.main" in modules and "PIL.PngImagePlugin" in modules
+    assert not [m for m in modules if m.split(".")[0] in ("multiprocessing", "pytest", "_pytest",
+                                                          "pkg_resources", "ssl")
+                or m.startswith("zvm.research")]
 
 
 # -- issue 12: version 6, pictures and all ------------------------------------------------
