@@ -94,3 +94,38 @@ def test_candidates_name_things_not_pronouns() -> None:
     candidates = generate(game, game.access.capture())
     assert "drop egg" in candidates and "light lantern" in candidates
     assert not [c for c in candidates if {"it", "them", "him", "her"} & set(c.split()[1:])]
+
+
+def test_tried_commands_are_cut_off_and_the_alarm_handler_put_back():
+    """Each try runs under a time limit (a story that hangs costs one
+    candidate); inside a batch the handler is installed once, and the
+    caller's own SIGALRM handler is back afterwards, each time."""
+    import signal
+    import time
+
+    from zvm.research.common import TryTimeout, alarm_handler, time_limit
+
+    def spin() -> None:
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            pass
+        raise AssertionError("not cut off")
+
+    def mine(signum, frame) -> None:
+        raise AssertionError("the caller's handler ran")
+
+    previous = signal.signal(signal.SIGALRM, mine)
+    try:
+        with pytest.raises(TryTimeout), time_limit(0.05):
+            spin()
+        assert signal.getsignal(signal.SIGALRM) is mine
+        with alarm_handler():
+            for _ in range(2):
+                with pytest.raises(TryTimeout), time_limit(0.05):
+                    spin()
+            with time_limit(1):
+                pass                                 # a try that ends in time
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)

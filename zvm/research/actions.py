@@ -45,7 +45,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from zvm.research.common import asks_game_over
+from zvm.research.common import alarm_handler, asks_game_over
 from zvm.research.grammar import PREFERRED_VERBS
 from zvm.research.access import MachineState
 
@@ -87,16 +87,17 @@ def try_all(game: Game, state: MachineState, candidates: list[str]) -> list[Reco
     base_raw = mask.raw(acc.mem)
     base_globals = bytes(acc.mem[mask.globals])
     out: list[Record] = []
-    for i, command in enumerate(candidates):
-        text, how = game._attempt(state, command)
-        if how == "timeout":                     # a story that hangs: no action
-            continue
-        ended = how == "ended" or asks_game_over(text)
-        # Most tries leave the objects' bytes as they were: no digest then.
-        digest = base if mask.raw(acc.mem) == base_raw else mask.digest(acc.mem)
-        changed = mask.changed_globals(base_globals, acc.mem)
-        if digest != base or changed or ended:
-            out.append((i, None if digest == base else digest, changed, ended))
+    with alarm_handler():                        # once, not once per try
+        for i, command in enumerate(candidates):
+            text, how = game._attempt(state, command)
+            if how == "timeout":                 # a story that hangs: no action
+                continue
+            ended = how == "ended" or asks_game_over(text)
+            # Most tries leave the objects' bytes as they were: no digest then.
+            digest = base if mask.raw(acc.mem) == base_raw else mask.digest(acc.mem)
+            changed = mask.changed_globals(base_globals, acc.mem)
+            if digest != base or changed or ended:
+                out.append((i, None if digest == base else digest, changed, ended))
     return out
 
 

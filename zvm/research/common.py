@@ -193,6 +193,27 @@ def _expired(signum: int, frame: FrameType | None) -> None:
     raise TryTimeout
 
 
+_handling = 0          # blocks open with _expired as SIGALRM's handler
+
+
+@contextmanager
+def alarm_handler() -> Iterator[None]:
+    """In this block SIGALRM raises TryTimeout (main thread only), so that
+    the ``time_limit`` blocks inside it only set timers: trying thousands
+    of commands installed and removed the handler for each."""
+    global _handling
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _expired)
+    _handling += 1
+    try:
+        yield
+    finally:
+        _handling -= 1
+        signal.signal(signal.SIGALRM, previous)
+
+
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise TryTimeout in the block after seconds (main thread only); the
@@ -201,12 +222,14 @@ def time_limit(seconds: float) -> Iterator[None]:
             or not hasattr(signal, "setitimer"):
         yield
         return
-    previous = signal.signal(signal.SIGALRM, _expired)
+    if not _handling:
+        with alarm_handler(), time_limit(seconds):
+            yield
+        return
     left, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
         if left:
             signal.setitimer(signal.ITIMER_REAL, left, interval)
