@@ -27,6 +27,7 @@ import atexit
 import marshal
 import os
 import sys
+import zlib
 from types import FunctionType, TracebackType
 
 from zvm import __version__
@@ -62,15 +63,38 @@ def _valid_count(record: Any) -> bool:
 
 
 def _valid_unit(record: Any) -> bool:
-    """(entry, code as marshal bytes, source, lines, instructions, the
-    addresses it leaves to and the routines it calls) with the right types."""
-    return (isinstance(record, tuple) and len(record) == 7
-            and isinstance(record[0], int) and isinstance(record[1], bytes)
-            and isinstance(record[2], str) and isinstance(record[3], list)
-            and all(isinstance(x, list) and len(x) == 4 for x in record[3])
-            and isinstance(record[4], list)
-            and all(isinstance(x, list) and all(type(a) is int for a in x)
-                    for x in record[5:]))
+    """(entry, the rest packed: ``_pack``) with the right types; what is
+    packed is checked when the unit first runs (``_unpack``)."""
+    return (isinstance(record, tuple) and len(record) == 2
+            and isinstance(record[0], int) and isinstance(record[1], bytes))
+
+
+def _pack(unit: Unit) -> bytes:
+    """A unit's code (marshal), source, line table, method instructions,
+    exits and callees, compressed: a story's file holds hundreds of units
+    and a process keeps them all until they run (Zork I's: 8 MB unpacked)."""
+    return zlib.compress(marshal.dumps((
+        marshal.dumps(unit.code), unit.source, [list(x) for x in unit.lines],
+        list(unit.instructions), sorted(unit.exits), sorted(unit.callees))), 1)
+
+
+def _unpack(entry: int, packed: bytes) -> Unit | None:
+    """The Unit _pack packed, or None when it is damaged or not one."""
+    try:
+        blob, source, lines, instructions, exits, callees = marshal.loads(
+            zlib.decompress(packed))
+        code = diskcache.code_of(blob)
+        ok = (isinstance(source, str) and code is not None
+              and code.co_filename == unit_filename(entry)
+              and all(isinstance(x, list) and len(x) == 4 for x in lines)
+              and all(isinstance(x, list) and all(type(a) is int for a in x)
+                      for x in (instructions, exits, callees)))
+    except (ValueError, TypeError, EOFError, zlib.error):
+        return None
+    if not ok:
+        return None
+    return Unit(entry, source, code, [tuple(x) for x in lines], instructions,
+                frozenset(callees), frozenset(exits))
 
 
 def _valid_table(record: Any) -> bool:
@@ -285,13 +309,11 @@ class StoryCode:
     def _materialize(self, entry: int) -> Code:
         """The code of a stored unit, installed; its entry's tier-0 code
         when the stored code cannot be used."""
-        _, blob, source, lines, instructions, exits, callees = self.stored.pop(entry)
-        code = diskcache.code_of(blob)
-        if code is None or code.co_filename != unit_filename(entry):
+        unit = _unpack(entry, self.stored.pop(entry)[1])
+        if unit is None:
             self.cache[entry] = None
             return self.compile_at(entry)
-        self._install(Unit(entry, source, code, [tuple(x) for x in lines], instructions,
-                           frozenset(callees), frozenset(exits)))
+        self._install(unit)
         return self.cache[entry]  # type: ignore[return-value]
 
     def save_counts(self) -> None:
@@ -305,9 +327,7 @@ class StoryCode:
     def save(self) -> None:
         """Keep the units compiled in this process for the next run."""
         if self.new_units and diskcache.enabled:
-            records = [(u.entry, marshal.dumps(u.code), u.source, [list(x) for x in u.lines],
-                        list(u.instructions), sorted(u.exits), sorted(u.callees))
-                       for u in self.new_units]
+            records = [(u.entry, _pack(u)) for u in self.new_units]
             self.new_units = []
             diskcache.save(self.key, __version__, records, lambda r: r[0], _valid_unit)
 
