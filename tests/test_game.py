@@ -208,3 +208,18 @@ def test_reads_whose_operands_come_from_the_stack_wait_for_the_next_command(tmp_
     assert game.step("take the lamp").text.startswith("read 3 words, ended by 13")
     assert game.step("x").text.startswith("key 120")
     assert game.step("look").text.startswith("read 1 words, ended by 13")
+
+
+def test_games_of_one_story_file_share_its_bytes_until_it_changes(tmp_path):
+    """A story is read once a process while its file is unchanged (100
+    Games of Zork I kept 100 copies); a changed file is read again."""
+    import shutil
+    path = tmp_path / "research.z5"
+    shutil.copy(ROOT / "tests" / "stories" / "research.z5", path)
+    a, b = zvm.Game(path), zvm.Game(str(path))
+    assert a.story.data is b.story.data
+    data = bytearray(path.read_bytes())
+    data[0x40] ^= 1                                 # a byte of dynamic memory
+    path.write_bytes(bytes(data))
+    c = zvm.Game(path)
+    assert c.story.data is not a.story.data and c.story.data[0x40] == data[0x40]

@@ -39,7 +39,7 @@ from zvm.research.common import (
 )
 from zvm.research.profile import Profile, cached, learn
 from zvm.screen.protocol import InputEnded, Style
-from zvm.story.loader import Story, load
+from zvm.story.loader import Story, parse, read
 from zvm.story.quetzal import SaveError
 from zvm.story.state import ZVM_GAME
 from zvm.vm.machine import Machine
@@ -94,6 +94,26 @@ class Snapshot:
         return (bytes, (bytes(self),))
 
 
+_loaded: dict[str, tuple[bytes, Story]] = {}
+LOADED_KEPT = 32          # story files kept read (a story is read-only: Games share it)
+
+
+def _load(path: str) -> Story:
+    """The story at path; while the file holds the same bytes, the Story
+    read first (100 Games of Zork I kept 100 copies of it, 9 MB)."""
+    data = read(path)
+    key = os.path.realpath(path)
+    known = _loaded.get(key)
+    if known is not None and known[0] == data:
+        story = known[1]
+        return story if story.path == path else story._replace(path=path)
+    story = parse(path, data)
+    if len(_loaded) >= LOADED_KEPT:
+        _loaded.clear()
+    _loaded[key] = (data, story)
+    return story
+
+
 class Game:
     """A story to play from Python. ``seed`` makes random numbers (and so
     the whole game) reproducible, as ``dfrotz -s`` does; ``width`` is the
@@ -117,7 +137,7 @@ class Game:
             self.story = path
         else:
             try:
-                self.story = load(os.fspath(path))
+                self.story = _load(os.fspath(path))
             except StoryError as e:
                 raise GameError(f"{path}: {e}") from None
         self.seed = seed

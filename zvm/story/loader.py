@@ -64,6 +64,12 @@ def identify(data: bytes) -> str | None:
 
 def load(path: str) -> Story:
     """Read and check a story file (§1.1.4, §11)."""
+    return parse(path, read(path))
+
+
+def read(path: str) -> bytes:
+    """The bytes of a story file (no more than a story may have, unless it
+    is a Blorb file: pictures and sounds may be large)."""
     try:
         if os.path.isdir(path):
             raise StoryError("is a directory")
@@ -77,7 +83,7 @@ def load(path: str) -> Story:
         raise StoryError("permission denied") from None
     except OSError as e:
         raise StoryError(e.strerror or str(e)) from None
-    return parse(path, data)
+    return data
 
 
 def parse(path: str, data: bytes) -> Story:
