@@ -40,6 +40,7 @@ kept for the next call until ``Game.close()``.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import re
@@ -130,7 +131,11 @@ class Pool:
     def __init__(self, game: Game, workers: int) -> None:
         self.workers = workers
         context = multiprocessing.get_context("fork")
-        self.pool = context.Pool(workers, initializer=_init_worker, initargs=(game,))
+        gc.freeze()                 # (the workers' collector leaves the inherited pages alone)
+        try:
+            self.pool = context.Pool(workers, initializer=_init_worker, initargs=(game,))
+        finally:
+            gc.unfreeze()
 
     def map(self, state: MachineState, candidates: list[str]) -> list[Record]:
         size = max(1, min(CHUNK, len(candidates) // (self.workers * 4) or 1))

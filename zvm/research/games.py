@@ -25,6 +25,7 @@ replaced like a local worker.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import random
@@ -99,7 +100,14 @@ class _LocalWorker:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, self.stories, self.width),
                                        daemon=True)
-        self.process.start()
+        # The child's garbage collector leaves alone what it inherits: a
+        # collection would write to every object and so copy every page of
+        # the parent's memory (the story's compiled code among them).
+        gc.freeze()
+        try:
+            self.process.start()
+        finally:
+            gc.unfreeze()
         child.close()
 
     def send(self, name: str, *args: Any) -> None:
