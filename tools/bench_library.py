@@ -15,10 +15,11 @@ Reports, on Zork I (../shared/stories/zork1.z3) and its walkthrough:
     with 2 worker processes;
   * zvm.Games: steps per second of N games (default 16) stepped through
     the walkthrough by one process (plain Games in a loop) and by Games
-    with 1 and 2 workers (best of N each), and the speed-up of 2 workers
-    over one process; beside it the same games split between 2 processes
-    that share nothing and never wait for each other (the most a pool can
-    get on this machine);
+    with 1 and 2 workers, and the speed-up of 2 workers over one process;
+    beside it the same games split between 2 processes that share nothing
+    and never wait for each other (the most a pool can get on this
+    machine); each speed-up is taken within one round of the three, and
+    the median of N rounds is reported with every round's figure;
   * the memory of 100 Games of Zork I, reset, in one fresh process (its
     largest resident set, and that of the process before the games).
 Speeds depend on the machine and on what else runs on it (best of N runs).
@@ -110,8 +111,9 @@ def games(zvm: ModuleType, story: Path, lines: list[str], count: int, workers: i
           repeat: int = 3) -> None:
     commands = lines[:60]
 
-    def one_process() -> float:
-        gs = [zvm.Game(story, seed=12 + i) for i in range(count)]
+    def apart(seeds: range) -> float:
+        """Seconds for these games, stepped in this process."""
+        gs = [zvm.Game(story, seed=s) for s in seeds]
         for g in gs:
             g.reset()
             _ = g.profile.status
@@ -129,16 +131,6 @@ def games(zvm: ModuleType, story: Path, lines: list[str], count: int, workers: i
             for c in commands:
                 gs.step([c] * count)
             return time.perf_counter() - start
-    def apart(seeds: range) -> float:
-        gs = [zvm.Game(story, seed=s) for s in seeds]
-        for g in gs:
-            g.reset()
-            _ = g.profile.status
-        start = time.perf_counter()
-        for c in commands:
-            for g in gs:
-                g.step(c)
-        return time.perf_counter() - start
 
     def ceiling(w: int) -> float:
         """The same games split between w processes that share nothing and
@@ -158,18 +150,28 @@ def games(zvm: ModuleType, story: Path, lines: list[str], count: int, workers: i
             p.join()
         return max(times)
 
+    # One process, the pools and the ceiling are measured one after another
+    # in each round, and each speed-up is taken within its round: on a shared
+    # machine the speed of a core changes from minute to minute, and a ratio
+    # of two moments says more about the machine than about the pool.
     steps_n = count * len(commands)
-    # Best of repeat runs on each side: a round waits for its slowest worker,
-    # so one busy moment of the machine costs a pool more than one process.
-    base = min(one_process() for _ in range(repeat))
-    print(f"  one process            {steps_n / base:9.0f} steps/s   ({count} games)")
+    rounds = []
+    for _ in range(repeat):
+        base = apart(range(12, 12 + count))
+        rounds.append((base, {w: base / pool(w) for w in sorted({1, workers})},
+                       base / ceiling(workers)))
+    bases = sorted(r[0] for r in rounds)
+    print(f"  one process            {steps_n / bases[len(bases) // 2]:9.0f} steps/s   "
+          f"({count} games; median of {repeat} rounds)")
+
+    def spread(values: list[float]) -> str:
+        v = sorted(values)
+        return f"{v[len(v) // 2]:4.2f}x (rounds: {', '.join(f'{x:.2f}' for x in values)})"
     for w in sorted({1, workers}):
-        t = min(pool(w) for _ in range(repeat))
-        print(f"  Games, {w} worker{'s' if w > 1 else ' '}        {steps_n / t:9.0f} steps/s   "
-              f"speed-up {base / t:4.2f}x over one process")
-    t = min(ceiling(workers) for _ in range(repeat))
-    print(f"  {workers} processes apart      {steps_n / t:9.0f} steps/s   "
-          f"speed-up {base / t:4.2f}x (no pool, no waiting: the machine's ceiling)")
+        print(f"  Games, {w} worker{'s' if w > 1 else ' '}        speed-up "
+              f"{spread([r[1][w] for r in rounds])} over one process")
+    print(f"  {workers} processes apart      speed-up {spread([r[2] for r in rounds])}"
+          f"  (no pool, no waiting: the machine's ceiling)")
 
 
 def run(shared: Path = SHARED, repeat: int = 3, count: int = 16, workers: int = 2) -> int:
