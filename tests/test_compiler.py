@@ -121,7 +121,8 @@ def test_leaf_routines_are_written_into_their_callers(name):
     fails as tier 0 does, and the division by zero inside one names the
     division."""
     text, _, error = both_tiers(STORIES / name)
-    assert text.rstrip().endswith("9 passed, 0 failed")
+    assert text.rstrip().endswith("9 passed, 0 failed" if name.endswith("z3")
+                                  else "11 passed, 0 failed")
     assert error is not None and error.startswith("division by zero (PC = $")
     # Compiled once the callees have run (at HOT = 1 they have not, and a
     # routine is written in place only as far as it has run).

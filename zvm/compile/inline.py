@@ -7,7 +7,8 @@ of a dozen instructions (Zork I's parser calls two such routines for every
 object in scope). A *leaf* — a routine that calls nothing, cannot stop the
 machine (no input, save, restore, undo, quit, restart or throw, §6.4 and
 §15), runs only opcodes that have templates and names its variables
-directly (no indirect reference through a variable, §6.3.4) — is instead
+directly (no indirect reference through a variable, §6.3.4) and never
+looks at its own frame (check_arg_count, catch) — is instead
 written into the caller's unit: its local variables (§6.4.2: the header's
 initial values in versions 1-4, zero in 5+, the arguments over them, §6.4.4)
 become Python variables ``c1`` ... ``c15``, its stack the emitter's
@@ -47,6 +48,9 @@ ENDS = frozenset({"ret", "rtrue", "rfalse", "ret_popped", "print_ret", "jump", "
                   "restart", "throw"})
 # Opcodes whose first operand names a variable (§6.3.4).
 VARREFS = frozenset({"inc", "dec", "inc_chk", "dec_chk", "load", "store", "pull"})
+# Opcodes that look at the routine's own frame: its arguments' count
+# (§15 check_arg_count) and the frame itself (§15 catch, §6.5).
+FRAME_OPS = frozenset({"check_arg_count", "catch"})
 
 
 class Leaf(NamedTuple):
@@ -139,7 +143,7 @@ def _examine(layout: Layout, decode: Callable[[int], Instruction], address: int,
             if callee is None:
                 return None
             deepest = max(deepest, callee.depth + 1)
-        if name in STOPS or name not in TEMPLATES \
+        if name in STOPS or name not in TEMPLATES or name in FRAME_OPS \
                 or name in VARREFS and ins.operands[0][0] == VARIABLE:
             return None
         if any(t == VARIABLE and count < v < 16 for t, v in ins.operands) \

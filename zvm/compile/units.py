@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from zvm.compile.inline import ENDS, NESTING, PREFIXES, Inline, leaf_at
+from zvm.compile.inline import ENDS, FRAME_OPS, NESTING, PREFIXES, Inline, leaf_at
 from zvm.compile.shapes import LOADS, ORDER, Layout
 from zvm.compile.templates import STOPS, TEMPLATES, Emitter
 from zvm.records import TYPE_CHECKING
@@ -424,7 +424,8 @@ class UnitEmitter(Emitter):
                 return
             ins = self.decode(pc)
             if ins.name in STOPS or path.inline is not None and (
-                    pc in self.heads and path.pending or ins.name not in TEMPLATES):
+                    pc in self.heads and path.pending or ins.name not in TEMPLATES
+                    or ins.name in FRAME_OPS):
                 self._exit(pc, path)
                 return
             at, before = pc, (len(self.body), len(self.marks), self.temps, path)
