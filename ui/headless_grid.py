@@ -127,19 +127,16 @@ class Grid:
         """Give cells col..end-1 of the row ``style``; the marks of the
         style change: ``x`` for a cell whose style was another."""
         styles = self.styles[row]
-        size = len(self.chars[row])
-        if isinstance(styles, int):
+        if isinstance(styles, int):    # one style, another (callers see to it)
             marks = "x" * (end - col)
-            if col == 0 and end == size:
-                self.styles[row] = style
-            else:
-                styles = self.styles[row] = [styles] * size
-                styles[col:end] = [style] * (end - col)
-            return marks
-        marks = "".join([" " if s == style else "x" for s in styles[col:end]])
+        else:
+            marks = "".join([" " if s == style else "x" for s in styles[col:end]])
+        size = len(self.chars[row])
         if col == 0 and end == size:
             self.styles[row] = style
         else:
+            if isinstance(styles, int):
+                styles = self.styles[row] = [styles] * size
             styles[col:end] = [style] * (end - col)
         return marks
 
