@@ -117,6 +117,9 @@ def _same(grid: Grid, model: CellGrid, out: io.StringIO) -> None:
         assert (styles if isinstance(styles, list) else [styles] * len(grid.chars[r])) \
             == model.styles[r]
         assert [m != " " for m in grid.marks[r]] == model.marks[r]
+        # ``changed`` is kept up to date rather than worked out by ``show``.
+        assert grid.changed[r] == any(m and ch != " " for m, ch
+                                      in zip(model.marks[r], model.chars[r], strict=True))
     assert out.getvalue() == model.out.getvalue()
 
 
