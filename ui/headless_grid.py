@@ -57,6 +57,17 @@ def changes(old: str, new: str) -> str:
     return xor.to_bytes(size, "little").translate(_MARK_OF_XOR).decode("ascii")
 
 
+def _marked(chars: str, marks: str) -> bool:
+    """Whether a cell of ``chars`` is not blank and has its mark set in
+    ``marks`` (as long)."""
+    try:
+        a, b = chars.encode("latin-1"), marks.encode("latin-1")
+    except UnicodeEncodeError:
+        return any([c != " " != m for c, m in zip(chars, marks, strict=True)])
+    return (int.from_bytes(a.translate(_NOT_BLANK), "little")
+            & int.from_bytes(b.translate(_NOT_BLANK), "little")) != 0
+
+
 class Grid:
     """dfrotz's screen: characters, styles and change marks per cell, a
     cursor (``row``, ``col``, 0-based) and the style new cells are drawn in
@@ -111,17 +122,15 @@ class Grid:
         else:
             styles.extend([0] * extra)
 
-    def _recount(self, row: int) -> None:
-        """Whether the row has a marked cell that is not blank."""
+    def _recount(self, row: int, col: int, end: int) -> None:
+        """Whether the row has a marked cell that is not blank, after a
+        write to cells col..end-1 only: the other cells are looked at only
+        when the written ones have none and the row had one before."""
         chars, marks = self.chars[row], self.marks[row]
-        try:
-            a, b = chars.encode("latin-1"), marks.encode("latin-1")
-        except UnicodeEncodeError:
-            self.changed[row] = any([c != " " != m for c, m in zip(chars, marks, strict=True)])
-            return
-        both = (int.from_bytes(a.translate(_NOT_BLANK), "little")
-                & int.from_bytes(b.translate(_NOT_BLANK), "little"))
-        self.changed[row] = both != 0
+        if _marked(chars[col:end], marks[col:end]):
+            self.changed[row] = True
+        elif self.changed[row]:
+            self.changed[row] = _marked(chars, marks)
 
     def _restyle(self, row: int, col: int, end: int, style: int) -> str:
         """Give cells col..end-1 of the row ``style``; the marks of the
@@ -175,7 +184,7 @@ class Grid:
                 new = "".join([" " if a == b == " " else "x"
                                for a, b in zip(changes(old, text), new, strict=True)])
         self.marks[row] = marks[:col] + new + marks[end:]
-        self._recount(row)
+        self._recount(row, col, end)
 
     def _blanking(self, row: int) -> str:
         """The change marks of blanking the row in the drawing style: set
@@ -328,7 +337,7 @@ class Grid:
             self.chars[row] = chars[:col] + piece + chars[end:]
             if self.styles[row] != 0:
                 self._restyle(row, col, end, 0)
-            self._recount(row)
+            self._recount(row, col, end)
             col = end
         self.row, self.col = row, col
 
