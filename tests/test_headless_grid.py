@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import random
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -208,6 +209,15 @@ def test_wrapping_by_rfind_equals_wrapping_word_by_word(width: int) -> None:
         assert fast == slow, line
 
 
+def _counting(feed: Callable[[int, int, list[str]], None],
+              fed: list[int]) -> Callable[[int, int, list[str]], None]:
+    """``Grid.feed`` that also notes how many rows each call fed."""
+    def counted(top: int, bottom: int, rows: list[str]) -> None:
+        fed.append(len(rows))
+        feed(top, bottom, rows)
+    return counted
+
+
 @pytest.mark.parametrize("version,width,height", [(5, 20, 6), (3, 20, 6), (5, 9, 3),
                                                   (5, 80, 24), (3, 7, 2), (5, 30, 1)])
 def test_lines_laid_out_in_a_block_or_one_by_one_print_the_same(version: int, width: int,
@@ -223,6 +233,8 @@ def test_lines_laid_out_in_a_block_or_one_by_one_print_the_same(version: int, wi
         out = io.StringIO()
         grid = Grid(width, height, out)
         text = CoreText(grid, version)
+        fed: list[int] = []
+        grid.feed = _counting(grid.feed, fed)      # type: ignore[method-assign]
         for _ in range(60):
             lines = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 2 * width // 3)))
                      for _ in range(rng.randint(1, 2 * height + 2))]
@@ -241,5 +253,7 @@ def test_lines_laid_out_in_a_block_or_one_by_one_print_the_same(version: int, wi
         text.flush()
         grid.show(False)
         outputs.append((out.getvalue(), grid.chars, grid.marks, grid.changed))
+        # The block path is taken where the lower window has two rows or more.
+        assert bool(fed) == (whole and text.lower_rows > 1)
     assert outputs[0] == outputs[1]
     assert outputs[0][0].count("\n") > 50
