@@ -96,7 +96,7 @@ def test_candidates_name_things_not_pronouns() -> None:
     assert not [c for c in candidates if {"it", "them", "him", "her"} & set(c.split()[1:])]
 
 
-def test_tried_commands_are_cut_off_and_the_alarm_handler_put_back():
+def test_tried_commands_are_cut_off_and_the_alarm_handler_put_back(monkeypatch):
     """Each try runs under a time limit (a story that hangs costs one
     candidate); inside a batch the handler is installed once, and the
     caller's own SIGALRM handler is back afterwards, each time."""
@@ -120,11 +120,16 @@ def test_tried_commands_are_cut_off_and_the_alarm_handler_put_back():
             spin()
         assert signal.getsignal(signal.SIGALRM) is mine
         with alarm_handler():
+            installs = []
+            real = signal.signal
+            monkeypatch.setattr(signal, "signal", lambda *a: installs.append(a) or real(*a))
             for _ in range(2):
                 with pytest.raises(TryTimeout), time_limit(0.05):
                     spin()
             with time_limit(1):
                 pass                                 # a try that ends in time
+            monkeypatch.setattr(signal, "signal", real)
+            assert installs == []                    # the batch's handler served every try
         assert signal.getsignal(signal.SIGALRM) is mine
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     finally:

@@ -40,13 +40,12 @@ kept for the next call until ``Game.close()``.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from zvm.research.common import alarm_handler, asks_game_over
+from zvm.research.common import alarm_handler, asks_game_over, forking
 from zvm.research.grammar import PREFERRED_VERBS
 from zvm.research.access import MachineState
 
@@ -131,11 +130,8 @@ class Pool:
     def __init__(self, game: Game, workers: int) -> None:
         self.workers = workers
         context = multiprocessing.get_context("fork")
-        gc.freeze()                 # (the workers' collector leaves the inherited pages alone)
-        try:
+        with forking():
             self.pool = context.Pool(workers, initializer=_init_worker, initargs=(game,))
-        finally:
-            gc.unfreeze()
 
     def map(self, state: MachineState, candidates: list[str]) -> list[Record]:
         size = max(1, min(CHUNK, len(candidates) // (self.workers * 4) or 1))

@@ -27,6 +27,7 @@ cannot hang the caller; elsewhere use ``isolated=True`` or ``zvm.Games``.
 
 from __future__ import annotations
 
+import gc
 import re
 import signal
 import threading
@@ -191,6 +192,19 @@ class TryTimeout(Exception):
 
 def _expired(signum: int, frame: FrameType | None) -> None:
     raise TryTimeout
+
+
+@contextmanager
+def forking() -> Iterator[None]:
+    """Around starting worker processes by fork: the workers' garbage
+    collector leaves alone what they inherit. A collection would write to
+    every object and so copy every page of the parent's memory (the
+    story's compiled code among them)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 _handling = 0          # blocks open with _expired as SIGALRM's handler

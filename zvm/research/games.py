@@ -25,7 +25,6 @@ replaced like a local worker.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import random
@@ -33,7 +32,7 @@ import time
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterable, cast
 
-from zvm.research.common import GameError, StepResult
+from zvm.research.common import GameError, StepResult, forking
 from zvm.research.game import Game
 
 
@@ -100,14 +99,8 @@ class _LocalWorker:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, self.stories, self.width),
                                        daemon=True)
-        # The child's garbage collector leaves alone what it inherits: a
-        # collection would write to every object and so copy every page of
-        # the parent's memory (the story's compiled code among them).
-        gc.freeze()
-        try:
+        with forking():
             self.process.start()
-        finally:
-            gc.unfreeze()
         child.close()
 
     def send(self, name: str, *args: Any) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from zvm.research.access import Access
-from zvm.research.grammar import Grammar
 
 
 def name_property(acc: Access) -> int | None:
@@ -21,13 +20,11 @@ def name_property(acc: Access) -> int | None:
     return max(sorted(counts), key=lambda k: counts[k]) if counts else None
 
 
-def name_words(acc: Access, grammar: Grammar, prop: int | None = None) -> dict[int, str]:
-    """One word to call each object by: of its name property's words, the
-    one its short name ends with (written out in full when the dictionary
-    keeps only its start, §13.3), else its first; objects without names are
-    left out."""
-    if prop is None:
-        prop = name_property(acc)
+def name_words(acc: Access, prop: int | None) -> dict[int, str]:
+    """One word to call each object by: of its words in property prop (the
+    ``name_property``), the one its short name ends with (written out in
+    full when the dictionary keeps only its start, §13.3), else its first;
+    objects without names are left out."""
     if prop is None:
         return {}
     words = {a: w for a, w, _ in acc.dictionary_entries()}
@@ -41,7 +38,7 @@ def name_words(acc: Access, grammar: Grammar, prop: int | None = None) -> dict[i
         own = [w for w in own if w.isalpha()]
         if not own:
             continue
-        shown = [w for w in re.findall(r"[a-z]+", acc.object_name(n).lower())]
+        shown = re.findall(r"[a-z]+", acc.object_name(n).lower())
         chosen = None
         for full in reversed(shown):
             for w in own:

@@ -149,7 +149,7 @@ class Profile:
     @cached_property
     def names(self) -> dict[int, str]:
         """A word for each object with names (``name_words``)."""
-        return name_words(self.acc, self.grammar, self.name_property)
+        return name_words(self.acc, self.name_property)
 
     @cached_property
     def name_property(self) -> int | None:
@@ -240,7 +240,7 @@ class Profile:
             for g in ch.globals - keep:
                 counts[g] = counts.get(g, 0) + 1
         found = noise.globals | {g for g, n in counts.items() if n >= REFUSALS_SHARING}
-        return Noise(frozenset(found), noise.attributes, noise.properties, noise.objects)
+        return replace(noise, globals=frozenset(found))
 
     def carrying_noise(self, noise: Noise, player: int) -> Noise:
         """More noise, from more starting states (a global that a command
