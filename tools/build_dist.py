@@ -193,10 +193,8 @@ def keep_script(entry: tuple[str, str, str]) -> bool:
 
 SPEC = """\
 # Written by tools/build_dist.py, which says why; PyInstaller runs it.
-import sys
 from pathlib import Path
-sys.path.insert(0, {tools!r})
-import build_dist
+from zvm.tools import build_dist
 
 a = Analysis(**build_dist.analysis(Path({work!r})))
 a.datas = [entry for entry in a.datas if build_dist.keep(entry)]
@@ -213,7 +211,7 @@ exe = EXE(pyz, a.scripts, a.binaries, a.datas, [],
 
 def write_spec(work: Path) -> Path:
     spec = work / "zvm.spec"
-    spec.write_text(SPEC.format(tools=str(ROOT / "tools"), work=str(work)))
+    spec.write_text(SPEC.format(work=str(work)))
     return spec
 
 
