@@ -406,8 +406,7 @@ def library_main(argv: list[str] | None = None) -> int:
                 result = f"GameError: {e}"
             print(f"{action}: {str(result)[:200]!r}")
     finally:
-        if isolated:
-            game.close()
+        game.close()
     return 0
 
 
