@@ -214,14 +214,9 @@ class StoryCode:
         mark = 0
         if name.startswith("call"):
             mark = ins.next
-        elif ins.branch is not None and ins.branch[1] not in (0, 1):
-            target = ins.next + ins.branch[1] - 2
-            if target <= pc:
-                mark = target
-        elif name == "jump" and ins.operands[0][0] != 2:
-            v = ins.operands[0][1]
-            target = ins.next + (v - ((v & 0x8000) << 1)) - 2
-            if target <= pc:
+        else:
+            target = ins.branch_target() or ins.jump_target()
+            if target is not None and target <= pc:
                 mark = target
         if mark:
             self.mark_entry(mark)
@@ -268,7 +263,7 @@ class StoryCode:
     def promote(self, pc: int, fallback: Code) -> None:
         """Compile the unit at pc and let it run there from now on; where
         no unit can start, the plain tier-0 code stays."""
-        unit, _ = compile_unit(pc, self.layout, self.instruction, self.ran)
+        unit = compile_unit(pc, self.layout, self.instruction, self.ran)
         if unit is None:
             self.cache[pc] = fallback
             return
@@ -336,11 +331,12 @@ class StoryCode:
         whose header is at ``routine`` (§5.1-§5.2), built as if all its code
         had run (``zvm dis --python``: the cache and the counts are left
         alone); a comment when no unit can start there."""
-        v = self.layout.version
         if not self.layout.dyn_end <= routine < self.layout.size:
             return f"# ${routine:05x} is not in static or high memory (§1.1)\n"
-        first = routine + 1 + (2 * self.layout.data[routine] if v < 5 else 0)
-        unit, _ = compile_unit(first, self.layout, self.instruction, lambda pc: True)
+        header = self.layout.routine(routine)       # (None: more than 15 locals)
+        first = header[0] if header is not None else \
+            routine + 1 + (2 * self.layout.data[routine] if self.layout.version < 5 else 0)
+        unit = compile_unit(first, self.layout, self.instruction, lambda pc: True)
         if unit is None:
             return f"# no unit can start at ${first:05x} (dynamic memory or a stop)\n"
         return f"# zvm: the unit at ${first:05x}, routine ${routine:05x}\n{unit.source}"

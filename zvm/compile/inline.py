@@ -43,9 +43,6 @@ LEAF_SIZE = 40        # instructions a routine may have to be written in place
 NESTING = 2           # routines written in place inside one another at most
 PREFIXES = ("c", "k")  # their locals' Python names, by depth: c1 ... c15, k1 ... k15
 
-# Opcodes after which no instruction follows in the same path.
-ENDS = frozenset({"ret", "rtrue", "rfalse", "ret_popped", "print_ret", "jump", "quit",
-                  "restart", "throw"})
 # Opcodes whose first operand names a variable (§6.3.4).
 VARREFS = frozenset({"inc", "dec", "inc_chk", "dec_chk", "load", "store", "pull"})
 # Opcodes that look at the routine's own frame: its arguments' count
@@ -54,11 +51,8 @@ FRAME_OPS = frozenset({"check_arg_count", "catch"})
 
 
 class Leaf(NamedTuple):
-    """A routine that can be written in place: its first instruction, the
-    initial values of its locals, its loop heads, and how deep the routines
-    it calls go (1: it calls none)."""
-    start: int
-    initial: tuple[int, ...]
+    """A routine that can be written in place: its loop heads, and how deep
+    the routines it calls go (1: it calls none)."""
     heads: frozenset[int]
     depth: int
 
@@ -112,16 +106,10 @@ def _callee(layout: Layout, decode: Callable[[int], Instruction], ins: Instructi
 
 def _examine(layout: Layout, decode: Callable[[int], Instruction], address: int,
              depth: int) -> Leaf | None:
-    data = layout.data
-    if not layout.dyn_end <= address < layout.size or data[address] > 15:
+    routine = layout.routine(address)
+    if routine is None:
         return None
-    count = data[address]
-    if layout.version <= 4:
-        initial = tuple((data[address + 1 + 2 * i] << 8) | data[address + 2 + 2 * i]
-                        for i in range(count))
-        start = address + 1 + 2 * count
-    else:
-        initial, start = (0,) * count, address + 1
+    start, count = routine[0], len(routine[1])
     heads: set[int] = set()
     seen: set[int] = set()
     deepest = 1
@@ -144,24 +132,15 @@ def _examine(layout: Layout, decode: Callable[[int], Instruction], address: int,
                 return None
             deepest = max(deepest, callee.depth + 1)
         if name in STOPS or name not in TEMPLATES or name in FRAME_OPS \
-                or name in VARREFS and ins.operands[0][0] == VARIABLE:
+                or name in VARREFS and ins.operands[0][0] == VARIABLE \
+                or name == "jump" and ins.jump_target() is None:
             return None
         if any(t == VARIABLE and count < v < 16 for t, v in ins.operands) \
                 or ins.store is not None and count < ins.store < 16 \
                 or name in VARREFS and count < ins.operands[0][1] < 16:
             return None                            # a local it does not have
-        targets = []
-        if ins.branch is not None and ins.branch[1] not in (0, 1):
-            targets.append(ins.next + ins.branch[1] - 2)
-        if name == "jump":
-            t, v = ins.operands[0]
-            if t == VARIABLE:
-                return None
-            targets.append(ins.next + (v - ((v & 0x8000) << 1)) - 2)
-        elif name not in ENDS:
-            targets.append(ins.next)
-        for target in targets:
+        for target in ins.successors():
             if target <= pc:
                 heads.add(target)
             todo.append(target)
-    return Leaf(start, initial, frozenset(heads), deepest)
+    return Leaf(frozenset(heads), deepest)

@@ -75,6 +75,20 @@ class Layout:
         self.routine_address = routine_address
         self.leaves: dict[Any, Any] = {}     # routines written in place (zvm.compile.inline)
 
+    def routine(self, address: int) -> tuple[int, tuple[int, ...]] | None:
+        """The first instruction and the initial values of the locals of
+        the routine whose header is at address (§5.2: given in the header
+        in versions 1-4, zero in 5+); None outside static and high memory
+        or for a header that is not one (more than 15 locals)."""
+        data = self.data
+        if not self.dyn_end <= address < self.size or data[address] > 15:
+            return None
+        count = data[address]
+        if self.version >= 5:
+            return address + 1, (0,) * count
+        return address + 1 + 2 * count, tuple(
+            (data[address + 1 + 2 * i] << 8) | data[address + 2 + 2 * i] for i in range(count))
+
 
 class ShapeEmitter(Emitter):
     """The tier-0 emitter: numbers become parameters p0, p1 ..."""

@@ -392,9 +392,9 @@ def t_call(store: bool) -> Template:
 
 
 def t_jump(e: Emitter) -> None:
-    t, v = e.ins.operands[0]
-    if t != VARIABLE:
-        e.goto(e.ins.next + (v - ((v & 0x8000) << 1)) - 2)
+    target = e.ins.jump_target()
+    if target is not None:
+        e.goto(target)
         return
     a, = e.operands()
     e.leave(f"m.jump_to({e.const(e.ins.next)} + {signed(a)} - 2)")

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from zvm.compile.inline import ENDS, FRAME_OPS, NESTING, PREFIXES, Inline, leaf_at
+from zvm.compile.inline import FRAME_OPS, NESTING, PREFIXES, Inline, leaf_at
 from zvm.compile.shapes import LOADS, ORDER, Layout
 from zvm.compile.templates import STOPS, TEMPLATES, Emitter
 from zvm.records import TYPE_CHECKING
@@ -273,19 +273,12 @@ class UnitEmitter(Emitter):
             super().call(routine, args, store)
             return
         address = layout.routine_address(int(routine))
-        data = layout.data
-        if not layout.dyn_end <= address < layout.size or data[address] > 15:
+        header = layout.routine(address)
+        if header is None:
             super().call(routine, args, store)
             return
-        count = data[address]
-        if layout.version <= 4:
-            initial = [(data[address + 1 + 2 * i] << 8) | data[address + 2 + 2 * i]
-                       for i in range(count)]
-            start = address + 1 + 2 * count
-        else:
-            initial = [0] * count
-            start = address + 1
-        new = [a for a in args[:count]] + [str(v) for v in initial[len(args):]]
+        start, initial = header
+        new = args[:len(initial)] + [str(v) for v in initial[len(args):]]
         leaf = leaf_at(layout, self.decode, address, NESTING - depth) \
             if depth < NESTING else None
         if leaf is not None:
@@ -445,27 +438,23 @@ class UnitEmitter(Emitter):
     def _instruction(self, pc: int, ins: Instruction, path: _Path,
                      opened: bool) -> tuple[int | None, _Path]:
         """Write one instruction; the address its path goes on at, and the path."""
-        if pc in self.heads and not opened and path.inline is not None:
-            # A loop of a routine written in place: a return inside it
-            # leaves it with break, and the break after it leaves the routine.
-            self.path = path
-            if path.k:
-                self.line(f"n += {path.k}")
-            self.line("while True:")
-            self._emit(pc, path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
-                                     counted=True, dirty=None), opened=True)
-            self.path = path
-            self.line("break")
-            return None, path
         if pc in self.heads and not opened:
             self.path = path
-            self.sync_stack()
+            self.sync_stack()               # (empty in a routine written in place: _emit)
             if path.k:
                 self.line(f"n += {path.k}")
             self.line("while True:")
             self.has_loops = True
-            path = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
-                             counted=True, dirty=None)
+            looped = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
+                               counted=True, dirty=None)
+            if path.inline is not None:
+                # A loop of a routine written in place: a return inside it
+                # leaves it with break, and the break after it leaves the routine.
+                self._emit(pc, looped, opened=True)
+                self.path = path
+                self.line("break")
+                return None, path
+            path = looped
         self.copies[self._copy(pc, path)] += 1
         self.total += 1
         path = path.copy(k=path.k + 1)
@@ -510,16 +499,10 @@ class UnitEmitter(Emitter):
             ins = self.decode(pc)
             if ins.name in STOPS:
                 continue
-            targets: list[int] = []
-            name = ins.name
-            if ins.branch is not None and ins.branch[1] not in (0, 1):
-                targets.append(ins.next + ins.branch[1] - 2)
-            if name == "jump":
-                t, v = ins.operands[0]
-                if t != 2:
-                    targets.append(ins.next + (v - ((v & 0x8000) << 1)) - 2)
-            elif name not in ENDS and not name.startswith("call"):
-                targets.append(ins.next)
+            # (a unit leaves at a call, unless the routine is written in place
+            # and brings its own heads)
+            targets = [t for t in ins.successors()
+                       if t != ins.next or not ins.name.startswith("call")]
             for t in targets:
                 if t <= pc:
                     self.heads.add(t)
@@ -557,12 +540,9 @@ ALL_LOCALS = "#all-locals"     # stands for writing back every local the unit ke
 
 
 
-def compile_unit(entry: int, layout: Layout, decode: Decode,
-                 seen: Seen) -> tuple[Unit | None, set[int]]:
+def compile_unit(entry: int, layout: Layout, decode: Decode, seen: Seen) -> Unit | None:
     """The unit starting at entry, or None when nothing there can be
-    compiled (dynamic memory, or an opcode that stops the machine); and
-    the addresses its paths leave to."""
+    compiled (dynamic memory, or an opcode that stops the machine)."""
     if not layout.dyn_end <= entry < layout.size:
-        return None, set()
-    e = UnitEmitter(entry, layout, decode, seen)
-    return e.build(), e.exits
+        return None
+    return UnitEmitter(entry, layout, decode, seen).build()

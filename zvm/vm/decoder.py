@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 LARGE, SMALL, VARIABLE, OMITTED = 0, 1, 2, 3
 
 
+# Instructions after which execution never goes on at the next one (§15).
+ENDS = frozenset({"rtrue", "rfalse", "ret", "ret_popped", "print_ret",
+                  "jump", "quit", "restart", "throw"})
+
+
 class Instruction:
     """One decoded instruction.
 
@@ -53,6 +58,21 @@ class Instruction:
         if self.branch is None or self.branch[1] in (0, 1):
             return None
         return self.next + self.branch[1] - 2
+
+    def jump_target(self) -> int | None:
+        """Where a jump with a constant offset goes (§15 jump), else None."""
+        if self.spec.name != "jump" or self.operands[0][0] == VARIABLE:
+            return None
+        v = self.operands[0][1]
+        return self.next + (v - ((v & 0x8000) << 1)) - 2
+
+    def successors(self) -> list[int]:
+        """The addresses execution may go on at within the routine: a taken
+        branch, a constant jump's target, the next instruction (§4.7, §15)."""
+        out = [t for t in (self.branch_target(), self.jump_target()) if t is not None]
+        if self.spec.name not in ENDS:
+            out.append(self.next)
+        return out
 
     def __repr__(self) -> str:
         return f"<{self.addr:05x} {self.name} {self.operands}>"
