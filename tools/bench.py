@@ -40,7 +40,6 @@ import platform
 import shlex
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 if __package__ in (None, ""):                       # run as a script: tools/bench.py
@@ -173,41 +172,6 @@ def profile(python: str, ready: list[Workload], timeout: float, notes: list[str]
             print(r.stdout)
 
 
-def bench_library(shared: Path, repeat: int) -> int:
-    """zvm.Game steps per second on Zork I's walkthrough, without and with a
-    snapshot taken after every step (the issue's library workload)."""
-    story, commands = shared / "stories" / "zork1.z3", shared / "transcripts" / "zork1.cmd"
-    if not story.exists() or not commands.exists():
-        print(f"skip library: {story} or {commands} is absent")
-        return 0
-    import zvm
-    lines = commands.read_text().splitlines()
-    print(f"library: zvm.Game on Zork I's walkthrough ({len(lines)} steps), best of {repeat}")
-    for label, snap in (("step", False), ("step + snapshot", True)):
-        best = None
-        for _ in range(repeat):
-            game = zvm.Game(story, seed=12)
-            game.reset()
-            start = time.perf_counter()
-            for command in lines:
-                game.step(command)
-                if snap:
-                    game.snapshot()
-            elapsed = time.perf_counter() - start
-            best = elapsed if best is None else min(best, elapsed)
-        assert best is not None                    # repeat >= 1 (main checks)
-        print(f"  {label:<16} {len(lines) / best:8.0f} steps/s  ({best:.3f} s)")
-    game = zvm.Game(story, seed=12)
-    game.reset()
-    state = game.snapshot()
-    start = time.perf_counter()
-    for _ in range(200):
-        game.restore(state)
-    print(f"  restore          {200 / (time.perf_counter() - start):8.0f} /s  "
-          f"(snapshot {len(state)} bytes)")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark zvm beside dfrotz.")
     ap.add_argument("--repeat", type=int, default=3, metavar="N",
@@ -239,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
           f"{platform.machine()}")
     if args.library:
-        from zvm.tools import bench_library; return bench_library.run(args.shared, args.repeat)  # noqa: E702
+        from zvm.tools import bench_library
+        return bench_library.run(args.shared, args.repeat)
 
     python = sys.executable
     zvm = shlex.split(args.zvm) if args.zvm else [python, "-m", "zvm"]

@@ -33,6 +33,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median_high
 from types import ModuleType
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -155,22 +156,25 @@ def games(zvm: ModuleType, story: Path, lines: list[str], count: int, workers: i
     # machine the speed of a core changes from minute to minute, and a ratio
     # of two moments says more about the machine than about the pool.
     steps_n = count * len(commands)
-    rounds = []
+    pools = sorted({1, workers})
+    bases: list[float] = []                 # seconds of one process, by round
+    pooled: dict[int, list[float]] = {w: [] for w in pools}    # speed-ups, by round
+    apart_w: list[float] = []
     for _ in range(repeat):
         base = apart(range(12, 12 + count))
-        rounds.append((base, {w: base / pool(w) for w in sorted({1, workers})},
-                       base / ceiling(workers)))
-    bases = sorted(r[0] for r in rounds)
-    print(f"  one process            {steps_n / bases[len(bases) // 2]:9.0f} steps/s   "
+        bases.append(base)
+        for w in pools:
+            pooled[w].append(base / pool(w))
+        apart_w.append(base / ceiling(workers))
+    print(f"  one process            {steps_n / median_high(bases):9.0f} steps/s   "
           f"({count} games; median of {repeat} rounds)")
 
     def spread(values: list[float]) -> str:
-        v = sorted(values)
-        return f"{v[len(v) // 2]:4.2f}x (rounds: {', '.join(f'{x:.2f}' for x in values)})"
-    for w in sorted({1, workers}):
+        return f"{median_high(values):4.2f}x (rounds: {', '.join(f'{x:.2f}' for x in values)})"
+    for w in pools:
         print(f"  Games, {w} worker{'s' if w > 1 else ' '}        speed-up "
-              f"{spread([r[1][w] for r in rounds])} over one process")
-    print(f"  {workers} processes apart      speed-up {spread([r[2] for r in rounds])}"
+              f"{spread(pooled[w])} over one process")
+    print(f"  {workers} processes apart      speed-up {spread(apart_w)}"
           f"  (no pool, no waiting: the machine's ceiling)")
 
 

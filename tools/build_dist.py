@@ -121,9 +121,8 @@ UNUSED_STDLIB = [
 
 # zvm's modules the binary carries: everything but the research library and
 # the tools that are not subcommands (their own imports come along).
-ZVM_LEFT_OUT = ("zvm.research", "zvm.tools.")
-ZVM_TOOLS_KEPT = ["zvm.tools.regtest", "zvm.tools.record", "zvm.tools.disassemble",
-                  "zvm.tools.dump"]
+RESEARCH = "zvm.research"
+ZVM_LEFT_OUT = (RESEARCH, "zvm.tools.")
 
 # Files copied out at start-up that nothing reads.
 STORY_SUFFIXES = (".z1", ".z2", ".z3", ".z4", ".z5", ".z6", ".z7", ".z8", ".blb", ".zblorb")
@@ -135,9 +134,11 @@ DROPPED_HOOKS = {"pyi_rth_inspect", "pyi_rth_pkgutil"}
 def zvm_modules() -> list[str]:
     """The hidden imports for zvm: what the command may load by name."""
     import zvm
+    from zvm.cli.plugins import COMMANDS
     names = [m.name for m in pkgutil.walk_packages(zvm.__path__, "zvm.")
              if not m.name.startswith(ZVM_LEFT_OUT)]
-    return sorted(names + ZVM_TOOLS_KEPT)
+    subcommands = [target.partition(":")[0] for target in COMMANDS.values()]
+    return sorted(names + subcommands)
 
 
 def lazy_hook_source(hook_source: str) -> str:
@@ -171,7 +172,7 @@ def analysis(work: Path) -> dict:
         runtime_hooks=lazy_pkgutil_hook(work),
         datas=collect_data_files("zvm.stories"),
         hiddenimports=collect_submodules("jinxed.terminfo") + zvm_modules(),
-        excludes=pil_excludes() + NOT_BUNDLED + UNUSED_STDLIB + ["zvm.research"],
+        excludes=pil_excludes() + NOT_BUNDLED + UNUSED_STDLIB + [RESEARCH],
         optimize=0)
 
 
@@ -192,10 +193,8 @@ def keep_script(entry: tuple[str, str, str]) -> bool:
 
 SPEC = """\
 # Written by tools/build_dist.py, which says why; PyInstaller runs it.
-import sys
 from pathlib import Path
-sys.path.insert(0, {tools!r})
-import build_dist
+from zvm.tools import build_dist
 
 a = Analysis(**build_dist.analysis(Path({work!r})))
 a.datas = [entry for entry in a.datas if build_dist.keep(entry)]
@@ -212,7 +211,7 @@ exe = EXE(pyz, a.scripts, a.binaries, a.datas, [],
 
 def write_spec(work: Path) -> Path:
     spec = work / "zvm.spec"
-    spec.write_text(SPEC.format(tools=str(ROOT / "tools"), work=str(work)))
+    spec.write_text(SPEC.format(work=str(work)))
     return spec
 
 

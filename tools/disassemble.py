@@ -37,17 +37,13 @@ from typing import TYPE_CHECKING
 
 from zvm.cli.main import reader_gone
 from zvm.cli.parser import Parser
-from zvm.vm.decoder import VARIABLE, Instruction, decode
+from zvm.vm.decoder import ENDS, VARIABLE, Instruction, decode
 from zvm.errors import StoryError, ZMachineError
 from zvm.vm.optable import table
 
 if TYPE_CHECKING:
     from zvm.story.loader import Story
     from zvm.vm.text import TextCodec
-
-# Instructions after which execution never continues at the next one (§15).
-ENDS = frozenset({"rtrue", "rfalse", "ret", "ret_popped", "print_ret",
-                  "jump", "quit", "restart", "throw"})
 
 # Instructions whose first operand is a packed routine address (§15, §6.4).
 CALLS = frozenset({"call", "call_vs", "call_vs2", "call_vn", "call_vn2",
@@ -111,10 +107,6 @@ def make_codec(story: Story, mem: bytearray) -> TextCodec:
                      unicode_table, h.static_base)
 
 
-def signed(n: int) -> int:
-    return n - 0x10000 if n & 0x8000 else n
-
-
 class Disassembler:
     """Finds and decodes the routines of one story."""
 
@@ -142,13 +134,7 @@ class Disassembler:
     @staticmethod
     def targets(ins: Instruction) -> list[int]:
         """Addresses a branch (§4.7.2) or a constant jump (§15 jump) goes to."""
-        out = []
-        t = ins.branch_target()
-        if t is not None:
-            out.append(t)
-        if ins.name == "jump" and ins.operands and ins.operands[0][0] != VARIABLE:
-            out.append(ins.next + signed(ins.operands[0][1]) - 2)
-        return out
+        return [t for t in (ins.branch_target(), ins.jump_target()) if t is not None]
 
     def aligned(self, addr: int) -> bool:
         return addr >= self.align_base and (addr - self.align_base) % self.align == 0
@@ -433,9 +419,8 @@ def format_instruction(d: Disassembler, r: Routine, ins: Instruction) -> str:
             s = var_name(value)
         elif i == 0 and call is not None:
             s = f"R{call:04x}"
-        elif i == 0 and ins.name == "jump":
-            t = ins.next + signed(value) - 2
-            s = r.labels.get(t, f"${t:x}")
+        elif i == 0 and (target := ins.jump_target()) is not None:
+            s = r.labels.get(target, f"${target:x}")
         else:
             s = str(value)
         ops.append(s)

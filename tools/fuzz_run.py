@@ -406,8 +406,7 @@ def library_main(argv: list[str] | None = None) -> int:
                 result = f"GameError: {e}"
             print(f"{action}: {str(result)[:200]!r}")
     finally:
-        if isolated:
-            game.close()
+        game.close()
     return 0
 
 
@@ -422,14 +421,12 @@ def act(game: Game | IsolatedGame, action: str, lines: list[str], spec: dict) ->
             return game.restore(f.read())
     if action == "snapshot":
         return game.restore(game.snapshot())
-    import zvm
     if action == "copy":
         other = game.copy()
         try:
             return f"copied: {other.world_hash() == game.world_hash()}"
         finally:
-            if isinstance(other, zvm.IsolatedGame):
-                other.close()
+            other.close()
     if action in ("objects", "dictionary", "world_hash", "inventory"):
         return len(getattr(game, action)())
     if action in ("location", "score", "moves", "player"):

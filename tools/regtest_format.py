@@ -276,7 +276,6 @@ def parse_file(path: str) -> RegtestFile:
 def parse_text(text: str, path: str = "<regtest>") -> RegtestFile:
     rf = RegtestFile(path)
     test: Test | None = None
-    cmd: Command | None = None
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -310,19 +309,18 @@ def parse_text(text: str, path: str = "<regtest>") -> RegtestFile:
             name = line[1:].strip()
             if rf.find(name) is not None:
                 raise RegtestError(f"{path}:{lineno}: test name used twice: {name}")
-            cmd = Command("init", "", lineno)
-            test = Test(name, lineno, cmd)
+            test = Test(name, lineno, Command("init", "", lineno))
             rf.tests.append(test)
             continue
         if test is None:
             raise RegtestError(f"{path}:{lineno}: a check or command before the first "
                                f"* test: {line}")
         if line.startswith(">"):
-            cmd = parse_command(line[1:], lineno, path)
-            test.commands.append(cmd)
+            test.commands.append(parse_command(line[1:], lineno, path))
             continue
-        assert cmd is not None                  # a test begins with its init command
-        cmd.checks.append(parse_check(line, lineno, path))
+        # A check belongs to the command above it (the test's init at first).
+        last = test.commands[-1] if test.commands else test.init
+        last.checks.append(parse_check(line, lineno, path))
     return rf
 
 
