@@ -100,3 +100,55 @@ def test_a_plain_command_line_is_read_as_argparse_reads_it(argv):
 def test_anything_else_is_left_to_argparse(argv):
     from zvm.cli import options
     assert options.quick_parse(argv, {}) is None
+
+
+def test_line_input_splits_a_pipe_and_knows_when_a_line_has_arrived():
+    import os
+    from zvm.cli.stdio import MAX_LINE, LineInput
+    read_end, write_end = os.pipe()
+    with open(read_end, encoding="utf-8", errors="replace") as stream:
+        lines = LineInput(stream)
+        assert not lines.ready()                  # nothing written: readline would wait
+        os.write(write_end, b"look\nopen the \xff box\r\n" + b"y" * 300 + b"\nlast")
+        assert lines.readline() == "look\n"
+        assert lines.ready()                      # the rest came in the same read
+        assert lines.readline() == "open the \ufffd box\r\n"
+        assert lines.readline() == "y" * MAX_LINE + "\n"     # cut to the story's buffer
+        assert not lines.ready()                  # "last" has no end yet
+        os.close(write_end)
+        assert lines.readline() == "last"
+        assert lines.readline() == ""
+
+
+def test_a_driver_that_waits_for_each_prompt_gets_it():
+    """Output is held back only while the next command has already arrived:
+    a program that sends a command only after it sees the prompt (a pipe,
+    one line at a time) gets each prompt, and the answer to each command."""
+    import os
+    import select
+    import subprocess
+    from helpers import shared_story
+    proc = subprocess.Popen([sys.executable, "-m", "zvm", "--headless",
+                             str(shared_story("zork1.z3"))],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def until_prompt() -> bytes:
+        got = b""
+        while not got.endswith(b"\n>"):
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            assert ready, f"no prompt within 30 s; got {got[-200:]!r}"
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            assert chunk, f"zvm ended; got {got[-200:]!r}"
+            got += chunk
+        return got
+
+    try:
+        assert b"West of House" in until_prompt()
+        for command, answer in ((b"open mailbox", b"leaflet"), (b"north", b"North of House")):
+            proc.stdin.write(command + b"\n")
+            proc.stdin.flush()
+            assert answer in until_prompt()
+    finally:
+        proc.kill()
+        proc.wait()

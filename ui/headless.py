@@ -303,6 +303,15 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         sys.stderr.flush()
 
     # -- input --------------------------------------------------------------
+    def _flush_before_input(self) -> None:
+        """Show what is written before the read waits for a line; when the
+        line has already arrived (``ready()`` of ``zvm.cli.stdio.LineInput``)
+        nobody is waiting for this prompt, and the output stays buffered
+        until a read would wait, a message, or the end."""
+        ready = getattr(self.stdin, "ready", None)
+        if ready is None or not ready():
+            self.stdout.flush()
+
     def _read_raw_line(self) -> str:
         line = self.stdin.readline()
         if not line:
@@ -351,7 +360,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
                 text.screen_new_line()
             grid.show(True)
             grid.show_prompt()
-            self.stdout.flush()
+            self._flush_before_input()
             typed = self.next_scripted()
             if typed is not None:
                 self.stdout.write(typed + "\n")  # replayed: shown as --echo shows it
@@ -406,7 +415,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
                     self._cursor_to_upper(request.upper_cursor)
                 self._grid.show(True)
                 self._grid.show_prompt()
-                self.stdout.flush()
+                self._flush_before_input()
                 line = self._read_raw_line()
                 if self.virtual_clock and line == TIMER_INPUT:
                     if self._timer_passes(request):
@@ -437,7 +446,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         self._text.flush()
         self._grid.show(False)
         self.stdout.write(f"Please enter a filename [{default}]: ")
-        self.stdout.flush()
+        self._flush_before_input()
         answer = self.next_scripted()
         if answer is not None:
             self.stdout.write(answer + "\n")  # replayed: shown as --echo shows it

@@ -104,6 +104,7 @@ class HeadlessV6:
     if TYPE_CHECKING:
         def next_scripted(self) -> str | None: ...
         def _read_raw_line(self) -> str: ...
+        def _flush_before_input(self) -> None: ...
         def _timer_passes(self, request: LineRequest | CharRequest) -> bool: ...
 
     def _v6_setup(self) -> None:
@@ -202,7 +203,7 @@ class HeadlessV6:
         preloaded = getattr(request, "preloaded", "") or ""
         while True:
             self._v6_show(self._v6_prompt(request.place, preloaded))
-            self.stdout.flush()
+            self._flush_before_input()
             line = self.next_scripted()
             if line is not None:
                 self.stdout.write(line + "\n")         # replayed: shown as --echo shows it
@@ -248,7 +249,7 @@ class HeadlessV6:
     def _v6_ask_filename(self, default: str) -> str:
         self._v6_show(None)
         self.stdout.write(f"Please enter a filename [{default}]: ")
-        self.stdout.flush()
+        self._flush_before_input()
         answer = self.next_scripted()
         if answer is not None:
             self.stdout.write(answer + "\n")

@@ -71,16 +71,64 @@ class LineInput:
     """Standard input for the headless frontend, read a line at a time with
     a bound: a line longer than MAX_LINE characters is cut (said once, on
     standard error), and a line that runs past MAX_DISCARD characters (such
-    as /dev/zero) is taken as the end of input, said in one line."""
+    as /dev/zero) is taken as the end of input, said in one line.
+
+    A stream with a binary buffer (standard input) is read in chunks and
+    split here at each ``\n``, as standard input's text stream splits it,
+    so that ``ready()`` can tell whether the next line has already
+    arrived: the frontend then need not flush its output before reading
+    it (a flush is a system call, and wakes the reader of a pipe). Any
+    other stream (a ``StringIO``) is read through its ``readline``."""
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
         self._said = False
         self._ended = False
+        buffer = getattr(stream, "buffer", None)
+        self._raw = buffer if callable(getattr(buffer, "read1", None)) else None
+        self._encoding = getattr(stream, "encoding", None) or "utf-8"
+        self._errors = getattr(stream, "errors", None) or "replace"
+        self._data = bytearray()     # read, not yet given out
+        self._eof = False
+
+    def ready(self) -> bool:
+        """Whether a whole line has arrived: ``readline`` will not wait."""
+        return self._raw is not None and not self._ended and b"\n" in self._data
 
     def readline(self) -> str:
         if self._ended:
             return ""
+        if self._raw is None:
+            return self._text_line()
+        data = self._data
+        while True:
+            end = data.find(b"\n")
+            if end >= 0:
+                line = bytes(data[:end])
+                del data[:end + 1]
+                return self._bounded(line.decode(self._encoding, self._errors)) + "\n"
+            if self._eof:
+                line = bytes(data)
+                data.clear()
+                text = line.decode(self._encoding, self._errors)
+                return self._bounded(text) + "\n" if len(text) > MAX_LINE else text
+            if len(data) > MAX_DISCARD:
+                return self._too_long()
+            try:
+                chunk = self._raw.read1(65536)
+            except (OSError, ValueError):
+                chunk = b""
+            if not chunk:
+                self._eof = True
+            data += chunk
+
+    def _bounded(self, line: str) -> str:
+        if len(line) <= MAX_LINE:
+            return line
+        self._say_cut()
+        return line[:MAX_LINE]
+
+    def _text_line(self) -> str:
         line = self._stream.readline(MAX_LINE + 1)
         if len(line) <= MAX_LINE or line.endswith("\n"):
             return line
@@ -91,14 +139,21 @@ class LineInput:
             if not more or more.endswith("\n"):
                 break
             if skipped > MAX_DISCARD:
-                self._ended = True
-                sys.stderr.write(f"zvm: standard input holds a line of more than {MAX_DISCARD} "
-                                 f"characters: not commands; input ends here\n")
-                return ""
+                return self._too_long()
+        self._say_cut()
+        return line[:MAX_LINE] + "\n"
+
+    def _too_long(self) -> str:
+        self._ended = True
+        self._data = bytearray()
+        sys.stderr.write(f"zvm: standard input holds a line of more than {MAX_DISCARD} "
+                         f"characters: not commands; input ends here\n")
+        return ""
+
+    def _say_cut(self) -> None:
         if not self._said:
             self._said = True
             sys.stderr.write(f"zvm: input lines longer than {MAX_LINE} characters are cut\n")
-        return line[:MAX_LINE] + "\n"
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
