@@ -125,9 +125,9 @@ class HeadlessFrontend(HeadlessV6, Frontend):
             colour=False, bold=False, italic=False, fixed=False,
             timed_input=True, pictures=False, sound=False, graphics_font=True)
         self.waiting_for = "line"
-        self._pending: list[str] = []      # text gathered by write, in one style
-        self._pending_bits = 0
-        self._pending_style: Style | None = None   # a style whose bits are those
+        self.gathered: list[str] = []      # text gathered by write, in one style
+        self._gathered_bits = 0
+        self.gathered_style: Style | None = None  # a style whose bits are those
         self._ended = False
         self._version = version
         self._buffering = True
@@ -138,7 +138,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         if self._version is None:
             self._setup(version)
         if version == 6:
-            self._pending_style = None
+            self.gathered_style = None
             self._v6_setup()
 
     def _setup(self, version: int) -> None:
@@ -162,29 +162,30 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         anything else happens (every other call drains it first): the
         core's word buffer gives the same result for a text in one piece
         or in parts, and long pieces are much cheaper to lay out."""
-        if style is self._pending_style:      # as the piece before (the usual case)
-            self._pending.append(text)
+        if style is self.gathered_style:      # as the piece before (the usual case)
+            self.gathered.append(text)
             return
         if self.v6 is not None:               # version 6: the interpreter's own lines
             self.stdout.write(text)
             return
         bits = style.bits & 0xF
-        if bits != self._pending_bits:
+        if bits != self._gathered_bits:
             self._drain()
-            self._pending_bits = bits
+            self._gathered_bits = bits
         if style.font == 3:                   # character graphics (§16) as Unicode
             text = graphics(text)
-            self._pending_style = None        # (each piece is drawn again)
+            self.gathered_style = None        # (each piece is drawn again)
         else:
-            self._pending_style = style
-        self._pending.append(text)
+            self.gathered_style = style
+        self.gathered.append(text)
 
     def _drain(self) -> None:
         """Lay out the text gathered by ``write``."""
-        if self._pending:
-            text = "".join(self._pending)
-            self._pending = []
-            self._text.write(text, self._pending_bits)
+        gathered = self.gathered
+        if gathered:
+            text = "".join(gathered)
+            gathered.clear()                  # the same list: see Frontend.gathered
+            self._text.write(text, self._gathered_bits)
 
     def word_break(self) -> None:
         """Send the word buffer to the grid (the core's flush_buffer, where

@@ -207,6 +207,13 @@ class Frontend:
     and nothing calls back."""
 
     features = Features()
+    # A frontend that gathers the lower window's text may let the machine
+    # append it straight onto ``gathered`` (a list it keeps, emptied in
+    # place) when ``write`` would only do that: when the text's style is
+    # ``gathered_style``, the style of the latest write (``OutputStreams``
+    # checks the rest). None: every piece goes through ``write``.
+    gathered_style: Style | None = None
+    gathered: list[str] | None = None
 
     def __init__(self) -> None:
         self.scripted: deque[str] = deque()

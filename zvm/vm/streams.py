@@ -22,7 +22,7 @@ from zvm.records import TYPE_CHECKING
 from zvm.story.header import OFFSET
 
 if TYPE_CHECKING:
-    from typing import TextIO
+    from typing import Callable, TextIO
 
     from zvm.screen.model import Screen
     from zvm.screen.protocol import Frontend
@@ -55,6 +55,9 @@ class OutputStreams:
         self.memory: list[list[int]] = []           # stream 3: see TABLE, COUNT ...
         self.record_on = False                      # stream 4
         self.record_path = record_path
+        self.out: Callable[[str], None] = self._out
+        if frontend.gathered is not None and screen.version != 6:
+            self.out = self._appending_out(frontend.gathered)
 
     def reset(self, transcript_on: bool) -> None:
         """At start and restart (§6.1.3 keeps the transcript bit)."""
@@ -64,7 +67,25 @@ class OutputStreams:
         self.record_on = False
 
     # -- printing ----------------------------------------------------------
-    def out(self, text: str) -> None:
+    def _appending_out(self, gathered: list[str]) -> Callable[[str], None]:
+        """``out`` for a frontend that gathers text (``Frontend.gathered``):
+        the usual case, text for the lower window (§8.7.2) in the style the
+        frontend holds, with no memory stream or transcript, is appended
+        there at once; anything else goes the whole way (``_out``). Two
+        calls fewer for each piece the story prints."""
+        screen, frontend, slow = self.screen, self.frontend, self._out
+        if TYPE_CHECKING:
+            assert isinstance(screen, Screen)
+
+        def out(text: str) -> None:
+            if (screen.style is frontend.gathered_style and not screen.window
+                    and not self.memory and self.screen_on and not self.transcript_on):
+                gathered.append(text)
+            else:
+                slow(text)
+        return out
+
+    def _out(self, text: str) -> None:
         """Send text to the selected streams (§7.1; stream 3 alone, §7.1.2.2)."""
         if self.memory:
             if self.memory[-1][XSIZE]:
