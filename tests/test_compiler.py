@@ -113,6 +113,39 @@ def test_fatal_error_inside_a_unit_names_its_instruction():
     assert m.decode(caught.value.pc).name == "div"
 
 
+def test_a_fault_in_a_unit_from_the_disk_cache_names_its_instruction(tmp_path, monkeypatch):
+    """A unit loaded from the disk cache keeps its source and line table
+    packed until something asks: a fault inside it unpacks them and names
+    the same @div, with the same count, as the run that compiled it."""
+    from zvm.compile import shapes
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(diskcache, "enabled", True)
+    # As in a run of the zvm command, where nothing has imported linecache
+    # (once something has, each source goes there as its unit is installed).
+    monkeypatch.delitem(sys.modules, "linecache", raising=False)
+    monkeypatch.setattr(shapes, "_unpublished", {})
+    storecode.HOT = 1
+    story = load(str(STORIES / "fatal_loop.z5"))
+
+    def run():
+        storecode._stories.clear()
+        m = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+        with pytest.raises(ZMachineError) as caught:
+            m.run()
+        m.code.save()
+        return m, caught.value
+
+    first, error = run()
+    assert first.code.loaded == 0 and first.code.units
+    again, error_again = run()
+    assert again.code.loaded > 0
+    assert all(u._detail is None for u in first.code.units.values())
+    assert any(u._detail is not None for u in again.code.units.values()), \
+        "every loaded unit unpacked its source before it was needed"
+    assert error_again.pc == error.pc and again.decode(error.pc).name == "div"
+    assert again.instructions == first.instructions
+
+
 @pytest.mark.parametrize("name", ["leaves.z3", "leaves.z5"])
 def test_leaf_routines_are_written_into_their_callers(name):
     """leaves.z*: small routines that call nothing (or only such routines),

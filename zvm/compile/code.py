@@ -70,31 +70,43 @@ def _valid_unit(record: Any) -> bool:
 
 
 def _pack(unit: Unit) -> bytes:
-    """A unit's code (marshal), source, line table, method instructions,
-    exits and callees, compressed: a story's file holds hundreds of units
-    and a process keeps them all until they run (Zork I's: 8 MB unpacked)."""
-    return zlib.compress(marshal.dumps((
-        marshal.dumps(unit.code), unit.source, [list(x) for x in unit.lines],
-        list(unit.instructions), sorted(unit.exits), sorted(unit.callees))), 1)
+    """A unit's code (marshal), method instructions, exits and callees as
+    they are: unpacked when the unit first runs; its source and line table
+    compressed, unpacked only when a fault or a traceback needs them (they
+    are over half the bytes, and most runs never ask)."""
+    detail = zlib.compress(marshal.dumps((unit.source, [list(x) for x in unit.lines])), 1)
+    return marshal.dumps((marshal.dumps(unit.code), list(unit.instructions),
+                          sorted(unit.exits), sorted(unit.callees), detail))
 
 
 def _unpack(entry: int, packed: bytes) -> Unit | None:
     """The Unit _pack packed, or None when it is damaged or not one."""
     try:
-        blob, source, lines, instructions, exits, callees = marshal.loads(
-            zlib.decompress(packed))
+        blob, instructions, exits, callees, detail = marshal.loads(packed)
         code = diskcache.code_of(blob)
-        ok = (isinstance(source, str) and code is not None
-              and code.co_filename == unit_filename(entry)
-              and all(isinstance(x, list) and len(x) == 4 for x in lines)
+        ok = (code is not None and code.co_filename == unit_filename(entry)
+              and isinstance(detail, bytes)
               and all(isinstance(x, list) and all(type(a) is int for a in x)
                       for x in (instructions, exits, callees)))
-    except (ValueError, TypeError, EOFError, zlib.error):
+    except (ValueError, TypeError, EOFError):
         return None
     if not ok:
         return None
-    return Unit(entry, source, code, [tuple(x) for x in lines], instructions,
-                frozenset(callees), frozenset(exits))
+    return Unit(entry, None, code, None, instructions, frozenset(callees), frozenset(exits),
+                detail=lambda: _detail(detail))
+
+
+def _detail(packed: bytes) -> tuple[str, list[tuple[int, int, int, bool]]]:
+    """The source and line table packed with a unit; an empty source and
+    no lines when they are damaged (a fault then names the unit's entry)."""
+    try:
+        source, lines = marshal.loads(zlib.decompress(packed))
+        if isinstance(source, str) and isinstance(lines, list) and all(
+                isinstance(x, list) and len(x) == 4 for x in lines):
+            return source, [tuple(x) for x in lines]
+    except (ValueError, TypeError, EOFError, zlib.error):
+        pass
+    return "", []
 
 
 def _valid_table(record: Any) -> bool:
@@ -285,7 +297,7 @@ class StoryCode:
         for address in unit.exits | unit.callees:
             self.mark_entry(address)
         # Tracebacks show the unit's source (a name in <> is never read from disk).
-        shapes.remember_source(unit.filename, unit.source)
+        shapes.remember_source(unit.filename, lambda: unit.source)
         if self.show:
             sys.stderr.write(f"# zvm: unit at ${unit.entry:05x}\n{unit.source}\n")
 

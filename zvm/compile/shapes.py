@@ -165,19 +165,21 @@ def shape_key(src: str) -> int:
     return (zlib.crc32(data) << 32) | zlib.adler32(data)
 
 
-_unpublished: dict[str, str] = {}          # generated code's sources, by file name
+_unpublished: dict[str, str | Callable[[], str]] = {}   # generated code's sources, by file name
 
 
-def remember_source(filename: str, src: str) -> None:
+def remember_source(filename: str, src: str | Callable[[], str]) -> None:
     """Let tracebacks through generated code show its lines: its source
-    goes into ``linecache`` (which costs a start-up ``tokenize`` and ``re``
-    to import: until something has imported it, sources wait here for
+    (or a function that gives it, called only when it is needed) goes into
+    ``linecache`` (which costs a start-up ``tokenize`` and ``re`` to
+    import: until something has imported it, sources wait here for
     ``publish_sources``)."""
     linecache = sys.modules.get("linecache")
     if linecache is None:
         _unpublished[filename] = src
     else:
-        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+        text = src if isinstance(src, str) else src()
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
 
 
 def publish_sources() -> None:
@@ -186,7 +188,8 @@ def publish_sources() -> None:
     import linecache                            # from now on, sources go straight there
     while _unpublished:
         filename, src = _unpublished.popitem()
-        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+        text = src if isinstance(src, str) else src()
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
 
 
 def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:

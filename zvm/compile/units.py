@@ -59,19 +59,42 @@ class Unit:
     """A compiled unit: its entry, Python source, code object, the
     (source line, instruction address) pairs of its instructions, and the
     addresses of the method opcodes whose Instruction it needs at run
-    time (``INS``)."""
+    time (``INS``). A unit from the disk cache may hold its source and
+    lines packed (``detail``: ``zvm.compile.code``), unpacked when first
+    asked for: only a fault or a traceback needs them."""
 
-    def __init__(self, entry: int, source: str, code: Any,
-                 lines: list[tuple[int, int, int, bool]],
+    def __init__(self, entry: int, source: str | None, code: Any,
+                 lines: list[tuple[int, int, int, bool]] | None,
                  instructions: list[int], callees: frozenset[int] = frozenset(),
-                 exits: frozenset[int] = frozenset()) -> None:
+                 exits: frozenset[int] = frozenset(),
+                 detail: Callable[[], tuple[str, list[tuple[int, int, int, bool]]]] | None = None
+                 ) -> None:
         self.entry = entry
         self.callees = callees
         self.exits = exits
-        self.source = source
+        self._source = source
         self.code = code
-        self.lines = lines
+        self._lines = lines
         self.instructions = instructions
+        self._detail = detail
+
+    def _unpack_detail(self) -> None:
+        if self._source is None or self._lines is None:
+            assert self._detail is not None
+            self._source, self._lines = self._detail()
+            self._detail = None
+
+    @property
+    def source(self) -> str:
+        self._unpack_detail()
+        assert self._source is not None
+        return self._source
+
+    @property
+    def lines(self) -> list[tuple[int, int, int, bool]]:
+        self._unpack_detail()
+        assert self._lines is not None
+        return self._lines
 
     @property
     def filename(self) -> str:
