@@ -36,6 +36,7 @@ def _fresh_code(monkeypatch):
     """Each run compiles afresh and leaves nothing on disk."""
     monkeypatch.setattr(diskcache, "enabled", False)
     monkeypatch.setattr(storecode, "HOT", storecode.HOT)
+    monkeypatch.setattr(storecode, "HOT_ALONE", storecode.HOT_ALONE)
     storecode._stories.clear()
     yield
     storecode._stories.clear()
@@ -43,7 +44,7 @@ def _fresh_code(monkeypatch):
 
 def play(path, commands: str, hot: int, seed: int | None = 12):
     """(text, instructions, fatal error or None) of one run at hot."""
-    storecode.HOT = hot
+    storecode.HOT = storecode.HOT_ALONE = hot
     storecode._stories.clear()
     out = io.StringIO()
     m = Machine(load(str(path)), HeadlessFrontend(io.StringIO(commands), out, 80, 24),
@@ -103,7 +104,7 @@ def test_fatal_error_inside_a_unit_names_its_instruction():
     the loop runs as a unit, and the error still names the @div."""
     text, _, error = both_tiers(STORIES / "fatal_loop.z5")
     assert error is not None and error.startswith("division by zero (PC = $")
-    storecode.HOT = 1
+    storecode.HOT = storecode.HOT_ALONE = 1
     storecode._stories.clear()
     m = Machine(load(str(STORIES / "fatal_loop.z5")),
                 HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
@@ -124,7 +125,7 @@ def test_a_fault_in_a_unit_from_the_disk_cache_names_its_instruction(tmp_path, m
     # (once something has, each source goes there as its unit is installed).
     monkeypatch.delitem(sys.modules, "linecache", raising=False)
     monkeypatch.setattr(shapes, "_unpublished", {})
-    storecode.HOT = 1
+    storecode.HOT = storecode.HOT_ALONE = 1
     story = load(str(STORIES / "fatal_loop.z5"))
 
     def run():
@@ -144,6 +145,27 @@ def test_a_fault_in_a_unit_from_the_disk_cache_names_its_instruction(tmp_path, m
         "every loaded unit unpacked its source before it was needed"
     assert error_again.pc == error.pc and again.decode(error.pc).name == "div"
     assert again.instructions == first.instructions
+
+
+def test_without_the_disk_cache_only_code_far_hotter_is_compiled(tmp_path, monkeypatch):
+    """A run that keeps no compiled code (--no-cache) compiles a unit only
+    after HOT_ALONE runs of its entry; with the cache, HOT runs suffice."""
+    story = load(str(STORIES / "fatal_loop.z5"))
+
+    def units(cache: bool) -> int:
+        storecode._stories.clear()
+        monkeypatch.setattr(diskcache, "enabled", cache)
+        m = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+        with pytest.raises(ZMachineError):
+            m.run()                                 # the loop runs 51 times
+        return len(m.code.units)
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    storecode.HOT, storecode.HOT_ALONE = 10, 60
+    assert units(cache=False) == 0
+    assert units(cache=True) > 0
+    storecode.HOT_ALONE = 10
+    assert units(cache=False) > 0
 
 
 @pytest.mark.parametrize("name", ["leaves.z3", "leaves.z5"])
@@ -312,7 +334,7 @@ def test_generated_code_can_be_read():
                        capture_output=True, text=True, env=env, timeout=300)
     assert "# zvm: unit at $" in p.stderr and "def unit(m):" in p.stderr
     import traceback
-    storecode.HOT = 1
+    storecode.HOT = storecode.HOT_ALONE = 1
     story = load(str(STORIES / "fatal_loop.z5"))
     m = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
     with pytest.raises(ZMachineError) as caught:
