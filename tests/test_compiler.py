@@ -300,20 +300,48 @@ def test_stale_or_foreign_cache_files_are_ignored(tmp_path, monkeypatch):
     run_cached(story, tmp_path, "all\nquit\n")
     key = storecode.digest(load(str(story)).data)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    valid = storecode._valid_unit
-    assert diskcache.load(key, storecode.__version__, valid)
-    assert diskcache.load(key, "0.0.0-other", valid) == []           # another zvm
-    assert diskcache.load(storecode.digest(b"another story"), storecode.__version__, valid) == []
+    version = storecode.__version__
+    assert diskcache.Shelf.open(key, version).keys()
+    assert diskcache.Shelf.open(key, "0.0.0-other").keys() == []          # another zvm
+    assert diskcache.Shelf.open(storecode.digest(b"another story"), version).keys() == []
     # A file written for another zvm found under this zvm's name: the
     # identity inside it does not match, so it is ignored, then rebuilt.
     # (Its records are this zvm's own, valid ones: only the identity differs.)
-    path = diskcache.path_for(key, storecode.__version__)
-    records = diskcache.load(key, storecode.__version__, valid)
-    diskcache.save(key, "0.0.0-other", records, lambda r: r[0], valid)
+    path = diskcache.path_for(key, version)
+    records = diskcache.Shelf.open(key, version).items()
+    diskcache.save_shelf(key, "0.0.0-other", records)
     os.replace(diskcache.path_for(key, "0.0.0-other"), path)
-    assert diskcache.load(key, storecode.__version__, valid) == []
+    assert diskcache.Shelf.open(key, version).keys() == []
     _, loaded = run_cached(story, tmp_path, "all\nquit\n")
-    assert loaded == 0 and diskcache.load(key, storecode.__version__, valid)
+    assert loaded == 0 and diskcache.Shelf.open(key, version).keys()
+
+
+def test_a_shelf_reads_each_record_when_asked_and_drops_only_what_is_damaged(
+        tmp_path, monkeypatch):
+    """The units' file: its index is read at start, each record when it is
+    wanted; a damaged record is refused alone, a damaged index refuses the
+    file, and a file cut short loses the records past the cut."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    records = {n: bytes([n]) * (100 + n) for n in range(1, 6)}
+    diskcache.save_shelf("s", "1", records)
+    shelf = diskcache.Shelf.open("s", "1")
+    assert sorted(shelf.keys()) == [1, 2, 3, 4, 5]
+    assert all(shelf.get(n) == records[n] for n in records) and shelf.get(9) is None
+    path = diskcache.path_for("s", "1")
+    data = bytearray(open(path, "rb").read())
+    at = data.index(records[3])
+    data[at + 50] ^= 1                                 # inside record 3
+    open(path, "wb").write(data)
+    shelf = diskcache.Shelf.open("s", "1")
+    assert shelf.get(3) is None and shelf.get(2) == records[2] and shelf.get(4) == records[4]
+    diskcache.save_shelf("s", "1", {6: b"six"})         # keeps what can be read
+    assert sorted(diskcache.Shelf.open("s", "1").items()) == [1, 2, 4, 5, 6]
+    data = bytearray(open(path, "rb").read())
+    open(path, "wb").write(data[:data.index(records[5]) + 10])
+    assert sorted(diskcache.Shelf.open("s", "1").items()) == [1, 2, 4]
+    data[20] ^= 1                                     # inside the index
+    open(path, "wb").write(data)
+    assert diskcache.Shelf.open("s", "1").keys() == []
 
 
 def test_runs_counted_carry_over_so_warm_code_becomes_units(tmp_path):

@@ -68,13 +68,6 @@ def _valid_count(record: Any) -> bool:
             and isinstance(record[0], int) and isinstance(record[1], int))
 
 
-def _valid_unit(record: Any) -> bool:
-    """(entry, the rest packed: ``_pack``) with the right types; what is
-    packed is checked when the unit first runs (``_unpack``)."""
-    return (isinstance(record, tuple) and len(record) == 2
-            and isinstance(record[0], int) and isinstance(record[1], bytes))
-
-
 def _pack(unit: Unit) -> bytes:
     """A unit's code (marshal), method instructions, exits and callees as
     they are: unpacked when the unit first runs; its source and line table
@@ -146,7 +139,8 @@ class StoryCode:
         self.units: dict[int, Unit] = {}
         self.by_file: dict[str, Unit] = {}
         self.new_units: list[Unit] = []
-        self.stored: dict[int, tuple[Any, ...]] = {}    # kept on disk, not yet run
+        self.stored: set[int] = set()                   # entries kept on disk, not yet run
+        self.shelf = diskcache.Shelf()                  # ... their records
         self.decoded: dict[int, Instruction] = {}
         # What units name at run time, made when first asked for: the
         # Instruction of an opcode run through its function, and the tier-0
@@ -165,8 +159,9 @@ class StoryCode:
         self.known: dict[int, Any] = {}
         self.new_known: dict[int, tuple[Any, ...]] = {}
         if diskcache.enabled:
-            for record in diskcache.load(key, __version__, _valid_unit):
-                self._load(record)
+            self.shelf = diskcache.Shelf.open(key, __version__)
+            for entry in self.shelf.keys():
+                self._load(entry)
             self.loaded = len(self.stored)
             self.earlier = dict(diskcache.load(key + "-runs", __version__, _valid_count))
             self.known = _tier0_table(diskcache.load(key + "-tier0", __version__, _valid_table))
@@ -308,13 +303,12 @@ class StoryCode:
         if self.show:
             sys.stderr.write(f"# zvm: unit at ${unit.entry:05x}\n{unit.source}\n")
 
-    def _load(self, record: tuple[Any, ...]) -> None:
-        """A unit kept by an earlier run: it stands at its entry, to be
-        unmarshalled the first time it runs."""
-        entry = record[0]
+    def _load(self, entry: int) -> None:
+        """A unit kept by an earlier run: it stands at its entry, to be read
+        from the shelf and unmarshalled the first time it runs."""
         if not self.layout.dyn_end <= entry < self.layout.size or entry in self.units:
             return
-        self.stored[entry] = record
+        self.stored.add(entry)
 
         def first_run(m: Any) -> int:
             return self._materialize(entry)(m)
@@ -323,7 +317,9 @@ class StoryCode:
     def _materialize(self, entry: int) -> Code:
         """The code of a stored unit, installed; its entry's tier-0 code
         when the stored code cannot be used."""
-        unit = _unpack(entry, self.stored.pop(entry)[1])
+        self.stored.discard(entry)
+        packed = self.shelf.get(entry)
+        unit = _unpack(entry, packed) if packed is not None else None
         if unit is None:
             self.cache[entry] = None
             return self.compile_at(entry)
@@ -341,9 +337,9 @@ class StoryCode:
     def save(self) -> None:
         """Keep the units compiled in this process for the next run."""
         if self.new_units and diskcache.enabled:
-            records = [(u.entry, _pack(u)) for u in self.new_units]
+            records = {u.entry: _pack(u) for u in self.new_units}
             self.new_units = []
-            diskcache.save(self.key, __version__, records, lambda r: r[0], _valid_unit)
+            diskcache.save_shelf(self.key, __version__, records)
 
     def source_of(self, routine: int) -> str:
         """The Python source of the unit that would start at the routine

@@ -5,11 +5,15 @@ with its units (``zvm.compile.code``), and one of tier-0 shapes, which
 every story shares (``zvm.compile.shapes``). Each is a marshal of records
 (code objects and what goes with them) behind a header naming what it is
 for (the kind of file, zvm's version, the Python that compiled it) and a
-checksum of its contents. A file that is damaged, stale (another zvm,
-another Python, another story) or unreadable is ignored, and rewritten at
-the next save. Files are written atomically (a temporary file beside them,
-renamed), and the folder is kept under ``LIMIT`` bytes by removing the
-files used least recently.
+checksum of its contents. A story's units are a ``Shelf`` instead: an
+index read at start-up, then each record read when it is first wanted
+and checked against its own checksum, so a run reads only the units it
+runs (Zork I's file grows past 3 MB as more of its code proves warm).
+A file that is damaged, stale (another zvm, another Python, another
+story) or unreadable is ignored, and rewritten at the next save (a
+damaged record of a shelf: that record). Files are written atomically
+(a temporary file beside them, renamed), and the folder is kept under
+``LIMIT`` bytes by removing the files used least recently.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 
 FORMAT = 5
 MAGIC = b"ZVMC"
+SHELF_MAGIC = b"ZVMS"
 enabled = True                # zvm --no-cache turns it off
 LIMIT = 64 << 20              # bytes the whole folder may hold
 FILE_LIMIT = 16 << 20         # bytes one file may hold
@@ -138,6 +143,110 @@ def save(name: str, version: str, records: list[Record], key: Callable[[Record],
     try:
         os.makedirs(folder(), exist_ok=True)
         write_atomically(path, data, durable=False)
+        _trim()
+    except OSError:
+        pass
+
+
+class Shelf:
+    """Byte records by number in one file: ``SHELF_MAGIC``, the checksum of
+    the head, its length (4 bytes), the head (marshal: the identity and an
+    index of (number, offset, length, crc32)), then the records. ``open``
+    reads the head only; ``get`` reads one record (a positioned read of the
+    file opened at the start, which a rename by another process leaves
+    alone) and gives None when it is missing, short or damaged."""
+
+    def __init__(self, fd: int | None = None,
+                 index: dict[int, tuple[int, int, int]] | None = None, base: int = 0) -> None:
+        self.fd = fd
+        self.index = index or {}
+        self.base = base
+
+    @classmethod
+    def open(cls, name: str, version: str) -> Shelf:
+        """The shelf saved under name for this zvm; an empty one when there
+        is none that can be trusted."""
+        path = path_for(name, version)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return cls()
+        shelf = cls(fd)
+        try:
+            first = _read_at(fd, 0, 16)
+            size = int.from_bytes(first[12:16], "big")
+            if len(first) < 16 or first[:4] != SHELF_MAGIC or size > FILE_LIMIT:
+                raise ValueError("not a shelf")
+            head = _read_at(fd, 16, size)
+            if len(head) != size or _checksum(head) != first[4:12]:
+                raise ValueError("damaged")
+            identity, index = marshal.loads(head)
+            if identity != _identity(name, version) or not isinstance(index, list):
+                raise ValueError("stale")
+            for row in index:
+                if isinstance(row, tuple) and len(row) == 4 and all(type(x) is int for x in row):
+                    shelf.index[row[0]] = row[1:]
+            shelf.base = 16 + size
+            os.utime(path)                      # recently used: kept longest
+        except (OSError, ValueError, EOFError, TypeError):
+            shelf.close()
+            return cls()
+        return shelf
+
+    def keys(self) -> list[int]:
+        return list(self.index)
+
+    def get(self, key: int) -> bytes | None:
+        where = self.index.get(key)
+        if where is None or self.fd is None:
+            return None
+        offset, length, crc = where
+        try:
+            data = _read_at(self.fd, self.base + offset, length)
+        except (OSError, ValueError, OverflowError):
+            return None
+        return data if len(data) == length and zlib.crc32(data) == crc else None
+
+    def items(self) -> dict[int, bytes]:
+        """Every record that can still be read."""
+        found = {k: self.get(k) for k in self.index}
+        return {k: v for k, v in found.items() if v is not None}
+
+    def close(self) -> None:
+        if self.fd is not None:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = None
+
+
+def _read_at(fd: int, offset: int, length: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)               # (no pread: one thread reads)
+    return os.read(fd, length)
+
+
+def save_shelf(name: str, version: str, records: dict[int, bytes]) -> None:
+    """Write the records as the shelf name, with those another process
+    saved there meanwhile; failures are silent, as in ``save``."""
+    old = Shelf.open(name, version)
+    known = old.items()
+    old.close()
+    known.update(records)
+    index, offset = [], 0
+    for key, data in known.items():
+        index.append((key, offset, len(data), zlib.crc32(data)))
+        offset += len(data)
+    head = marshal.dumps((_identity(name, version), index))
+    if 16 + len(head) + offset > FILE_LIMIT:
+        return
+    data = b"".join([SHELF_MAGIC, _checksum(head), len(head).to_bytes(4, "big"), head,
+                     *known.values()])
+    try:
+        os.makedirs(folder(), exist_ok=True)
+        write_atomically(path_for(name, version), data, durable=False)
         _trim()
     except OSError:
         pass
