@@ -193,6 +193,43 @@ def test_leaf_routines_are_written_into_their_callers(name):
     assert any(" k1 = " in s for s in sources), "no routine was written two deep"
 
 
+@pytest.mark.parametrize("name", ["globals.z3", "globals.z5"])
+def test_a_global_kept_in_a_variable_is_read_again_after_any_write(name):
+    """globals.z*: compiled code keeps a global's value in a Python
+    variable between reads; each way the global can change behind it
+    (@storew, @storeb, a memory stream over it, a routine written in place,
+    a routine called, @pull, @inc_chk, the loop's next pass) is followed by
+    a read that must see the new value, in both tiers."""
+    import re
+    text, _, error = both_tiers(STORIES / name)
+    assert error is None and text.rstrip().endswith("3 passed, 0 failed"), text
+    assert play(STORIES / name, "", hot=20)[0] == text
+    sources = [u.source for u in _units_of(STORIES / name, hot=20)]
+    assert any(re.search(r"if (not \()?g\d+ [=!]= ", s) for s in sources), \
+        "no global was read from its variable"
+
+
+def test_what_ends_a_globals_known_value():
+    """Lines of a unit that may write memory (a store into mem, any call)
+    end what the path knows of globals; reads of memory do not."""
+    from zvm.compile.units import _may_write
+    for line in ("mem[ad] = s3 & 255", "mem[774 + 1] = x & 255", "ST.out('abc')",
+                 "m.write_special(ad, x, 2)", "O.set_attr(a, b)", "OPS['read'](m, INS[5])",
+                 "return TIER0[12](m)"):
+        assert _may_write(line), line
+    for line in ("a = ((mem[774] << 8) | mem[774 + 1])", "l2 = (mem[ad] << 8) | mem[ad + 1]",
+                 "L[2] = l3", "if g19 == 77:", "s1 = mem[(c1 + c3) & 0xFFFF]"):
+        assert not _may_write(line), line
+
+
+def _units_of(path, hot: int):
+    storecode.HOT = storecode.HOT_ALONE = hot
+    storecode._stories.clear()
+    m = Machine(load(str(path)), HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+    m.run()
+    return list(m.code.units.values())
+
+
 def test_machines_of_a_story_share_their_code():
     story = load(str(STORIES / "opcodes.z5"))
     a = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO()))

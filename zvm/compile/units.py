@@ -124,7 +124,7 @@ class _Path:
 
     def __init__(self, indent: int, loops: tuple[int, ...], k: int, counted: bool,
                  pending: tuple[str, ...] = (), dirty: frozenset[int] | None = frozenset(),
-                 inline: Inline | None = None) -> None:
+                 inline: Inline | None = None, known: frozenset[int] = frozenset()) -> None:
         self.indent = indent
         self.loops = loops
         self.k = k
@@ -134,12 +134,23 @@ class _Path:
         # the unit uses (an earlier pass through the loop may have written it).
         self.dirty = dirty
         self.inline = inline            # inside a routine written in place (inline.py)
+        # Globals whose value this path holds in a Python variable g<var>:
+        # read or written since the last code that may write memory.
+        self.known = known
 
     def copy(self, **changes: Any) -> _Path:
         p = _Path(self.indent, self.loops, self.k, self.counted, self.pending, self.dirty,
-                  self.inline)
+                  self.inline, self.known)
         p.__dict__.update(changes)
         return p
+
+
+def _may_write(line: str) -> bool:
+    """Whether a line of a unit may write memory (and so a global): a store
+    into ``mem``, or anything it calls (the machine, objects, streams,
+    opcode functions, tier-0 code)."""
+    return ("m." in line or "O." in line or "ST." in line or "OPS[" in line
+            or "TIER0" in line or "mem[" in line and "] = " in line)
 
 
 class _Abort(Exception):
@@ -179,6 +190,8 @@ class UnitEmitter(Emitter):
 
     def line(self, text: str) -> None:
         self.body.append("    " * self.path.indent + text)
+        if self.path.known and _may_write(text):
+            self.path.known = frozenset()
 
     def use(self, name: str) -> str:
         if self.path.inline is not None and name in ("L", "S"):
@@ -255,6 +268,12 @@ class UnitEmitter(Emitter):
             top = path.pending[-1]
             path.pending = path.pending[:-1]
             return top
+        if var >= 16:
+            name = f"g{var}"
+            if var not in path.known:
+                self.line(f"{name} = {super().read_var(var)}")
+                path.known = path.known | {var}
+            return name
         return super().read_var(var)
 
     def peek_var(self, var: int) -> str:
@@ -276,7 +295,10 @@ class UnitEmitter(Emitter):
                 self.path.dirty = self.path.dirty | {var}
             return
         if var != 0:
+            known = self.path.known - {var}
             super().write_var(var, expr, in_place)
+            self.line(f"g{var} = {expr}")
+            self.path.known = known | {var}
             return
         path = self.path
         if in_place and not path.pending:
@@ -344,8 +366,9 @@ class UnitEmitter(Emitter):
                         outer, prefix)
         self._emit(start, path.copy(indent=path.indent + 1, loops=path.loops + (-1,), k=0,
                                     counted=True, inline=inline, pending=()))
-        # Back in the caller: the value goes where the call asked (§6.4.4).
-        self.path = path.copy(k=0, counted=True)
+        # Back in the caller: the value goes where the call asked (§6.4.4);
+        # whichever return came here, the routine may have written globals.
+        self.path = path.copy(k=0, counted=True, known=frozenset())
         if store >= 0:
             self.write_var(store, inline.value)
         self.pending = inline.return_pc
@@ -469,7 +492,7 @@ class UnitEmitter(Emitter):
             self.line("while True:")
             self.has_loops = True
             looped = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
-                               counted=True, dirty=None)
+                               counted=True, dirty=None, known=frozenset())
             if path.inline is not None:
                 # A loop of a routine written in place: a return inside it
                 # leaves it with break, and the break after it leaves the routine.
