@@ -230,6 +230,19 @@ def _units_of(path, hot: int):
     return list(m.code.units.values())
 
 
+@pytest.mark.parametrize("name", ["calls.z3", "calls.z5"])
+def test_calls_and_returns_between_units(name):
+    """calls.z*: from a hot loop, results to the stack, a local, a global
+    and nowhere, nested calls, recursion, a callee whose code leaves for a
+    path first taken late, and a division by zero two calls deep, which
+    names the division and counts the same instructions in both tiers and
+    when units are made partway."""
+    text, count, error = both_tiers(STORIES / name)
+    assert text.rstrip().endswith("6 passed, 0 failed"), text
+    assert error is not None and error.startswith("division by zero (PC = $")
+    assert play(STORIES / name, "", hot=20) == (text, count, error)
+
+
 def test_machines_of_a_story_share_their_code():
     story = load(str(STORIES / "opcodes.z5"))
     a = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO()))
