@@ -302,8 +302,9 @@ def test_tier0_shapes_are_kept_for_every_story(tmp_path):
 def test_tier0_code_is_built_again_without_decoding(tmp_path):
     """A run keeps a record of each instruction it built tier-0 code for;
     the next run builds that code from the records, decoding nothing it
-    ran before, and plays the same. Damaged records are not used: their
-    instructions are decoded again."""
+    ran before, and plays the same. Records that cannot be used (a shape
+    no longer known, numbers its code does not take, a table whose arrays
+    disagree) are not used: their instructions are decoded again."""
     story = STORIES / "opcodes.z5"
     first, _, decoded = run_cached(story, tmp_path, decoded=True)
     assert decoded > 100
@@ -312,15 +313,42 @@ def test_tier0_code_is_built_again_without_decoding(tmp_path):
     (path,) = (tmp_path / "zvm").glob("*-tier0-*.zvmc")
     name = path.name.split("-tier0-")[0] + "-tier0"
     monkey_env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))
+    load = f"code._tier0_table(diskcache.load({name!r}, code.__version__, code._valid_table))"
+    save = (f"diskcache.save({name!r}, code.__version__, [packed], lambda r: 0, "
+            f"code._valid_table)\n")
     damage = (f"from zvm.compile import diskcache, code\n"
-              f"t = code._tier0_table(diskcache.load({name!r}, code.__version__, code._valid_table))\n"
-              f"bad = [(0, 1), ('x', (), 'add', 0), (1 << 70, (1,), 'add', 0), None, 5]\n"
+              f"t = {load}.records()\n"
               f"for i, pc in enumerate(sorted(t)):\n"
-              f"    t[pc] = bad[i % len(bad)]\n"
-              f"diskcache.save({name!r}, code.__version__, [t], lambda r: 0, code._valid_table)\n")
+              f"    key, params, name, mark = t[pc]\n"
+              f"    t[pc] = [(key ^ 0x5A5A, params, name, mark), (key, params + (7, 7), name, mark),\n"
+              f"             (key, (), name, mark)][i % 3]\n"
+              f"packed = code._pack_table(t)\n" + save)
     subprocess.run([sys.executable, "-c", damage], env=monkey_env, check=True, timeout=60)
     damaged, _, decoded = run_cached(story, tmp_path, decoded=True)
     assert damaged == first and decoded > 100
+    # Arrays that disagree with each other: the whole table is set aside.
+    cut = (f"from zvm.compile import diskcache, code\n"
+           f"packed = list(code._pack_table({load}.records()))\n"
+           f"packed[1] = packed[1][:-8]\n"
+           f"packed = tuple(packed)\n" + save)
+    subprocess.run([sys.executable, "-c", cut], env=monkey_env, check=True, timeout=60)
+    table = _tier0_file(tmp_path, name)
+    assert len(table) == 0
+    cut_run, _, decoded = run_cached(story, tmp_path, decoded=True)
+    assert cut_run == first and decoded > 100
+
+
+def _tier0_file(cache_home, name):
+    env = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(cache_home)
+    try:
+        return storecode._tier0_table(diskcache.load(name, storecode.__version__,
+                                                     storecode._valid_table))
+    finally:
+        if env is None:
+            del os.environ["XDG_CACHE_HOME"]
+        else:
+            os.environ["XDG_CACHE_HOME"] = env
 
 
 def test_disk_cache_is_used_and_rebuilt_when_damaged(tmp_path):
