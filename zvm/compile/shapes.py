@@ -49,6 +49,8 @@ _saved: list[str] = []                     # sources compiled and saved in this 
 _stored: dict[str, bytes] = {}             # kept by earlier runs: source -> marshal bytes
 _by_key: dict[int, str | None] = {}        # every known source by shape_key
 _loaded = False
+_shelf: diskcache.Shelf | None = None      # the shapes earlier runs kept, by shape_key
+_looked: set[int] = set()                  # keys looked up on the shelf
 
 
 class Layout:
@@ -200,12 +202,6 @@ def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:
     return factory
 
 
-def _valid(record: Any) -> bool:
-    """(source, its code as marshal bytes, the source's key)."""
-    return (isinstance(record, tuple) and len(record) == 3 and isinstance(record[0], str)
-            and isinstance(record[1], bytes) and isinstance(record[2], int))
-
-
 def _know(src: str, key: int) -> None:
     """Sources by key; a key two sources share names neither."""
     if _by_key.setdefault(key, src) != src:
@@ -213,23 +209,55 @@ def _know(src: str, key: int) -> None:
 
 
 def _load() -> None:
-    """The shapes compiled by earlier runs (of any story), once a process;
-    each is unmarshalled when an instruction first needs it."""
-    global _loaded
+    """Open the shapes compiled by earlier runs (of any story), once a
+    process: a shelf by shape key, read a shape when it is first needed."""
+    global _loaded, _shelf
     _loaded = True
     if diskcache.enabled:
-        for src, blob, key in diskcache.load("shapes", __version__, _valid):
-            _stored.setdefault(src, blob)
-            _know(src, key)
+        _shelf = diskcache.Shelf.open("shapes", __version__)
+
+
+def _entries(data: bytes | None, key: int) -> list[tuple[str, bytes]]:
+    """The (source, marshal bytes) a shelf record holds for key: every
+    source whose key it is (nearly always one)."""
+    try:
+        entries = marshal.loads(data) if data is not None else []
+    except (ValueError, EOFError, TypeError):
+        return []
+    if not isinstance(entries, list):
+        return []
+    return [(e[0], e[1]) for e in entries
+            if isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], str)
+            and isinstance(e[1], bytes) and shape_key(e[0]) == key]
+
+
+def _look(key: int) -> None:
+    """Learn the sources an earlier run kept under key, once."""
+    if key in _looked or _shelf is None:
+        return
+    _looked.add(key)
+    for src, blob in _entries(_shelf.get(key), key):
+        _stored.setdefault(src, blob)
+        _know(src, key)
 
 
 def save() -> None:
-    """Keep the shapes compiled in this process for later runs."""
+    """Keep the shapes compiled in this process for later runs, with those
+    already kept under the same keys."""
     global _new
     if _new and diskcache.enabled:
-        records, _new = _new, []
-        _saved.extend(src for src, _, _ in records)
-        diskcache.save("shapes", __version__, records, lambda r: r[0], _valid)
+        compiled, _new = _new, []
+        _saved.extend(src for src, _, _ in compiled)
+        current = diskcache.Shelf.open("shapes", __version__)
+        records: dict[int, list[tuple[str, bytes]]] = {}
+        for src, blob, key in compiled:
+            if key not in records:
+                records[key] = _entries(current.get(key), key)
+            if all(known != src for known, _ in records[key]):
+                records[key].append((src, blob))
+        current.close()
+        diskcache.save_shelf("shapes", __version__,
+                             {key: marshal.dumps(e) for key, e in records.items()})
 
 
 def _factory(src: str, name: str) -> Callable[..., Code]:
@@ -239,6 +267,7 @@ def _factory(src: str, name: str) -> Callable[..., Code]:
     if factory is not None:
         return factory
     key = shape_key(src)
+    _look(key)
     _know(src, key)
     blob = _stored.pop(src, None)
     code = diskcache.code_of(blob) if blob is not None else None
@@ -288,6 +317,7 @@ def from_record(record: Any) -> Code | None:
         _load()
     try:
         key, params, name = record
+        _look(key)
         src = _by_key.get(key)
         if src is None or type(params) is not tuple or type(name) is not str:
             return None
