@@ -351,6 +351,24 @@ def _tier0_file(cache_home, name):
             os.environ["XDG_CACHE_HOME"] = env
 
 
+def test_a_kept_shape_is_used_only_under_its_own_key(tmp_path, monkeypatch):
+    """The shapes' shelf: a record holds the sources under one key, and a
+    source that does not hash to that key (or a record that is not one)
+    gives nothing."""
+    import marshal
+    from zvm.compile import shapes
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    src = "def factory(p0):\n    def op(m):\n        return p0\n    return op\n"
+    key = shapes.shape_key(src)
+    code = marshal.dumps(compile(src, "<zvm shape test 0>", "exec"))
+    diskcache.save_shelf("s", "1", {key: marshal.dumps([(src, code)]),
+                                    key + 1: marshal.dumps([(src, code)]), key + 2: b"junk"})
+    shelf = diskcache.Shelf.open("s", "1")
+    assert shapes._entries(shelf.get(key), key) == [(src, code)]
+    assert shapes._entries(shelf.get(key + 1), key + 1) == []
+    assert shapes._entries(shelf.get(key + 2), key + 2) == []
+
+
 def test_disk_cache_is_used_and_rebuilt_when_damaged(tmp_path):
     story = shared_story("praxix.z5")
     commands = "all\nquit\n"
