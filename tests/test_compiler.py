@@ -299,7 +299,7 @@ def test_tier0_shapes_are_kept_for_every_story(tmp_path):
     assert first > 100 and again == 0 and other < first // 4
 
 
-def test_tier0_code_is_built_again_without_decoding(tmp_path):
+def test_tier0_code_is_built_again_without_decoding(tmp_path, monkeypatch):
     """A run keeps a record of each instruction it built tier-0 code for;
     the next run builds that code from the records, decoding nothing it
     ran before, and plays the same. Records that cannot be used (a shape
@@ -332,23 +332,12 @@ def test_tier0_code_is_built_again_without_decoding(tmp_path):
            f"packed[1] = packed[1][:-8]\n"
            f"packed = tuple(packed)\n" + save)
     subprocess.run([sys.executable, "-c", cut], env=monkey_env, check=True, timeout=60)
-    table = _tier0_file(tmp_path, name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    table = storecode._tier0_table(diskcache.load(name, storecode.__version__,
+                                                  storecode._valid_table))
     assert len(table) == 0
     cut_run, _, decoded = run_cached(story, tmp_path, decoded=True)
     assert cut_run == first and decoded > 100
-
-
-def _tier0_file(cache_home, name):
-    env = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(cache_home)
-    try:
-        return storecode._tier0_table(diskcache.load(name, storecode.__version__,
-                                                     storecode._valid_table))
-    finally:
-        if env is None:
-            del os.environ["XDG_CACHE_HOME"]
-        else:
-            os.environ["XDG_CACHE_HOME"] = env
 
 
 def test_a_kept_shape_is_used_only_under_its_own_key(tmp_path, monkeypatch):
@@ -367,6 +356,22 @@ def test_a_kept_shape_is_used_only_under_its_own_key(tmp_path, monkeypatch):
     assert shapes._entries(shelf.get(key), key) == [(src, code)]
     assert shapes._entries(shelf.get(key + 1), key + 1) == []
     assert shapes._entries(shelf.get(key + 2), key + 2) == []
+
+
+def test_shapes_saved_again_under_a_key_are_kept_once(tmp_path, monkeypatch):
+    """Saving the shapes merges each key's sources with those already on
+    the shelf: a source saved twice is kept once, and what was there stays."""
+    import marshal
+    from zvm.compile import shapes
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    src = "def factory(p0):\n    def op(m):\n        return p0\n    return op\n"
+    key = shapes.shape_key(src)
+    code = marshal.dumps(compile(src, "<zvm shape test 0>", "exec"))
+    record = {key: marshal.dumps([(src, code)])}
+    diskcache.save_shelf("s", "1", record, shapes._merged)
+    diskcache.save_shelf("s", "1", record, shapes._merged)
+    shelf = diskcache.Shelf.open("s", "1")
+    assert shapes._entries(shelf.get(key), key) == [(src, code)]
 
 
 def test_disk_cache_is_used_and_rebuilt_when_damaged(tmp_path):

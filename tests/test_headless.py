@@ -415,20 +415,15 @@ def test_text_in_one_piece_or_char_by_char_gives_the_same_output(version, width)
 
 # -- text appended straight to the frontend (OutputStreams._appending_out) ------------
 def _play_text(path, commands: str, straight: bool) -> str:
-    from zvm.compile import diskcache
     from zvm.story.loader import load
     from zvm.vm.machine import Machine
     out = io.StringIO()
     m = Machine(load(str(path)), HeadlessFrontend(io.StringIO(commands), out, 80, 24), seed=7)
     streams = m.streams
-    assert (streams.out != streams._out) is True        # the frontend gathers text
+    assert streams.out != streams._out                  # the frontend gathers text
     if not straight:
         streams.out = streams._out                      # every piece through write()
-    enabled, diskcache.enabled = diskcache.enabled, False
-    try:
-        m.run()
-    finally:
-        diskcache.enabled = enabled
+    m.run()
     m.frontend.close()
     return out.getvalue()
 
@@ -437,11 +432,13 @@ def _play_text(path, commands: str, straight: bool) -> str:
     ("font3.z5", ""), ("quote_box.z5", "\n\n"), ("zscii_out.z5", ""), ("tall.z5", "\n" * 5),
     ("upper_input.z5", "abc\n"), ("shared:praxix.z5", "all\n"),
     ("shared:etude.z5", "etude.cmd"), ("shared:zork1.z3", "zork1.cmd")])
-def test_text_appended_straight_is_what_write_lays_out(story, commands):
+def test_text_appended_straight_is_what_write_lays_out(story, commands, monkeypatch):
     """Styles, windows, memory streams (stream 3 takes the text, §7.1.2.2),
     fixed-pitch text, font 3 and the upper window each send text the whole
     way; the plain case appends it: the output is the same either way."""
     from helpers import ROOT, shared_story, shared_transcript
+    from zvm.compile import diskcache
+    monkeypatch.setattr(diskcache, "enabled", False)
     if story.startswith("shared:"):
         path = shared_story(story[len("shared:"):])
         if commands.endswith(".cmd"):

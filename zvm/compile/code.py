@@ -152,22 +152,20 @@ class Tier0Table:
     arrays when asked for; empty when they do not agree with each other."""
 
     def __init__(self, packed: tuple[Any, ...] | None = None) -> None:
-        self.pcs = array("L")
+        self.pcs = array("L")                   # none until the arrays agree
+        if packed is None:
+            return
+        arrays = [array(code) for code in "LQLLL"]
         try:
-            if packed is not None:
-                arrays = []
-                for blob, code in zip(packed[:5], "LQLLL", strict=True):
-                    a = array(code)
-                    a.frombytes(blob)
-                    arrays.append(a)
-                pcs, keys, which, marks, offsets = arrays
-                n = len(pcs)
-                if len(keys) == len(which) == len(marks) == n and len(offsets) == n + 1:
-                    self.keys, self.which, self.marks, self.offsets = keys, which, marks, offsets
-                    self.names, self.numbers = packed[5], packed[6]
-                    self.pcs = pcs
+            for a, blob in zip(arrays, packed[:5], strict=True):
+                a.frombytes(blob)
         except ValueError:                      # bytes that are not whole items
-            pass
+            return
+        pcs, self.keys, self.which, self.marks, self.offsets = arrays
+        self.names, self.numbers = packed[5], packed[6]
+        if len(self.keys) == len(self.which) == len(self.marks) == len(pcs) \
+                == len(self.offsets) - 1:
+            self.pcs = pcs
 
     def __len__(self) -> int:
         return len(self.pcs)
@@ -188,7 +186,7 @@ class Tier0Table:
             start, end = self.offsets[i], self.offsets[i + 1]
             return (self.keys[i], tuple(self.numbers[start:end]), self.names[self.which[i]],
                     self.marks[i])
-        except (IndexError, TypeError):
+        except IndexError:
             return None
 
     def records(self) -> dict[int, tuple[Any, ...]]:
@@ -295,7 +293,7 @@ class StoryCode:
             return None
         f = shapes.from_record(known[:3])
         mark = known[3]
-        if f is None or type(mark) is not int:
+        if f is None:
             return None
         if mark:
             self.mark_entry(mark)

@@ -107,20 +107,44 @@ def load(name: str, version: str, valid: Callable[[Any], bool]) -> list[Any]:
     if len(data) > FILE_LIMIT or not data.startswith(MAGIC) or len(data) < 12:
         return []
     checksum, payload = data[4:12], data[12:]
-    if checksum != _checksum(payload):
+    content = _contents(payload, checksum, name, version)
+    if content is None:
         return []
+    _touch(path)
+    return [r for r in content if valid(r)]
+
+
+def _contents(payload: bytes, checksum: bytes, name: str, version: str) -> list[Any] | None:
+    """The list a file's payload holds (marshal: its identity and the list),
+    or None when the checksum, the marshal or the identity is wrong."""
+    if checksum != _checksum(payload):
+        return None
     try:
         content = marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
-        return []
+        return None
     if not isinstance(content, tuple) or len(content) != 2 \
             or content[0] != _identity(name, version) or not isinstance(content[1], list):
-        return []
+        return None
+    return content[1]
+
+
+def _touch(path: str) -> None:
+    """Mark a file as recently used: ``_trim`` keeps it longest."""
     try:
-        os.utime(path)                      # recently used: kept longest
+        os.utime(path)
     except OSError:
         pass
-    return [r for r in content[1] if valid(r)]
+
+
+def _write(path: str, data: bytes) -> None:
+    """Write a cache file; failures are silent: the cache only saves time."""
+    try:
+        os.makedirs(folder(), exist_ok=True)
+        write_atomically(path, data, durable=False)
+        _trim()
+    except OSError:
+        pass
 
 
 def _checksum(payload: bytes) -> bytes:
@@ -139,13 +163,7 @@ def save(name: str, version: str, records: list[Record], key: Callable[[Record],
     payload = marshal.dumps((_identity(name, version), list(known.values())))
     if len(payload) > FILE_LIMIT:
         return
-    data = MAGIC + _checksum(payload) + payload
-    try:
-        os.makedirs(folder(), exist_ok=True)
-        write_atomically(path, data, durable=False)
-        _trim()
-    except OSError:
-        pass
+    _write(path, MAGIC + _checksum(payload) + payload)
 
 
 class Shelf:
@@ -156,11 +174,10 @@ class Shelf:
     file opened at the start, which a rename by another process leaves
     alone) and gives None when it is missing, short or damaged."""
 
-    def __init__(self, fd: int | None = None,
-                 index: dict[int, tuple[int, int, int]] | None = None, base: int = 0) -> None:
+    def __init__(self, fd: int | None = None) -> None:
         self.fd = fd
-        self.index = index or {}
-        self.base = base
+        self.index: dict[int, tuple[int, int, int]] = {}
+        self.base = 0                   # where the records start
 
     @classmethod
     def open(cls, name: str, version: str) -> Shelf:
@@ -173,22 +190,19 @@ class Shelf:
             return cls()
         shelf = cls(fd)
         try:
-            first = _read_at(fd, 0, 16)
+            first = _pread(fd, 16, 0)
             size = int.from_bytes(first[12:16], "big")
             if len(first) < 16 or first[:4] != SHELF_MAGIC or size > FILE_LIMIT:
                 raise ValueError("not a shelf")
-            head = _read_at(fd, 16, size)
-            if len(head) != size or _checksum(head) != first[4:12]:
-                raise ValueError("damaged")
-            identity, index = marshal.loads(head)
-            if identity != _identity(name, version) or not isinstance(index, list):
-                raise ValueError("stale")
+            index = _contents(_pread(fd, size, 16), first[4:12], name, version)
+            if index is None:
+                raise ValueError("damaged or stale")
             for row in index:
                 if isinstance(row, tuple) and len(row) == 4 and all(type(x) is int for x in row):
                     shelf.index[row[0]] = row[1:]
             shelf.base = 16 + size
-            os.utime(path)                      # recently used: kept longest
-        except (OSError, ValueError, EOFError, TypeError):
+            _touch(path)
+        except (OSError, ValueError):
             shelf.close()
             return cls()
         return shelf
@@ -202,7 +216,7 @@ class Shelf:
             return None
         offset, length, crc = where
         try:
-            data = _read_at(self.fd, self.base + offset, length)
+            data = _pread(self.fd, length, self.base + offset)
         except (OSError, ValueError, OverflowError):
             return None
         return data if len(data) == length and zlib.crc32(data) == crc else None
@@ -221,20 +235,26 @@ class Shelf:
             self.fd = None
 
 
-def _read_at(fd: int, offset: int, length: int) -> bytes:
-    if hasattr(os, "pread"):
-        return os.pread(fd, length, offset)
+def _seek_read(fd: int, length: int, offset: int) -> bytes:
     os.lseek(fd, offset, os.SEEK_SET)               # (no pread: one thread reads)
     return os.read(fd, length)
 
 
-def save_shelf(name: str, version: str, records: dict[int, bytes]) -> None:
+_pread = getattr(os, "pread", _seek_read)
+
+
+def save_shelf(name: str, version: str, records: dict[int, bytes],
+               merge: Callable[[int, bytes, bytes], bytes] | None = None) -> None:
     """Write the records as the shelf name, with those another process
-    saved there meanwhile; failures are silent, as in ``save``."""
+    saved there meanwhile (a record already there under the same number is
+    replaced, or with ``merge``, combined: merge(number, old, new));
+    failures are silent, as in ``save``."""
     old = Shelf.open(name, version)
     known = old.items()
     old.close()
-    known.update(records)
+    for key, data in records.items():
+        before = known.get(key)
+        known[key] = data if merge is None or before is None else merge(key, before, data)
     index, offset = [], 0
     for key, data in known.items():
         index.append((key, offset, len(data), zlib.crc32(data)))
@@ -242,14 +262,9 @@ def save_shelf(name: str, version: str, records: dict[int, bytes]) -> None:
     head = marshal.dumps((_identity(name, version), index))
     if 16 + len(head) + offset > FILE_LIMIT:
         return
-    data = b"".join([SHELF_MAGIC, _checksum(head), len(head).to_bytes(4, "big"), head,
-                     *known.values()])
-    try:
-        os.makedirs(folder(), exist_ok=True)
-        write_atomically(path_for(name, version), data, durable=False)
-        _trim()
-    except OSError:
-        pass
+    _write(path_for(name, version), b"".join([SHELF_MAGIC, _checksum(head),
+                                               len(head).to_bytes(4, "big"), head,
+                                               *known.values()]))
 
 
 def is_code(value: Any) -> bool:

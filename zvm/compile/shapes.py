@@ -248,16 +248,18 @@ def save() -> None:
     if _new and diskcache.enabled:
         compiled, _new = _new, []
         _saved.extend(src for src, _, _ in compiled)
-        current = diskcache.Shelf.open("shapes", __version__)
         records: dict[int, list[tuple[str, bytes]]] = {}
         for src, blob, key in compiled:
-            if key not in records:
-                records[key] = _entries(current.get(key), key)
-            if all(known != src for known, _ in records[key]):
-                records[key].append((src, blob))
-        current.close()
+            records.setdefault(key, []).append((src, blob))
         diskcache.save_shelf("shapes", __version__,
-                             {key: marshal.dumps(e) for key, e in records.items()})
+                             {key: marshal.dumps(e) for key, e in records.items()}, _merged)
+
+
+def _merged(key: int, old: bytes, new: bytes) -> bytes:
+    """The sources kept under key, and new ones not among them."""
+    entries = _entries(old, key)
+    entries += [e for e in _entries(new, key) if all(src != e[0] for src, _ in entries)]
+    return marshal.dumps(entries)
 
 
 def _factory(src: str, name: str) -> Callable[..., Code]:
