@@ -374,6 +374,22 @@ def test_shapes_saved_again_under_a_key_are_kept_once(tmp_path, monkeypatch):
     assert shapes._entries(shelf.get(key), key) == [(src, code)]
 
 
+def test_the_cache_folder_is_kept_under_its_limit(tmp_path, monkeypatch):
+    """Writing a cache file that makes the folder larger trims it to LIMIT
+    bytes, dropping the files used least recently."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(diskcache, "LIMIT", 3000)
+    folder = tmp_path / "zvm"
+    folder.mkdir()
+    old, recent = folder / "old.zvmc", folder / "recent.zvmc"
+    old.write_bytes(b"x" * 2000)
+    recent.write_bytes(b"y" * 500)
+    os.utime(old, (1, 1))
+    diskcache.save("s", "1", [(1, b"z" * 1000)], lambda r: r[0], lambda r: True)
+    assert not old.exists() and recent.exists()
+    assert diskcache.load("s", "1", lambda r: True) == [(1, b"z" * 1000)]
+
+
 def test_disk_cache_is_used_and_rebuilt_when_damaged(tmp_path):
     story = shared_story("praxix.z5")
     commands = "all\nquit\n"

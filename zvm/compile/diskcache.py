@@ -138,11 +138,18 @@ def _touch(path: str) -> None:
 
 
 def _write(path: str, data: bytes) -> None:
-    """Write a cache file; failures are silent: the cache only saves time."""
+    """Write a cache file; failures are silent: the cache only saves time.
+    The folder is trimmed only when the write made it larger (a trim reads
+    every file's size, and most runs rewrite their files at the same size)."""
+    try:
+        before = os.stat(path).st_size
+    except OSError:
+        before = 0
     try:
         os.makedirs(folder(), exist_ok=True)
         write_atomically(path, data, durable=False)
-        _trim()
+        if len(data) > before:
+            _trim()
     except OSError:
         pass
 
