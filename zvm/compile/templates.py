@@ -335,8 +335,8 @@ def t_jin(e: Emitter) -> None:
 def t_test_attr(e: Emitter) -> None:
     a, b = e.operands()
     objects, mem = e.use("O"), e.use("mem")
-    if b.isdigit():
-        attr = int(b)
+    kind, attr = e.ins.operands[1]
+    if kind != VARIABLE:                        # a constant: its byte and bit are known
         if attr > e.layout.max_attr:
             e.branch(f"{objects}.test_attr({a}, {b})")
             return
@@ -344,6 +344,29 @@ def t_test_attr(e: Emitter) -> None:
         e.branch(f"({cell} if {a} else {objects}.test_attr({a}, {b}))")
         return
     e.branch(f"{objects}.test_attr({a}, {b})")
+
+
+def t_set_attr(value: bool) -> Template:
+    """set_attr, clear_attr (§15): a constant attribute's byte and bit are
+    known, so the bit is set or cleared in place."""
+    def t(e: Emitter) -> None:
+        a, b = e.operands()
+        objects = e.use("O")
+        method = "set_attr" if value else "clear_attr"
+        kind, attr = e.ins.operands[1]
+        if kind == VARIABLE or attr > e.layout.max_attr:
+            e.line(f"{objects}.{method}({a}, {b})")
+            e.cont()
+            return
+        mem, mask = e.use("mem"), 0x80 >> (attr & 7)
+        change = f"| {e.const(mask)}" if value else f"& {e.const(~mask & 255)}"
+        e.line(f"if {a}:")
+        e.line(f"    t = {_entry(e, a, attr >> 3)}")
+        e.line(f"    {mem}[t] = {mem}[t] {change}")
+        e.line("else:")
+        e.line(f"    {objects}.{method}({a}, {b})")
+        e.cont()
+    return t
 
 
 def t_loadw(e: Emitter) -> None:
@@ -470,8 +493,8 @@ TEMPLATES: dict[str, Template] = {
     "test": t_cond("({0} & {1}) == {1}"),
     "jin": t_jin,
     "test_attr": t_test_attr,
-    "set_attr": t_stmt("{O}.set_attr({}, {})"),
-    "clear_attr": t_stmt("{O}.clear_attr({}, {})"),
+    "set_attr": t_set_attr(True),
+    "clear_attr": t_set_attr(False),
     "insert_obj": t_stmt("{O}.insert({}, {})"),
     "remove_obj": t_stmt("{O}.remove({})"),
     "get_parent": t_get_link(0, "parent"),
