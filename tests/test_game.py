@@ -39,6 +39,17 @@ def test_steps_report_score_and_moves():
     assert "leaflet" in result.text
 
 
+def test_discarded_text_is_dropped_even_where_text_goes_straight_to_the_buffer():
+    game = zvm.Game(shared_story("zork1.z3"), seed=12)
+    game.reset()
+    assert "mailbox" in game.step("look").text     # the buffer has learned the style
+    game.frontend.discard = True
+    result = game.step("open mailbox")
+    assert result.text == "" and result.moves == 2   # the command ran, its words dropped
+    game.frontend.discard = False
+    assert "leaflet" in game.step("look in mailbox").text
+
+
 def test_snapshot_restore_replays_the_same_texts():
     story = shared_story("zork1.z3")
     commands = shared_transcript("zork1.cmd").read_text().splitlines()[:120]

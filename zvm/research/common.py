@@ -108,11 +108,25 @@ class LibraryFrontend(Frontend):
         self.status: tuple[str, str] | None = None
         self.pending: str | None = None
         self.waiting = "line"                     # what the story asked for last
-        self.discard = False                      # tries whose text nobody reads
+        self._discard = False
+        # Text in the style of the latest write may go straight onto the
+        # buffer (``Frontend.gathered``); never while text is discarded.
+        self.gathered = self.buffer
+
+    @property
+    def discard(self) -> bool:
+        """Tries whose text nobody reads: their text is dropped."""
+        return self._discard
+
+    @discard.setter
+    def discard(self, value: bool) -> None:
+        self._discard = value
+        self.gathered_style = None
 
     def write(self, text: str, style: Style) -> None:
-        if not self.discard:
+        if not self._discard:
             self.buffer.append(text)
+            self.gathered_style = style
 
     def status_line(self, left: str, right: str) -> None:
         self.status = (left, right)
