@@ -243,6 +243,28 @@ def test_calls_and_returns_between_units(name):
     assert play(STORIES / name, "", hot=20) == (text, count, error)
 
 
+@pytest.mark.parametrize("name", ["loops.z3", "loops.z5"])
+def test_a_jump_back_to_a_units_entry_goes_round_inside_the_unit(name):
+    """loops.z*: a loop whose head is the unit's entry and lies after the
+    test that goes back to it (the test is an inner loop of the unit):
+    values on the stack cross the way back, three levels nest, and a
+    division by zero on the third way round names the same PC and counts
+    the same instructions in both tiers and when units are made partway."""
+    text, count, error = both_tiers(STORIES / name)
+    assert text.rstrip().endswith("3 passed, 0 failed"), text
+    assert error is not None and error.startswith("division by zero (PC = $")
+    assert play(STORIES / name, "", hot=20) == (text, count, error)
+    storecode.HOT = storecode.HOT_ALONE = 20
+    storecode._stories.clear()
+    m = Machine(load(str(STORIES / name)), HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+    with pytest.raises(ZMachineError):
+        m.run()
+    bodies = [u for u in m.code.units.values()      # Sum's body: the unit that starts at @pull
+              if u.source.split("# $", 1)[1].split("\n", 1)[0].endswith(" pull")]
+    assert bodies and all(u.entry not in u.exits for u in bodies), \
+        "the unit leaves to its own entry instead of going round"
+
+
 def test_machines_of_a_story_share_their_code():
     story = load(str(STORIES / "opcodes.z5"))
     a = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO()))

@@ -6,7 +6,9 @@ it, and takes in the instructions reachable from there inside the same
 routine that have run before (``seen``: code never run is left out, and a
 path that would go there leaves the unit instead), as Python control flow:
 a branch (§4.7) becomes an ``if`` whose body is the code at its target, a
-jump back to a loop's head becomes a ``while True:`` and ``continue``; the
+jump back to a loop's head becomes a ``while True:`` and ``continue`` (to
+the head of the loop around that one, ``break`` and then ``continue``; a
+jump back to the unit's entry makes the entry a loop head too); the
 routine's local variables, and the values it pushes on its stack and pops
 again within a path, live in Python variables (the machine's locals and
 stack are brought up to date wherever something else could look at them),
@@ -176,6 +178,7 @@ class UnitEmitter(Emitter):
         self.methods: list[int] = []
         self.exits: set[int] = set()                 # addresses the unit leaves to
         self.has_loops = False
+        self.broken: set[int] = set()                # loops that a path leaves with break
         self.path = _Path(1, (), 0, False)
         self.pending: int | None = None
         self.callees: set[int] = set()               # routines called in place
@@ -450,6 +453,16 @@ class UnitEmitter(Emitter):
         while pc is not None:
             if pc in path.loops and not opened:
                 self.path = path
+                if (pc == path.loops[-2:][0] and len(path.loops) > 1 and path.inline is None
+                        and path.loops[-1] >= 0):
+                    # The loop around this one: break out, and the line
+                    # after this loop goes round that one (``_instruction``).
+                    self.sync_stack()
+                    if path.k:
+                        self.line(f"n += {path.k}")
+                    self.line("break")
+                    self.broken.add(path.loops[-1])
+                    return
                 if pc != path.loops[-1] or path.inline is not None and path.pending:
                     self._exit(pc, path)          # an outer loop: the run loop goes on there
                     return
@@ -493,14 +506,16 @@ class UnitEmitter(Emitter):
             self.has_loops = True
             looped = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
                                counted=True, dirty=None, known=frozenset())
+            # The loop's body is written whole here, then what follows it.
+            self._emit(pc, looped, opened=True)
+            self.path = path
             if path.inline is not None:
                 # A loop of a routine written in place: a return inside it
                 # leaves it with break, and the break after it leaves the routine.
-                self._emit(pc, looped, opened=True)
-                self.path = path
                 self.line("break")
-                return None, path
-            path = looped
+            elif pc in self.broken:
+                self.line("continue")         # a path broke out to go round the outer loop
+            return None, path
         self.copies[self._copy(pc, path)] += 1
         self.total += 1
         path = path.copy(k=path.k + 1)
@@ -550,7 +565,7 @@ class UnitEmitter(Emitter):
             targets = [t for t in ins.successors()
                        if t != ins.next or not ins.name.startswith("call")]
             for t in targets:
-                if t <= pc:
+                if t <= pc or t == self.entry:        # (back to the entry: a loop too)
                     self.heads.add(t)
                 todo.append(t)
 
