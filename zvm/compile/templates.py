@@ -235,6 +235,13 @@ def t_incdec(delta: str, check: bool = False) -> Template:
     def t(e: Emitter) -> None:
         var, ref = _varref(e)
         b = e.operands(1)[0] if check else ""
+        if check:
+            kind, number = e.ins.operands[1]
+            if kind == VARIABLE and number and (ref is not None or number == var):
+                # The operand was read before the change (§4.4): @dec_chk x x
+                # compares x's new value with its old one.
+                e.line(f"y = {b}")
+                b = "y"
         e.line(f"x = ({_read_ref(e, var, ref)} {delta}) & 0xFFFF")
         _write_ref(e, var, ref, "x")
         if check:
