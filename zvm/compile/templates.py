@@ -47,6 +47,9 @@ class Emitter:
 
     ins: Instruction
     layout: Any
+    # Whether a local is a Python variable of its own (a unit's l1 ...),
+    # which a template may update in place.
+    locals_named = False
 
     def const(self, value: int | str) -> str:
         raise NotImplementedError
@@ -242,11 +245,17 @@ def t_incdec(delta: str, check: bool = False) -> Template:
                 # compares x's new value with its old one.
                 e.line(f"y = {b}")
                 b = "y"
-        e.line(f"x = ({_read_ref(e, var, ref)} {delta}) & 0xFFFF")
-        _write_ref(e, var, ref, "x")
+        if ref is None and var is not None and 0 < var < 16 and e.locals_named:
+            now = e.read_var(var)
+            e.write_var(var, f"({now} {delta}) & 0xFFFF")
+            x = e.read_var(var)
+        else:
+            e.line(f"x = ({_read_ref(e, var, ref)} {delta}) & 0xFFFF")
+            _write_ref(e, var, ref, "x")
+            x = "x"
         if check:
             op = ">" if delta == "+ 1" else "<"
-            e.branch(f"(x ^ 0x8000) {op} {flipped(b)}")
+            e.branch(f"({x} ^ 0x8000) {op} {flipped(b)}")
         else:
             e.cont()
     return t
@@ -376,22 +385,28 @@ def t_set_attr(value: bool) -> Template:
     return t
 
 
+def _address(a: str, b: str, scale: str = "") -> str:
+    """An array's entry (§15 loadw, loadb, storew, storeb): a + scale*b as
+    16 bits; entry 0 is a itself (every value is already 16 bits)."""
+    return a if b == "0" else f"({a} + {scale}{b}) & 0xFFFF"
+
+
 def t_loadw(e: Emitter) -> None:
     a, b = e.operands()
     mem = e.use("mem")
-    e.line(f"ad = ({a} + 2 * {b}) & 0xFFFF")
+    e.line(f"ad = {_address(a, b, '2 * ')}")
     e.store(f"({mem}[ad] << 8) | {mem}[ad + 1]")
 
 
 def t_loadb(e: Emitter) -> None:
     a, b = e.operands()
-    e.store(f"{e.use('mem')}[({a} + {b}) & 0xFFFF]")
+    e.store(f"{e.use('mem')}[{_address(a, b)}]")
 
 
 def t_storew(e: Emitter) -> None:
     a, b, c = e.operands()
     mem = e.use("mem")
-    e.line(f"ad = ({a} + 2 * {b}) & 0xFFFF")
+    e.line(f"ad = {_address(a, b, '2 * ')}")
     e.line(f"if 64 <= ad < {e.const('DYN')}:")
     e.line(f"    {mem}[ad] = {c} >> 8")
     e.line(f"    {mem}[ad + 1] = {c} & 255")
@@ -403,7 +418,7 @@ def t_storew(e: Emitter) -> None:
 def t_storeb(e: Emitter) -> None:
     a, b, c = e.operands()
     mem = e.use("mem")
-    e.line(f"ad = ({a} + {b}) & 0xFFFF")
+    e.line(f"ad = {_address(a, b)}")
     e.line(f"if 64 <= ad < {e.const('DYN')}:")
     e.line(f"    {mem}[ad] = {c} & 255")
     e.line("else:")

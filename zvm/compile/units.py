@@ -163,6 +163,8 @@ class _Abort(Exception):
 class UnitEmitter(Emitter):
     """The tier-1 emitter: numbers are written as literals."""
 
+    locals_named = True
+
     def __init__(self, entry: int, layout: Layout, decode: Decode, seen: Seen) -> None:
         self.entry = entry
         self.layout = layout
