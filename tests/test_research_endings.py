@@ -40,6 +40,27 @@ def test_texts_that_mention_the_choices_in_passing_are_not_endings(text: str) ->
     assert not asks_game_over(text)
 
 
+# Every wording each of the CHOICES accepts, by choice.
+WORDINGS = [["restart", "start again", "start over", "begin again", "play again", "new game"],
+            ["restore", "load saved", "load a saved"],
+            ["quit", "end this session", "end the game"],
+            ["undo"]]
+
+
+def test_every_wording_of_two_choices_is_an_ending_in_any_case() -> None:
+    """Turns' texts are ruled out by a plain search for the choices' words
+    before the patterns run: no wording the patterns accept may be missed."""
+    for i, first in enumerate(WORDINGS):
+        for second in WORDINGS[i + 1:]:
+            for a in first:
+                for b in second:
+                    for case in (str.lower, str.upper, str.title):
+                        text = f"Would you like to {case(a)} or {case(b)}?\n>"
+                        assert asks_game_over(text), text
+                        assert asks_game_over("Fin\u00e9. " + text), text
+                    assert not asks_game_over(f"You {a} the thing.\n>")
+
+
 def test_won_and_not_won() -> None:
     assert says_won("    *** You have won ***\n\nIn that game you scored 3 out of 3.")
     assert says_won("Congratulations! You have completed the game.")

@@ -187,10 +187,25 @@ def last_sentence(text: str) -> str:
     return parts[-1] if parts else ""
 
 
+def _two_choices_named(paragraph: str) -> bool:
+    """Whether the words two CHOICES need are both in an ASCII paragraph:
+    a test in plain string search that rules out nearly every turn's text
+    before the patterns run (each CHOICE needs one of its group's words)."""
+    low = paragraph.lower()
+    return (("restart" in low or "start " in low or "begin again" in low
+             or "play again" in low or "new game" in low)
+            + ("restore" in low or "load " in low)
+            + ("quit" in low or "end th" in low)
+            + ("undo" in low)) >= 2
+
+
 def asks_game_over(text: str) -> bool:
     """Whether text ends with a game-over question or menu: its last
     sentence offers at least two of the CHOICES. A paragraph that mentions
     them and then goes on (a help text) does not."""
+    paragraph = last_paragraph(text)
+    if paragraph.isascii() and not _two_choices_named(paragraph):
+        return False
     tail = last_sentence(text)
     return sum(1 for choice in CHOICES if choice.search(tail)) >= 2
 
