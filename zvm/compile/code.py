@@ -36,7 +36,8 @@ from types import FunctionType, TracebackType
 from zvm import __version__
 from zvm.compile import diskcache, shapes
 from zvm.compile.shapes import Layout
-from zvm.compile.units import Unit, compile_unit, unit_filename
+from zvm.compile.compiled import Unit, unit_filename
+from zvm.compile.units import compile_unit
 from zvm.records import TYPE_CHECKING
 from zvm.vm.decoder import Instruction
 from zvm.vm.ops import IMPLEMENTATIONS
