@@ -520,9 +520,9 @@ class UnitEmitter(Emitter):
         prologue = ["    " + LOADS[n] for n in ORDER if n in self.used]
         if self.locals:
             names = sorted(self.locals)
+            # (one statement each: a tuple built and unpacked costs more)
             prologue += ["    try:",
-                         f"        {', '.join(f'l{v}' for v in names)}, = "
-                         f"{', '.join(f'L[{v - 1}]' for v in names)},",
+                         "        " + "; ".join(f"l{v} = L[{v - 1}]" for v in names),
                          "    except IndexError:",
                          f"        return TIER0[{self.entry}](m)"]
         if self.has_loops:
