@@ -34,6 +34,8 @@ class ObjectTable:
         self.table_offset = 7 if self.v3 else 12    # the property table's address
         self.max_attr = 31 if self.v3 else 47
         self.warn = warn
+        # The highest object whose entry ends inside dynamic memory.
+        self.last_in_dynamic = (self.static_base - self.entry_size - self.base) // self.entry_size
 
     # -- raw fields --------------------------------------------------------
     def addr(self, obj: int) -> int:
@@ -231,7 +233,7 @@ class ObjectTable:
         if obj == 0:
             self.warn("get_prop_addr of object 0")
             return 0
-        if self.addr(obj) + self.entry_size > self.static_base:
+        if obj > self.last_in_dynamic:           # (its entry would end past it)
             # An object whose entry would lie past dynamic memory cannot
             # exist (its attributes are writable): Beyond Zork asks this of
             # dictionary words, and Frotz answers 0.
