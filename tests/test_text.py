@@ -271,6 +271,31 @@ def test_static_text_is_decoded_once():
     assert c.decode(0x800) is c.decode(0x800)
 
 
+def test_codecs_of_one_story_share_decodings_made_with_the_same_abbreviations():
+    """Machines of one story share decoded text (``TextCodec.share``), one
+    set for each state of the abbreviations: a machine whose story rewrites
+    an abbreviation decodes with its own, the others keep theirs."""
+    from zvm.vm.text import SHARED_STATES
+    mems = [bytearray(MEM_SIZE), bytearray(MEM_SIZE)]
+    for mem in mems:
+        put_abbrev(mem, 5, [z(ch, STD_A0) for ch in "the"])
+        data = pack([1, 5, 0, z("c", STD_A0)])
+        mem[0x800:0x800 + len(data)] = data
+    shared: dict = {}
+    a, b = (TextCodec(mem, 3, ABBREV, 0, 0, 0x800) for mem in mems)
+    a.share(shared)
+    b.share(shared)
+    assert a.decode(0x800)[0] == "the c"
+    assert b.decode(0x800) is a.decode(0x800)             # decoded once, for both
+    for n, word in enumerate(["an", "ye", "my", "up", "on", "to", "of", "at", "it", "is"]):
+        put_abbrev(a.mem, 5, [z(ch, STD_A0) for ch in word])
+        assert a.decode(0x800)[0] == f"{word} c", n
+        assert b.decode(0x800)[0] == "the c", n             # its own abbreviations
+    assert len(shared) == SHARED_STATES                     # bounded: later states kept apart
+    put_abbrev(a.mem, 5, [z(ch, STD_A0) for ch in "the"])
+    assert a.decode(0x800) is b.decode(0x800)
+
+
 # -- version 5 alphabet table (§3.5.5) --------------------------------------------------
 
 

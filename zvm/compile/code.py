@@ -234,6 +234,8 @@ class StoryCode:
         self.namespace.update(OPS=IMPLEMENTATIONS, INS=self.instructions, TIER0=self.tier0)
         self.show = bool(os.environ.get("ZVM_SHOW_PYTHON"))
         self.loaded = 0                 # units that came from the disk cache
+        # Text decoded by the machines of this story (``TextCodec.share``).
+        self.strings: dict[Any, Any] = {}
         self.counters: dict[int, list[int]] = {}        # runs of each counting entry
         self.earlier: dict[int, int] = {}               # ... as earlier runs left them
         self.counters_saved = False

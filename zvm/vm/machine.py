@@ -124,6 +124,7 @@ class Machine:
         # that has them gets code of its own for each interpreter number.
         variant = f"i{interpreter[0]}" if self._line_codes else ""
         self.code = StoryCode.of(story.data, self.layout, self._decoder, variant)
+        self.codec.share(self.code.strings)
         self._dynamic_code: dict[int, tuple[Code, int, bytes]] = {}
         self._routines: dict[int, tuple[int, tuple[int, ...]]] = {}
         # The code cache has one more slot than memory: the return address

@@ -13,6 +13,10 @@ are unchanged.
 from __future__ import annotations
 
 from zvm.errors import ZMachineError
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 A0 = "abcdefghijklmnopqrstuvwxyz"
 A1 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -38,6 +42,11 @@ NO_OUTPUT = frozenset([*range(1, 9), 10, 12, *range(14, 32), *range(127, 155),
                        252, 253, 254])
 
 ENCODED_KEPT = 4096     # words whose encoding is kept (the table starts again when full)
+SHARED_STATES = 8       # states of the abbreviations whose decodings a story shares
+
+# Decoded text: by static address; by dynamic address with the bytes it was
+# decoded from; abbreviations by index.
+Decoded = tuple[dict[int, tuple[str, int]], dict[int, tuple[str, int, bytes]], dict[int, str]]
 
 
 class TextCodec:
@@ -54,6 +63,7 @@ class TextCodec:
         self._abbreviations: dict[int, str] = {}
         self._abbrev_span = (0, 0)              # dynamic memory abbreviations read
         self._abbrev_bytes = b""
+        self._shared: dict[Any, Decoded] | None = None
         self._abbreviations_changed()
         # ZSCII -> Unicode (§3.8) for the codes a story can print.
         self.unicode_out = self._build_unicode_table(unicode_table)
@@ -154,14 +164,31 @@ class TextCodec:
         self._dynamic[addr] = (text, end, bytes(self.mem[addr:end]))
         return text, end
 
+    def share(self, decoded: dict[Any, Decoded]) -> None:
+        """Keep decoded text in ``decoded``, shared by every codec of the
+        same story (``StoryCode.strings``), one set of tables for each
+        state of the abbreviations: a new Game of a story finds its texts
+        decoded already. (The story's bytes fix everything else a decoding
+        depends on: its alphabets and Unicode table, read when the codec is
+        made, and the line codes, which make a story code of its own.)"""
+        self._shared = decoded
+        self._abbreviations_changed()
+
     def _abbreviations_changed(self) -> None:
         """The story wrote to its abbreviations (or they are first read):
-        forget every decoding, and note the dynamic memory they span now."""
-        self._cache.clear()
-        self._dynamic.clear()
-        self._abbreviations.clear()
+        decodings made with others no longer hold; note the dynamic memory
+        the abbreviations span now."""
         self._abbrev_span = (0, 0)
         self._abbrev_bytes = b""
+        self._span_abbreviations()
+        shared = self._shared
+        key = (self._abbrev_span, self._abbrev_bytes)
+        if shared is not None and (key in shared or len(shared) < SHARED_STATES):
+            self._cache, self._dynamic, self._abbreviations = shared.setdefault(key, ({}, {}, {}))
+        else:
+            self._cache, self._dynamic, self._abbreviations = {}, {}, {}
+
+    def _span_abbreviations(self) -> None:
         table, mem = self.abbrev_table, self.mem
         if not table or self.version < 2 or table >= self.static_base:
             return
