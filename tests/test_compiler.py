@@ -271,6 +271,8 @@ def test_machines_of_a_story_share_their_code():
     b = Machine(load(str(STORIES / "opcodes.z5")),
                 HeadlessFrontend(io.StringIO(""), io.StringIO()))
     assert a.code is b.code
+    a.run()
+    assert a._routines and b._routines == a._routines      # routines a has called, b knows
 
 
 # -- the disk cache ------------------------------------------------------------------

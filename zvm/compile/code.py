@@ -236,6 +236,9 @@ class StoryCode:
         self.loaded = 0                 # units that came from the disk cache
         # Text decoded by the machines of this story (``TextCodec.share``).
         self.strings: dict[Any, Any] = {}
+        # Routines outside dynamic memory by packed address: their first
+        # instruction and initial locals (``Machine.call``, §5.2).
+        self.routines: dict[int, tuple[int, tuple[int, ...]]] = {}
         self.counters: dict[int, list[int]] = {}        # runs of each counting entry
         self.earlier: dict[int, int] = {}               # ... as earlier runs left them
         self.counters_saved = False

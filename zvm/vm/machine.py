@@ -126,7 +126,7 @@ class Machine:
         self.code = StoryCode.of(story.data, self.layout, self._decoder, variant)
         self.codec.share(self.code.strings)
         self._dynamic_code: dict[int, tuple[Code, int, bytes]] = {}
-        self._routines: dict[int, tuple[int, tuple[int, ...]]] = {}
+        self._routines = self.code.routines     # (static: the same for every machine)
         # The code cache has one more slot than memory: the return address
         # of interrupt routines, whose code ends a nested run.
         self.interrupt_pc = len(self.mem)
