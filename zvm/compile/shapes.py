@@ -309,14 +309,11 @@ def _factory(src: str, name: str) -> Callable[..., Code]:
 
 def build(ins: Instruction, layout: Layout) -> Code:
     """The tier-0 function of one instruction."""
-    return build_recorded(ins, layout)[0]
+    return _built(ins, layout)[0]
 
 
-def build_recorded(ins: Instruction, layout: Layout) -> tuple[Code, tuple[Any, ...] | None]:
-    """The tier-0 function of one instruction, and a record that gives it
-    again without decoding the instruction (``from_record``): (its shape's
-    key, its numbers and text, its opcode); None when its numbers are not
-    all numbers and text."""
+def _built(ins: Instruction, layout: Layout) -> tuple[Code, str, list[Any]]:
+    """The tier-0 function of one instruction, its shape's source and its numbers."""
     if not _loaded:
         _load()
     e = ShapeEmitter(ins, layout)
@@ -326,8 +323,18 @@ def build_recorded(ins: Instruction, layout: Layout) -> tuple[Code, tuple[Any, .
     else:
         template(e)
     src = e.source()
-    code = _factory(src, ins.name)(*e.params)
-    params = tuple(e.params)
+    return _factory(src, ins.name)(*e.params), src, e.params
+
+
+def build_recorded(ins: Instruction, layout: Layout) -> tuple[Code, tuple[Any, ...] | None]:
+    """The tier-0 function of one instruction, and a record that gives it
+    again without decoding the instruction (``from_record``): (its shape's
+    key, its numbers and text, its opcode); None when its numbers are not
+    all numbers and text, and when nothing is kept on disk to use it."""
+    code, src, numbers = _built(ins, layout)
+    if not diskcache.enabled:
+        return code, None
+    params = tuple(numbers)
     for p in params:
         if type(p) is not int and type(p) is not str:
             return code, None
