@@ -359,7 +359,11 @@ def t_test_attr(e: Emitter) -> None:
         cell = f"{mem}[{_entry(e, a, attr >> 3)}] & {e.const(0x80 >> (attr & 7))}"
         e.branch(f"({cell} if {a} else {objects}.test_attr({a}, {b}))")
         return
-    e.branch(f"{objects}.test_attr({a}, {b})")
+    lay = e.layout                              # an attribute in a variable
+    cell = (f"{mem}[{e.const(lay.object_base)} + {a} * {e.const(lay.entry_size)} + ({b} >> 3)]"
+            f" & (128 >> ({b} & 7))")
+    e.branch(f"({cell} if {a} and {b} <= {e.const(lay.max_attr)} "
+             f"else {objects}.test_attr({a}, {b}))")
 
 
 def t_set_attr(value: bool) -> Template:
