@@ -303,9 +303,11 @@ def t_objstore(expr: str) -> Template:
     return t
 
 
-def _entry(e: Emitter, obj: str, offset: int) -> str:
-    """The address of byte offset of obj's entry."""
+def _entry(e: Emitter, obj: str, offset: int | str) -> str:
+    """The address of byte offset (a number, or an expression) of obj's entry."""
     lay = e.layout
+    if isinstance(offset, str):
+        return f"{e.const(lay.object_base)} + {obj} * {e.const(lay.entry_size)} + {offset}"
     return f"{e.const(lay.object_base + offset)} + {obj} * {e.const(lay.entry_size)}"
 
 
@@ -359,10 +361,8 @@ def t_test_attr(e: Emitter) -> None:
         cell = f"{mem}[{_entry(e, a, attr >> 3)}] & {e.const(0x80 >> (attr & 7))}"
         e.branch(f"({cell} if {a} else {objects}.test_attr({a}, {b}))")
         return
-    lay = e.layout                              # an attribute in a variable
-    cell = (f"{mem}[{e.const(lay.object_base)} + {a} * {e.const(lay.entry_size)} + ({b} >> 3)]"
-            f" & (128 >> ({b} & 7))")
-    e.branch(f"({cell} if {a} and {b} <= {e.const(lay.max_attr)} "
+    cell = f"{mem}[{_entry(e, a, f'({b} >> 3)')}] & (128 >> ({b} & 7))"   # a variable's
+    e.branch(f"({cell} if {a} and {b} <= {e.const(e.layout.max_attr)} "
              f"else {objects}.test_attr({a}, {b}))")
 
 

@@ -394,7 +394,7 @@ class UnitEmitter(Emitter):
         while pc is not None:
             if pc in path.loops and not opened:
                 self.path = path
-                if (pc == path.loops[-2:][0] and len(path.loops) > 1 and path.inline is None
+                if (len(path.loops) > 1 and pc == path.loops[-2] and path.inline is None
                         and path.loops[-1] >= 0):
                     # The loop around this one: break out, and the line
                     # after this loop goes round that one (``_instruction``).

@@ -152,13 +152,14 @@ class LibraryFrontend(Frontend):
 
 
 # -- the end of a game --------------------------------------------------------------
-CHOICES = (
-    re.compile(r"\brestart\b|\bstart (?:again|over)\b|\bbegin again\b|\bplay again\b"
-               r"|\bnew game\b", re.I),
-    re.compile(r"\brestore\b|\bload (?:a )?saved\b", re.I),
-    re.compile(r"\bquit\b|\bend (?:this|the) (?:session|game)\b", re.I),
-    re.compile(r"\bundo\b", re.I),
+# The choices a game-over question offers, each by the wordings that name it.
+WORDINGS = (
+    ("restart", "start again", "start over", "begin again", "play again", "new game"),
+    ("restore", "load saved", "load a saved"),
+    ("quit", "end this session", "end this game", "end the session", "end the game"),
+    ("undo",),
 )
+CHOICES = tuple(re.compile("|".join(rf"\b{w}\b" for w in words), re.I) for words in WORDINGS)
 WON = re.compile(r"\byou (?:have )?won\b|\byou win\b|\bcongratulations\b|\bvictor(?:y|ious)\b"
                  r"|\byou have (?:completed|finished) the game\b", re.I)
 LAST_PARAGRAPH = 400                      # characters before the prompt searched for choices
@@ -180,23 +181,25 @@ def last_paragraph(text: str) -> str:
 SENTENCE_BREAK = re.compile(r"(?<=[^\d\s][.!?])\s+")   # not after "1." of a menu
 
 
-def last_sentence(text: str) -> str:
-    """The last sentence of text's last paragraph (a menu of numbered
-    lines is one sentence; so is "(Type RESTART, RESTORE, or QUIT):")."""
-    parts = SENTENCE_BREAK.split(last_paragraph(text).strip())
+def last_sentence(paragraph: str) -> str:
+    """The last sentence of a paragraph (a menu of numbered lines is one
+    sentence; so is "(Type RESTART, RESTORE, or QUIT):")."""
+    parts = SENTENCE_BREAK.split(paragraph.strip())
     return parts[-1] if parts else ""
 
 
 def _two_choices_named(paragraph: str) -> bool:
-    """Whether the words two CHOICES need are both in an ASCII paragraph:
-    a test in plain string search that rules out nearly every turn's text
-    before the patterns run (each CHOICE needs one of its group's words)."""
+    """Whether an ASCII paragraph holds wordings of two choices: plain
+    string search that rules out nearly every turn's text before the
+    patterns run (a pattern matches only where one of its wordings is)."""
     low = paragraph.lower()
-    return (("restart" in low or "start " in low or "begin again" in low
-             or "play again" in low or "new game" in low)
-            + ("restore" in low or "load " in low)
-            + ("quit" in low or "end th" in low)
-            + ("undo" in low)) >= 2
+    named = 0
+    for words in WORDINGS:
+        for w in words:
+            if w in low:
+                named += 1
+                break
+    return named >= 2
 
 
 def asks_game_over(text: str) -> bool:
@@ -206,7 +209,7 @@ def asks_game_over(text: str) -> bool:
     paragraph = last_paragraph(text)
     if paragraph.isascii() and not _two_choices_named(paragraph):
         return False
-    tail = last_sentence(text)
+    tail = last_sentence(paragraph)
     return sum(1 for choice in CHOICES if choice.search(tail)) >= 2
 
 

@@ -18,6 +18,11 @@ from zvm.records import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any
 
+    # Decoded text: by static address; by dynamic address with the bytes it
+    # was decoded from; abbreviations by index.
+    Decoded = tuple[dict[int, tuple[str, int]], dict[int, tuple[str, int, bytes]],
+                    dict[int, str]]
+
 A0 = "abcdefghijklmnopqrstuvwxyz"
 A1 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # §3.5.3-3.5.4: A2 from z-char 7 (version 1) or z-char 8 (versions 2+); z-char 6 is
@@ -43,10 +48,6 @@ NO_OUTPUT = frozenset([*range(1, 9), 10, 12, *range(14, 32), *range(127, 155),
 
 ENCODED_KEPT = 4096     # words whose encoding is kept (the table starts again when full)
 SHARED_STATES = 8       # states of the abbreviations whose decodings a story shares
-
-# Decoded text: by static address; by dynamic address with the bytes it was
-# decoded from; abbreviations by index.
-Decoded = tuple[dict[int, tuple[str, int]], dict[int, tuple[str, int, bytes]], dict[int, str]]
 
 
 class TextCodec:
@@ -172,15 +173,19 @@ class TextCodec:
         depends on: its alphabets and Unicode table, read when the codec is
         made, and the line codes, which make a story code of its own.)"""
         self._shared = decoded
-        self._abbreviations_changed()
+        self._bind()
 
     def _abbreviations_changed(self) -> None:
         """The story wrote to its abbreviations (or they are first read):
         decodings made with others no longer hold; note the dynamic memory
         the abbreviations span now."""
-        self._abbrev_span = (0, 0)
-        self._abbrev_bytes = b""
-        self._span_abbreviations()
+        self._abbrev_span, self._abbrev_bytes = self._span_abbreviations()
+        self._bind()
+
+    def _bind(self) -> None:
+        """Decode into the tables kept for the abbreviations as they are:
+        shared ones (``share``) while the story has few states of them,
+        else tables of this codec's own."""
         shared = self._shared
         key = (self._abbrev_span, self._abbrev_bytes)
         if shared is not None and (key in shared or len(shared) < SHARED_STATES):
@@ -188,10 +193,12 @@ class TextCodec:
         else:
             self._cache, self._dynamic, self._abbreviations = {}, {}, {}
 
-    def _span_abbreviations(self) -> None:
+    def _span_abbreviations(self) -> tuple[tuple[int, int], bytes]:
+        """The dynamic memory the abbreviations' table and strings span, and
+        its bytes; none when the table is not in dynamic memory."""
         table, mem = self.abbrev_table, self.mem
         if not table or self.version < 2 or table >= self.static_base:
-            return
+            return (0, 0), b""
         count = 96 if self.version >= 3 else 32
         lo, hi = table, table + 2 * count
         for i in range(count):
@@ -204,8 +211,7 @@ class TextCodec:
                     end = start
                 lo, hi = min(lo, start), max(hi, end)
         hi = min(hi, self.static_base, len(mem))
-        self._abbrev_span = (lo, hi)
-        self._abbrev_bytes = bytes(mem[lo:hi])
+        return (lo, hi), bytes(mem[lo:hi])
 
     def decode_zchars(self, zs: list[int], allow_abbrev: bool = True) -> str:
         v = self.version
