@@ -265,6 +265,23 @@ def test_a_jump_back_to_a_units_entry_goes_round_inside_the_unit(name):
         "the unit leaves to its own entry instead of going round"
 
 
+def test_tier0_shapes_differ_in_more_than_their_numbers(monkeypatch):
+    """A shape is compiled once for every instruction it fits: a local's
+    index, a return's value, the targets and the sense of a branch are its
+    parameters, so no two shapes built for a story differ only in numbers."""
+    import re
+    from zvm.compile import shapes
+    monkeypatch.setattr(shapes, "_factories", {})
+    play(STORIES / "opcodes.z5", "", hot=NEVER)
+    zork = shared_story("zork1.z3")
+    play(zork, shared_transcript("zork1.cmd").read_text(), hot=NEVER)
+    alike: dict[str, list[str]] = {}
+    for src in shapes._factories:
+        alike.setdefault(re.sub(r"\d+", "#", src), []).append(src)
+    assert len(shapes._factories) > 300
+    assert [group for group in alike.values() if len(group) > 1] == []
+
+
 def test_machines_of_a_story_share_their_code():
     story = load(str(STORIES / "opcodes.z5"))
     a = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO()))

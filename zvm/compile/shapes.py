@@ -149,15 +149,20 @@ class ShapeEmitter(Emitter):
         if TYPE_CHECKING:                   # an instruction that branches
             assert self.ins.branch is not None
         on_true, off = self.ins.branch
-        if off in (0, 1):
-            taken = f"return m.ret({self.const(off)})"
-        else:
-            taken = self.target(self.ins.next + off - 2)
-        onward = f"return {self.const(self.ins.next)}"
-        yes, no = (taken, onward) if on_true else (onward, taken)
+
+        def taken() -> str:
+            if off in (0, 1):
+                return f"return m.ret({self.const(off)})"
+            return self.target(self.ins.next + off - 2)
+
+        def onward() -> str:
+            return f"return {self.const(self.ins.next)}"
+        # (parameters are numbered in the order they are written, so that
+        # both senses give the same source)
+        first, second = (taken, onward) if on_true else (onward, taken)
         self.line(f"if {cond}:")
-        self.line("    " + yes)
-        self.line(no)
+        self.line("    " + first())
+        self.line(second())
 
     def goto(self, target: int) -> None:
         self.line(self.target(target))
