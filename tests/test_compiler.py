@@ -388,7 +388,7 @@ def test_a_kept_shape_is_used_only_under_its_own_key(tmp_path, monkeypatch):
     import marshal
     from zvm.compile import shapes
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    src = "def factory(p0):\n    def op(m):\n        return p0\n    return op\n"
+    src = "def op(m, p0=0):\n    return p0\n"
     key = shapes.shape_key(src)
     code = marshal.dumps(compile(src, "<zvm shape test 0>", "exec"))
     diskcache.save_shelf("s", "1", {key: marshal.dumps([(src, code)]),
@@ -405,7 +405,7 @@ def test_shapes_saved_again_under_a_key_are_kept_once(tmp_path, monkeypatch):
     import marshal
     from zvm.compile import shapes
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    src = "def factory(p0):\n    def op(m):\n        return p0\n    return op\n"
+    src = "def op(m, p0=0):\n    return p0\n"
     key = shapes.shape_key(src)
     code = marshal.dumps(compile(src, "<zvm shape test 0>", "exec"))
     record = {key: marshal.dumps([(src, code)])}

@@ -6,10 +6,13 @@ template (``zvm.compile.templates``) with every number in it (constants,
 variable addresses, branch targets, the next address) and its inline text
 taken out as parameters: what is left, the instruction's *shape*, is the
 same for thousands of instructions. Each shape is compiled once per
-process into a factory; the factory, given the instruction's numbers,
-returns a function ``op(m)`` that runs the instruction on the machine
-``m`` and returns the address of the next one. These functions hold
-nothing of a machine, so every machine of a story shares them.
+process into a function ``op(m, p0=..., p1=...)`` whose parameters after
+the machine have defaults; an instruction's own function is the shape's
+code with the instruction's numbers as those defaults (``FunctionType``,
+with no factory to call and no closure cells to read), so ``op(m)`` runs
+the instruction on the machine ``m`` and returns the address of the next
+one. These functions hold nothing of a machine, so every machine of a
+story shares them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import atexit
 import marshal
 import sys
 import zlib
+from types import FunctionType
 
 from zvm import __version__
 from zvm.compile import diskcache
@@ -43,7 +47,8 @@ LOADS = {"mem": "mem = m.mem", "L": "L = m.locals", "S": "S = m.stack",
          "O": "O = m.objects", "ST": "ST = m.streams"}
 ORDER = ("mem", "L", "S", "O", "ST")
 
-_factories: dict[str, Callable[..., Code]] = {}
+_factories: dict[str, Any] = {}           # shape source -> its compiled op's code
+_scope: dict[str, Any] = dict(SCOPE)      # the globals of every shape's function
 _new: list[tuple[str, Any, int]] = []      # (source, code, key) compiled, not yet saved
 _saved: list[str] = []                     # sources compiled and saved in this process
 _stored: dict[str, bytes] = {}             # kept by earlier runs: source -> marshal bytes
@@ -179,12 +184,15 @@ class ShapeEmitter(Emitter):
         self.line(f"return {self.const(function)}(m, {self.const(self.ins)}{args})")  # type: ignore[arg-type]
 
     def source(self) -> str:
-        body = [LOADS[n] for n in ORDER if n in self.used] + self.lines
-        params = ", ".join(f"p{i}" for i in range(len(self.params)))
-        return (f"def factory({params}):\n"
-                f"    def op(m):\n"
-                + "".join(f"        {line}\n" for line in body)
-                + "    return op\n")
+        used = self.used
+        body = [LOADS[n] for n in ORDER if n in used] if used else []
+        body += self.lines
+        return f"def op(m{DEFAULTS[len(self.params)]}):\n    " + "\n    ".join(body) + "\n"
+
+
+# The parameter list after ``m`` of a shape with n numbers (0 stands in for
+# each: an instruction's own numbers replace the defaults).
+DEFAULTS = ["".join(f", p{i}=0" for i in range(n)) for n in range(64)]
 
 
 def shape_key(src: str) -> int:
@@ -221,12 +229,16 @@ def publish_sources() -> None:
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
 
 
-def _install(src: str, code: Any, filename: str) -> Callable[..., Code]:
-    scope = dict(SCOPE)
-    exec(code, scope)
-    factory = _factories[src] = scope["factory"]
+def _install(src: str, code: Any, filename: str) -> Any:
+    """The code of a shape's function, from its compiled module; None
+    when the module does not define one."""
+    exec(code, _scope)
+    op = _scope.pop("op", None)
+    if type(op) is not FunctionType:
+        return None
+    shape = _factories[src] = op.__code__
     remember_source(filename, src)
-    return factory
+    return shape
 
 
 def _know(src: str, key: int) -> None:
@@ -289,27 +301,34 @@ def _merged(key: int, old: bytes, new: bytes) -> bytes:
     return marshal.dumps(entries)
 
 
-def _factory(src: str, name: str) -> Callable[..., Code]:
-    """The factory of the shape whose source is src (``name``: its opcode),
+def _shape(src: str, name: str) -> Any:
+    """The code of the shape whose source is src (``name``: its opcode),
     from this process, from disk, or compiled now."""
-    factory = _factories.get(src)
-    if factory is not None:
-        return factory
+    shape = _factories.get(src)
+    if shape is not None:
+        return shape
     key = shape_key(src)
     _look(key)
     _know(src, key)
     blob = _stored.pop(src, None)
     code = diskcache.code_of(blob) if blob is not None else None
     if code is not None and code.co_filename.startswith("<zvm shape "):
-        return _install(src, code, code.co_filename)
+        shape = _install(src, code, code.co_filename)
+        if shape is not None:
+            return shape
     filename = f"<zvm shape {name} {key >> 32:08x}>"
     code = compile(src, filename, "exec")
-    factory = _install(src, code, filename)
+    shape = _install(src, code, filename)
     if diskcache.enabled:
         if not _new:
             atexit.register(save)
         _new.append((src, marshal.dumps(code), key))
-    return factory
+    return shape
+
+
+def _op(shape: Any, params: tuple[Any, ...]) -> Code:
+    """An instruction's function: its shape's code, its numbers the defaults."""
+    return FunctionType(shape, _scope, "op", params)
 
 
 def build(ins: Instruction, layout: Layout) -> Code:
@@ -328,7 +347,7 @@ def _built(ins: Instruction, layout: Layout) -> tuple[Code, str, list[Any]]:
     else:
         template(e)
     src = e.source()
-    return _factory(src, ins.name)(*e.params), src, e.params
+    return _op(_shape(src, ins.name), tuple(e.params)), src, e.params
 
 
 def build_recorded(ins: Instruction, layout: Layout) -> tuple[Code, tuple[Any, ...] | None]:
@@ -360,6 +379,9 @@ def from_record(record: Any) -> Code | None:
         for p in params:
             if type(p) is not int and type(p) is not str:
                 return None
-        return _factory(src, name)(*params)
+        shape = _shape(src, name)
+        if len(params) != shape.co_argcount - 1:      # numbers it does not take
+            return None
+        return _op(shape, params)
     except (TypeError, ValueError):
         return None
