@@ -110,8 +110,9 @@ class ShapeEmitter(Emitter):
     def const(self, value: int | str) -> str:
         if value == "DYN":
             value = self.layout.dyn_end
-        self.params.append(value)
-        return f"p{len(self.params) - 1}"
+        params = self.params
+        params.append(value)
+        return PARAMS[len(params) - 1]
 
     def line(self, text: str) -> None:
         self.lines.append(text)
@@ -190,8 +191,10 @@ class ShapeEmitter(Emitter):
         return f"def op(m{DEFAULTS[len(self.params)]}):\n    " + "\n    ".join(body) + "\n"
 
 
-# The parameter list after ``m`` of a shape with n numbers (0 stands in for
-# each: an instruction's own numbers replace the defaults).
+# The parameters' names, and the parameter list after ``m`` of a shape with
+# n numbers (0 stands in for each: an instruction's own numbers replace the
+# defaults).
+PARAMS = [f"p{i}" for i in range(64)]
 DEFAULTS = ["".join(f", p{i}=0" for i in range(n)) for n in range(64)]
 
 
@@ -341,13 +344,17 @@ def _built(ins: Instruction, layout: Layout) -> tuple[Code, str, list[Any]]:
     if not _loaded:
         _load()
     e = ShapeEmitter(ins, layout)
-    template = TEMPLATES.get(ins.name)
+    name = ins.spec.name
+    template = TEMPLATES.get(name)
     if template is None:
         e.call_implementation()
     else:
         template(e)
     src = e.source()
-    return _op(_shape(src, ins.name), tuple(e.params)), src, e.params
+    shape = _factories.get(src)
+    if shape is None:
+        shape = _shape(src, name)
+    return FunctionType(shape, _scope, "op", tuple(e.params)), src, e.params
 
 
 def build_recorded(ins: Instruction, layout: Layout) -> tuple[Code, tuple[Any, ...] | None]:

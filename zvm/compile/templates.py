@@ -131,9 +131,9 @@ class Emitter:
         and globals go into temporaries a, b, c ...; locals and constants
         are used as they are."""
         out = []
-        for i, (t, v) in enumerate(self.ins.operands):
-            if i < start:
-                continue
+        operands = self.ins.operands
+        for i in range(start, len(operands)):
+            t, v = operands[i]
             if t != VARIABLE:
                 out.append(self.const(v))
             elif 0 < v < 16:
