@@ -130,8 +130,17 @@ def test_an_isolated_game_that_loops_times_out_and_the_caller_goes_on():
     with pytest.raises(zvm.GameTimeout):
         game.step("go")
     assert time.monotonic() - start < 5
+    # The game is over: a call other than reset() says so at once, and does
+    # not quietly answer from a new child at the story's start.
+    start = time.monotonic()
+    for call in (lambda: game.location, lambda: game.step("go"), game.inventory):
+        with pytest.raises(zvm.GameError, match="did not answer within 1.0 s; reset"):
+            call()
+    assert time.monotonic() - start < 0.5
     assert "ready" in game.reset()                  # a new child, the caller carries on
     game.close()
+    with pytest.raises(zvm.GameError, match="closed"):
+        game.step("go")
 
 
 def test_a_fatal_error_in_an_isolated_game_is_an_exception():

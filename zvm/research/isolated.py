@@ -3,8 +3,10 @@ cannot hang or kill the caller.
 
 ``IsolatedGame`` has the methods and properties of ``zvm.Game``; each call
 goes to a child process and must answer within ``timeout`` seconds, or the
-child is stopped and ``GameTimeout`` raised (the game is then over;
-``reset()`` starts a new child). A fatal Z-machine error raises
+child is stopped and ``GameTimeout`` raised. The game is then over: every
+call but ``reset()``, which starts a new child, raises ``GameError`` at
+once, saying why (so does a call after ``close()``, or after the child
+died). A fatal Z-machine error raises
 ``GameError`` as in ``zvm.Game``; a child that dies raises
 ``GameProcessError``. The class of game to run in the child is passed in
 (this module does not import ``zvm.research.game``).
@@ -66,6 +68,7 @@ class IsolatedGame:
         self.kwargs: dict[str, Any] = dict(seed=seed, width=width, player=player)
         self.timeout = timeout
         self._process: BaseProcess | None = None
+        self._ended: str | None = None       # why the game is over: only reset() answers
         self._start()
 
     def _start(self) -> None:
@@ -77,16 +80,18 @@ class IsolatedGame:
         child.close()
 
     def _call(self, name: str, *args: Any) -> Any:
+        if self._ended is not None:
+            raise GameError(f"{self._ended}; reset() starts the story again")
         if self._process is None:
             self._start()
         try:
             self._conn.send((name, args))
             if not self._conn.poll(self.timeout):
-                self.close()
+                self._end(f"the story did not answer within {self.timeout} s")
                 raise GameTimeout(f"the story did not answer within {self.timeout} s")
             status, value = self._conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
-            self.close()
+            self._end("the story's process ended unexpectedly")
             raise GameProcessError("the story's process ended unexpectedly") from None
         if status == "error":
             kind, message = value
@@ -97,9 +102,15 @@ class IsolatedGame:
 
     def reset(self) -> str:
         """Start the story afresh (in a new child if the last one was stopped)."""
+        self._ended = None
         if self._process is None:
             self._start()
         return self._call("reset")
+
+    def _end(self, why: str) -> None:
+        """The game is over (the child stopped or died): only reset() answers."""
+        self._stop()
+        self._ended = why
 
     def copy(self) -> "IsolatedGame":
         """An independent isolated game in the same state."""
@@ -108,7 +119,12 @@ class IsolatedGame:
         return other
 
     def close(self) -> None:
-        """Stop the child process."""
+        """Stop the child process; the game is over until reset()."""
+        self._stop()
+        if self._ended is None:
+            self._ended = "the game was closed"
+
+    def _stop(self) -> None:
         if self._process is not None:
             self._process.kill()
             self._process.join(5)
