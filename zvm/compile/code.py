@@ -39,6 +39,7 @@ from zvm.compile.shapes import Layout
 from zvm.compile.compiled import Unit, unit_filename
 from zvm.compile.units import compile_unit
 from zvm.records import TYPE_CHECKING
+from zvm.story.state import MAX_STACK
 from zvm.vm.decoder import Instruction
 from zvm.vm.ops import IMPLEMENTATIONS
 
@@ -54,6 +55,17 @@ HOT = 100                # runs of an entry before it is compiled as a unit
 HOT_ALONE = 1000
 
 _stories: dict[str, StoryCode] = {}
+
+
+def _bounded(f: Code) -> Code:
+    """f, where no unit can start (at input, say): a loop through it stays
+    in tier 0, so here the stack is held to its bound (``MAX_STACK``), as
+    units hold it on their ways back (``zvm.compile.units``)."""
+    def bounded(m: Any) -> int:
+        if len(m.stack) > MAX_STACK:
+            m.stack_overflow()
+        return f(m)
+    return bounded
 
 
 def digest(data: bytes) -> str:
@@ -369,7 +381,7 @@ class StoryCode:
         no unit can start, the plain tier-0 code stays."""
         unit = compile_unit(pc, self.layout, self.instruction, self.ran)
         if unit is None:
-            self.cache[pc] = fallback
+            self.cache[pc] = _bounded(fallback)
             return
         self._install(unit)
         if diskcache.enabled:

@@ -44,6 +44,7 @@ from zvm.compile.inline import FRAME_OPS, NESTING, PREFIXES, Inline, leaf_at
 from zvm.compile.shapes import LOADS, ORDER, Layout
 from zvm.compile.templates import STOPS, TEMPLATES, Emitter
 from zvm.records import TYPE_CHECKING
+from zvm.story.state import MAX_STACK
 from zvm.vm.decoder import Instruction
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ class UnitEmitter(Emitter):
         self.callees: set[int] = set()               # routines called in place
         self.temps = 0
         self.locals: set[int] = set()                # kept in Python variables l1 ...
+        self.loop_lines: dict[int, int] = {}         # where each loop's body begins
 
     # -- the Emitter interface ---------------------------------------------------
     def const(self, value: int | str) -> str:
@@ -372,10 +374,30 @@ class UnitEmitter(Emitter):
             path = self.path
         self.path = path
         self.exits.add(pc)
+        if self.total and pc <= self.ins.addr:
+            # Back to code that has run, through the run loop: the stack
+            # may have grown on the way round.
+            self.sync()
+            self._check_stack()
         if 0 <= pc < self.layout.size:
             self.leave(repr(pc))
         else:
             self.leave(f"m.bad_jump({pc})")
+
+    def _bound_stack(self, head: int) -> None:
+        """Going round the loop at head: when the way there goes backwards
+        (from the instruction just written, which the check is part of, as
+        in tier 0's ``Machine.back``) and the loop's body may push onto the
+        machine's stack, check the stack's bound (``MAX_STACK``)."""
+        if head <= self.ins.addr and any(push in line
+                                         for line in self.body[self.loop_lines[head]:]
+                                         for push in PUSHES):
+            self._check_stack()
+
+    def _check_stack(self) -> None:
+        """The stack within its bound (``MAX_STACK``), or a fatal error."""
+        self.line(f"if len({self.use('S')}) > {MAX_STACK}:")
+        self.line("    m.stack_overflow()")
 
     def _includes(self, pc: int, path: _Path) -> bool:
         return (self.layout.dyn_end <= pc < self.layout.size
@@ -399,6 +421,7 @@ class UnitEmitter(Emitter):
                     # The loop around this one: break out, and the line
                     # after this loop goes round that one (``_instruction``).
                     self.sync_stack()
+                    self._bound_stack(pc)
                     if path.k:
                         self.line(f"n += {path.k}")
                     self.line("break")
@@ -408,6 +431,7 @@ class UnitEmitter(Emitter):
                     self._exit(pc, path)          # an outer loop: the run loop goes on there
                     return
                 self.sync_stack()
+                self._bound_stack(pc)
                 if path.k:
                     self.line(f"n += {path.k}")
                 self.line("continue")
@@ -441,10 +465,15 @@ class UnitEmitter(Emitter):
         if pc in self.heads and not opened:
             self.path = path
             self.sync_stack()               # (empty in a routine written in place: _emit)
+            if self.total and pc <= self.ins.addr and path.inline is None:
+                # A loop entered from below (the unit starts inside it, after a
+                # call that went out): each way round passes here.
+                self._check_stack()
             if path.k:
                 self.line(f"n += {path.k}")
             self.line("while True:")
             self.has_loops = True
+            self.loop_lines[pc] = len(self.body)
             looped = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
                                counted=True, dirty=None, known=frozenset())
             # The loop's body is written whole here, then what follows it.
@@ -537,6 +566,10 @@ class UnitEmitter(Emitter):
         return Unit(self.entry, source, code, lines, self.methods, frozenset(self.callees),
                     frozenset(self.exits))
 
+
+# What in a unit's line may push onto the machine's stack: a push of values
+# held in Python variables, an opcode function or tier-0 code (§6.3).
+PUSHES = ("S.append(", "S.extend(", "OPS[", "TIER0[")
 
 ALL_LOCALS = "#all-locals"     # stands for writing back every local the unit keeps
 

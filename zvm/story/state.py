@@ -26,6 +26,12 @@ ZVM_GAME = b"ZVMg"
 # machine refuses a call past it; saves are read against it). A save holds
 # one frame more: the dummy frame below the first routine (Quetzal §4.11).
 MAX_FRAMES = 16384
+# The values one routine's evaluation stack (§6.3) may hold: as many as a
+# save can count (a 16-bit word per frame in Quetzal's Stks chunk). A story
+# that pushes past it stops with a fatal error instead of using memory
+# without end; the machine looks wherever code goes back to code that has
+# run (a loop, a jump backwards) or runs from dynamic memory.
+MAX_STACK = 65535
 
 
 class _Record:

@@ -32,7 +32,7 @@ from zvm.screen.model import Screen
 from zvm.screen.protocol import Frontend, InputEnded
 from zvm.story.header import EXT_FLAGS3, EXT_TRUE_BG, EXT_TRUE_FG, EXT_UNICODE_TABLE, OFFSET
 from zvm.story.loader import Story
-from zvm.story.state import MAX_FRAMES, ZVM_RNG, SavedState, StackFrame
+from zvm.story.state import MAX_FRAMES, MAX_STACK, ZVM_RNG, SavedState, StackFrame
 from zvm.vm.decoder import Instruction, decode
 from zvm.vm.dictionary import Dictionaries
 from zvm.vm.meta import MetaCommands, Resume
@@ -349,6 +349,8 @@ class Machine:
             return self.code.compile_at(pc)
         if pc < 0:
             raise ZMachineError(f"PC outside memory (${pc:x})", pc)
+        if len(self.stack) > MAX_STACK:            # (code here may loop, pushing)
+            self.stack_overflow()
         known = self._dynamic_code.get(pc)
         mem = self.mem
         if known is not None and mem[pc:known[1]] == known[2]:
@@ -508,6 +510,10 @@ class Machine:
 
     def bad_jump(self, target: int) -> int:
         raise ZMachineError(f"jump to ${target & 0xFFFFFF:x}, outside memory")
+
+    def stack_overflow(self) -> None:
+        raise ZMachineError(f"stack overflow: more than {MAX_STACK} values on a routine's "
+                            f"stack (§6.3)")
 
     def fatal(self, message: str) -> None:
         raise ZMachineError(message)
