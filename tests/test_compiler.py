@@ -99,27 +99,30 @@ def test_self_modifying_code():
     assert error is None and text.rstrip().endswith("5 passed, 0 failed")
 
 
-@pytest.mark.parametrize("loop", ["1", "2", "3", "4"])
+@pytest.mark.parametrize("loop", ["1", "2", "3", "4", "5"])
 def test_a_loop_that_pushes_without_end_is_a_fatal_stack_overflow(loop):
     """stack_overflow.z5 pushes in a loop inside one routine (1), in a loop
     that goes out through a call on each pass (2), through an opcode
     function (3), and at a read (4, fed a key more than MAX_STACK times):
     each ends at MAX_STACK values with a fatal error naming the jump back
-    (the read, in 4), instead of using memory without end; the same whether its code becomes
+    (the read, in 4), instead of using memory without end; a routine that
+    calls itself with 2,000 values on its stack (5) ends at MAX_HELD, at
+    the call; the same whether its code becomes
     units at once or only when hot (tier 0 alone never looks: a loop that
     stays cold is bounded by the runs it takes to become hot)."""
-    from zvm.story.state import MAX_STACK
+    from zvm.story.state import MAX_HELD, MAX_STACK
     keys = loop + "x" * (MAX_STACK + 2) + "\n"
     text, count, error = play(STORIES / "stack_overflow.z5", keys, hot=1)
     assert (text, count, error) == play(STORIES / "stack_overflow.z5", keys,
                                         hot=storecode.HOT_ALONE)
     assert text.startswith("ready") and "not reached" not in text
-    assert error is not None and error.startswith(f"stack overflow: more than {MAX_STACK}")
+    bound = MAX_HELD if loop == "5" else MAX_STACK
+    assert error is not None and error.startswith(f"stack overflow: more than {bound}")
     story = load(str(STORIES / "stack_overflow.z5"))
     m = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
     assert m.decode(int(error.split("$")[1].rstrip(")"), 16)).name == \
-        ("read_char" if loop == "4" else "jump")
-    assert count < 20 * MAX_STACK             # it stopped soon after passing the bound
+        {"4": "read_char", "5": "call_1n"}.get(loop, "jump")
+    assert count < 20 * bound                 # it stopped soon after passing the bound
 
 
 def test_fatal_error_inside_a_unit_names_its_instruction():

@@ -44,7 +44,7 @@ from zvm.compile.inline import FRAME_OPS, NESTING, PREFIXES, Inline, leaf_at
 from zvm.compile.shapes import LOADS, ORDER, Layout
 from zvm.compile.templates import STOPS, TEMPLATES, Emitter
 from zvm.records import TYPE_CHECKING
-from zvm.story.state import MAX_STACK
+from zvm.story.state import HELD_LOOK, MAX_STACK
 from zvm.vm.decoder import Instruction
 
 if TYPE_CHECKING:
@@ -283,6 +283,7 @@ class UnitEmitter(Emitter):
         self.line("F = m.frames")
         self.line(f"if len(F) >= {layout.max_frames}:")
         self.line("    m.fatal('call stack overflow')")
+        self._check_held()
         self.line(f"F.append(({self.ins.next}, {store}, {self.use('L')}, {self.use('S')}, m.argc))")
         self.line(f"m.locals = [{', '.join(new)}]")
         self.line("m.stack = []")
@@ -362,6 +363,7 @@ class UnitEmitter(Emitter):
             chain = inline.chain()
             self.path = path.copy(inline=None, pending=chain[0].pending)
             self.sync()
+            self._check_held()
             self.line("F = m.frames")
             self.line(f"F.append(({chain[0].return_pc}, {chain[0].store}, {self.use('L')}, "
                       f"{self.use('S')}, m.argc))")
@@ -393,6 +395,12 @@ class UnitEmitter(Emitter):
                                          for line in self.body[self.loop_lines[head]:]
                                          for push in PUSHES):
             self._check_stack()
+
+    def _check_held(self) -> None:
+        """Before a frame is pushed: the caller's stack, when it is large,
+        within what waiting routines may hold (``Machine.check_held``)."""
+        self.line(f"if len({self.use('S')}) > {HELD_LOOK}:")
+        self.line("    m.check_held()")
 
     def _check_stack(self) -> None:
         """The stack within its bound (``MAX_STACK``), or a fatal error."""

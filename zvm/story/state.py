@@ -32,6 +32,13 @@ MAX_FRAMES = 16384
 # without end; the machine looks wherever code goes back to code that has
 # run (a loop, a jump backwards) or runs from dynamic memory.
 MAX_STACK = 65535
+# ... and the values the stacks of all the routines waiting for a return
+# hold together. That is looked at only when a call leaves more than
+# HELD_LOOK values on the caller's stack (real stories leave a few), so an
+# ordinary call pays one comparison; a story recursing with a full stack at
+# every level stops here.
+MAX_HELD = 1 << 20
+HELD_LOOK = 1024
 
 
 class _Record:

@@ -32,7 +32,8 @@ from zvm.screen.model import Screen
 from zvm.screen.protocol import Frontend, InputEnded
 from zvm.story.header import EXT_FLAGS3, EXT_TRUE_BG, EXT_TRUE_FG, EXT_UNICODE_TABLE, OFFSET
 from zvm.story.loader import Story
-from zvm.story.state import MAX_FRAMES, MAX_STACK, ZVM_RNG, SavedState, StackFrame
+from zvm.story.state import (HELD_LOOK, MAX_FRAMES, MAX_HELD, MAX_STACK, ZVM_RNG, SavedState,
+                              StackFrame)
 from zvm.vm.decoder import Instruction, decode
 from zvm.vm.dictionary import Dictionaries
 from zvm.vm.meta import MetaCommands, Resume
@@ -426,6 +427,8 @@ class Machine:
         start, initial = routine
         if len(self.frames) >= MAX_FRAMES:
             raise ZMachineError("call stack overflow")
+        if len(self.stack) > HELD_LOOK:
+            self.check_held()
         new_locals = list(initial)
         if args:
             k = len(initial)
@@ -510,6 +513,13 @@ class Machine:
 
     def bad_jump(self, target: int) -> int:
         raise ZMachineError(f"jump to ${target & 0xFFFFFF:x}, outside memory")
+
+    def check_held(self) -> None:
+        """A call leaves many values on the caller's stack: the stacks of
+        the routines waiting for a return hold MAX_HELD values at most."""
+        if len(self.stack) + sum(len(frame[3]) for frame in self.frames) > MAX_HELD:
+            raise ZMachineError(f"stack overflow: more than {MAX_HELD} values on the stacks "
+                                f"of the routines waiting for a return (§6.3)")
 
     def stack_overflow(self) -> None:
         raise ZMachineError(f"stack overflow: more than {MAX_STACK} values on a routine's "
