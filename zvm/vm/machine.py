@@ -518,12 +518,10 @@ class Machine:
         """A call leaves many values on the caller's stack: the stacks of
         the routines waiting for a return hold MAX_HELD values at most."""
         if len(self.stack) + sum(len(frame[3]) for frame in self.frames) > MAX_HELD:
-            raise ZMachineError(f"stack overflow: more than {MAX_HELD} values on the stacks "
-                                f"of the routines waiting for a return (§6.3)")
+            raise ZMachineError(f"stack overflow: more than {MAX_HELD} values on waiting stacks")
 
     def stack_overflow(self) -> None:
-        raise ZMachineError(f"stack overflow: more than {MAX_STACK} values on a routine's "
-                            f"stack (§6.3)")
+        raise ZMachineError(f"stack overflow: more than {MAX_STACK} values on a routine's stack")
 
     def fatal(self, message: str) -> None:
         raise ZMachineError(message)
