@@ -158,6 +158,31 @@ def test_a_fatal_error_in_a_direct_game_is_the_same_exception():
         game.reset()
 
 
+def test_a_long_text_before_input_comes_whole_and_in_order():
+    # print_loop.z5, key 1: 20,000 print_chars, five times the pieces the
+    # buffer takes before it joins them (GATHERED_PIECES).
+    game = zvm.Game(ROOT / "tests" / "stories" / "print_loop.z5")
+    assert game.reset() == "ready\n"
+    assert game.step("1").text == "&&&&&&& " * 2500 + "\ndone\n"
+
+
+@pytest.mark.parametrize("isolated", [False, True], ids=["direct", "isolated"])
+def test_text_without_end_before_input_is_an_error_not_all_of_memory(isolated):
+    # print_loop.z5, key 2: prints without end and never asks for input.
+    # (A direct game has no timeout of its own: time_limit ends a run that
+    # never stops with TryTimeout, which fails the test.)
+    from zvm.research.common import time_limit
+    game = zvm.Game(ROOT / "tests" / "stories" / "print_loop.z5", isolated=isolated, timeout=30)
+    try:
+        game.reset()
+        with time_limit(30), \
+                pytest.raises(zvm.GameError, match="printed more than 4,194,304 characters"):
+            game.step("2")
+    finally:
+        if isolated:
+            game.close()
+
+
 def test_step_text_leaves_the_prompt_apart():
     game = zvm.Game(shared_story("zork1.z3"), seed=12)
     game.reset()

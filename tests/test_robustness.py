@@ -463,3 +463,15 @@ def test_10_library_errors_are_one_family(good_save, isolated, kind):
 def test_11_usage_error_with_stderr_closed_exits_2(tmp_path, args):
     run = zvm(tmp_path, args, stderr="closed")
     assert_clean(run, 2, most_lines=0)
+
+
+# -- 12. text without end, and no input asked for -------------------------------
+def test_12_text_printed_without_end_comes_out_as_it_is_printed(tmp_path):
+    """print_loop.z5, key 2, prints without end and never reads again: its
+    text reaches standard output as it is printed, as dfrotz's does, in
+    bounded memory; only the output cap stops the run."""
+    story = ROOT / "tests" / "stories" / "print_loop.z5"
+    run = zvm(tmp_path, ["--headless", story], b"2\n",
+              limits=Limits(seconds=30, memory_mb=512, output=1 << 20))
+    assert run.stopped == "output", run.where()
+    assert run.out.startswith("ready\n" + "&&&&&&& " * 9 + "&&&&&&&\n"), run.where()

@@ -41,6 +41,7 @@ import sys
 
 from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import (
+    GATHERED_PIECES,
     TIMED_OUT,
     Cell,
     CharRequest,
@@ -164,6 +165,8 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         or in parts, and long pieces are much cheaper to lay out."""
         if style is self.gathered_style:      # as the piece before (the usual case)
             self.gathered.append(text)
+            if len(self.gathered) >= GATHERED_PIECES:   # (a story that never stops printing)
+                self._drain()
             return
         if self.v6 is not None:               # version 6: the interpreter's own lines
             self.stdout.write(text)

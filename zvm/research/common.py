@@ -36,7 +36,9 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Iterator
 
-from zvm.screen.protocol import CharRequest, Features, Frontend, LineRequest, LineResult, Style
+from zvm.errors import ZMachineError
+from zvm.screen.protocol import (GATHERED_PIECES, CharRequest, Features, Frontend, LineRequest,
+                                 LineResult, Style)
 
 
 # -- exceptions ----------------------------------------------------------------------
@@ -57,6 +59,7 @@ class GameProcessError(GameError):
 
 # -- the frontend --------------------------------------------------------------------
 DEFAULT_WIDTH = 255          # the columns a story is told when no width is given
+MAX_TEXT = 1 << 22           # characters a story may print before it asks for input
 
 
 class WaitInput(Exception):
@@ -105,6 +108,8 @@ class LibraryFrontend(Frontend):
         self.features = Features(width=width or DEFAULT_WIDTH, height=255, status_line=True,
                                  split=True, timed_input=False)
         self.buffer: list[str] = []
+        self._chunks: list[str] = []             # the buffer's text so far, joined
+        self._held = 0                            # ... its length
         self.status: tuple[str, str] | None = None
         self.pending: str | None = None
         self.waiting = "line"                     # what the story asked for last
@@ -125,7 +130,10 @@ class LibraryFrontend(Frontend):
 
     def write(self, text: str, style: Style) -> None:
         if not self._discard:
-            self.buffer.append(text)
+            buffer = self.buffer
+            buffer.append(text)
+            if len(buffer) >= GATHERED_PIECES:
+                self._hold()
             self.gathered_style = style
 
     def status_line(self, left: str, right: str) -> None:
@@ -145,10 +153,28 @@ class LibraryFrontend(Frontend):
         line, self.pending = self.pending, None
         return line[0] if line else 13
 
-    def take_text(self) -> str:
-        text = "".join(self.buffer)
+    def _hold(self) -> None:
+        """Join the buffer's pieces; a story that prints more than
+        ``MAX_TEXT`` characters without asking for input has stopped
+        making sense (a loop that only prints), and stops with an error."""
+        chunk = "".join(self.buffer)
         self.buffer.clear()
+        self._chunks.append(chunk)
+        self._held += len(chunk)
+        if self._held > MAX_TEXT:
+            self.clear_text()
+            raise ZMachineError(f"the story printed more than {MAX_TEXT:,} characters "
+                                "without asking for input")
+
+    def take_text(self) -> str:
+        text = "".join(self._chunks) + "".join(self.buffer)
+        self.clear_text()
         return text
+
+    def clear_text(self) -> None:
+        self.buffer.clear()
+        self._chunks.clear()
+        self._held = 0
 
 
 # -- the end of a game --------------------------------------------------------------

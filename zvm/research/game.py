@@ -324,7 +324,7 @@ class Game:
         machine, self.done, self.won, self.lost, self.last_text = state
         self.access.restore(machine)
         self.frontend.pending = None
-        self.frontend.buffer.clear()
+        self.frontend.clear_text()
 
     def snapshot(self) -> Snapshot:
         """The whole state, for ``restore``: kept as Python values, so

@@ -39,6 +39,8 @@ from zvm.records import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from zvm.story.pictures import RGB, Picture
 
+GATHERED_PIECES = 4096      # pieces of text ``Frontend.gathered`` takes between writes
+
 # Text style bits (§8.7.1, set_text_style).
 REVERSE = 1
 BOLD = 2
@@ -211,7 +213,10 @@ class Frontend:
     # append it straight onto ``gathered`` (a list it keeps, emptied in
     # place) when ``write`` would only do that: when the text's style is
     # ``gathered_style``, the style of the latest write (``OutputStreams``
-    # checks the rest). None: every piece goes through ``write``.
+    # checks the rest). None: every piece goes through ``write``. Once
+    # it holds GATHERED_PIECES pieces, the next goes through ``write``,
+    # which must lay them out or bound them: a story that prints without
+    # end and never asks for input must not fill memory.
     gathered_style: Style | None = None
     gathered: list[str] | None = None
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from zvm.errors import ZMachineError
 from zvm.records import TYPE_CHECKING
+from zvm.screen.protocol import GATHERED_PIECES
 from zvm.story.header import OFFSET
 
 if TYPE_CHECKING:
@@ -71,15 +72,17 @@ class OutputStreams:
         """``out`` for a frontend that gathers text (``Frontend.gathered``):
         the usual case, text for the lower window (§8.7.2) in the style the
         frontend holds, with no memory stream or transcript, is appended
-        there at once; anything else goes the whole way (``_out``). Two
-        calls fewer for each piece the story prints."""
+        there at once, up to ``GATHERED_PIECES`` pieces; anything else goes
+        the whole way (``_out``). Two calls fewer for each piece the story
+        prints."""
         screen, frontend, slow = self.screen, self.frontend, self._out
         if TYPE_CHECKING:
             assert isinstance(screen, Screen)
 
         def out(text: str) -> None:
             if (screen.style is frontend.gathered_style and not screen.window
-                    and not self.memory and self.screen_on and not self.transcript_on):
+                    and not self.memory and self.screen_on and not self.transcript_on
+                    and len(gathered) < GATHERED_PIECES):
                 gathered.append(text)
             else:
                 slow(text)
