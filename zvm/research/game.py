@@ -121,7 +121,10 @@ class Game:
     default 255); ``player`` names the player's object when the one found
     is wrong. ``isolated=True`` returns an ``IsolatedGame`` running in a
     child process (``zvm.research.isolated``), with ``timeout`` seconds
-    allowed per step."""
+    allowed per step. A direct game (the default) has no time bound:
+    a story that loops without printing or reading never returns from
+    ``reset`` or ``step``, as in Frotz; ``timeout`` applies only to an
+    isolated game."""
 
     def __new__(cls, *args: Any, isolated: bool = False, **kwargs: Any) -> Any:
         # (the path and the rest are __init__'s, or IsolatedGame's)
