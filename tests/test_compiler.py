@@ -500,6 +500,27 @@ def test_stale_or_foreign_cache_files_are_ignored(tmp_path, monkeypatch):
     assert loaded == 0 and diskcache.Shelf.open(key, version).keys()
 
 
+@pytest.mark.parametrize("changed", ["compile/units.py", "vm/machine.py", "vm/objects.py",
+                                     "vm/streams.py", "vm/ops/output.py"])
+def test_code_compiled_by_another_compiler_or_for_another_machine_is_not_used(
+        monkeypatch, changed):
+    # Generated code calls the machine's methods by name (m.call,
+    # m.check_held ...): a change to the machine, as to the compiler, gives
+    # another fingerprint, so every cache file of the old one is stale.
+    import builtins
+    real_open = builtins.open
+    before = diskcache.compiler_fingerprint()
+
+    def edited(path, *args, **kwargs):
+        if os.fspath(path).replace(os.sep, "/").endswith("zvm/" + changed):
+            with real_open(path, "rb") as f:
+                return io.BytesIO(f.read() + b"\n# edited\n")
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(diskcache, "_compiler", None)
+    monkeypatch.setattr(diskcache, "open", edited, raising=False)
+    assert diskcache.compiler_fingerprint() != before
+
+
 def test_a_shelf_reads_each_record_when_asked_and_drops_only_what_is_damaged(
         tmp_path, monkeypatch):
     """The units' file: its index is read at start, each record when it is

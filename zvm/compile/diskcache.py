@@ -48,15 +48,19 @@ _compiler: str | None = None
 
 
 def compiler_fingerprint() -> str:
-    """A checksum of the compiler's own source (this package's modules and
-    the opcode functions it calls): code compiled by another compiler,
-    even one of the same version number, is never used. Where the source
-    is not at hand (a frozen binary), the binary itself stands for it."""
+    """A checksum of the compiler's own source (this package's modules) and
+    of the machine its code runs on (``zvm.vm``: generated code calls the
+    machine's methods, the object table's and the streams' by name, and
+    the opcode functions): code compiled by another compiler or for
+    another machine, even of the same version number, is never used.
+    Where the source is not at hand (a frozen binary), the binary itself
+    stands for it."""
     global _compiler
     if _compiler is None:
         here = os.path.dirname(os.path.abspath(__file__))
+        vm = os.path.join(os.path.dirname(here), "vm")
         parts = []
-        for where in (here, os.path.join(os.path.dirname(here), "vm", "ops")):
+        for where in (here, vm, os.path.join(vm, "ops")):
             try:
                 parts += [os.path.join(where, n) for n in sorted(os.listdir(where))
                           if n.endswith(".py")]
