@@ -32,7 +32,7 @@ and width for the life of the process.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -40,7 +40,7 @@ from zvm.research.access import GLOBALS, Access, MachineState
 from zvm.research.grammar import read_grammar
 from zvm.research.names import name_property, name_words
 from zvm.research.scratch import overwritten
-from zvm.research.world import Changes, Noise, WorldLayout, WorldMask
+from zvm.research.world import Changes, Noise, Status, WorldLayout, WorldMask
 
 if TYPE_CHECKING:
     from zvm.research.game import Game
@@ -62,16 +62,6 @@ EXAMINE_BUDGET = 3_000_000         # ... for each thing held in turn
 CARRIED = 3
 
 _cache: dict[tuple[str, int], "Profile"] = {}
-
-
-@dataclass(frozen=True)
-class Status:
-    """Where the story keeps its score, moves, location and player."""
-    score_global: int | None
-    moves_global: int | None
-    location_global: int | None
-    player_globals: tuple[int, ...]
-    room_depth: int
 
 
 class _Probe:

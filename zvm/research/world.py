@@ -35,6 +35,16 @@ class Noise:
     objects: frozenset[int] = frozenset()
 
 
+@dataclass(frozen=True)
+class Status:
+    """Where the story keeps its score, moves, location and player."""
+    score_global: int | None
+    moves_global: int | None
+    location_global: int | None
+    player_globals: tuple[int, ...]
+    room_depth: int
+
+
 @dataclass
 class Changes:
     """What differs between two states of dynamic memory."""
