@@ -26,7 +26,7 @@ verbs. From what they change, and from the status line (§8.2), it finds:
 
 Each part is learned when first asked for (the score and moves at the
 first step, the noise at the first world hash) and kept per story contents
-and width for the life of the process.
+and width for the life of the process, and on disk (``zvm.research.kept``).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from zvm.research.access import GLOBALS, Access, MachineState
 from zvm.research.grammar import read_grammar
+from zvm.research.kept import adopt, kept
 from zvm.research.names import name_property, name_words
 from zvm.research.scratch import overwritten
 from zvm.research.world import Changes, Noise, Status, WorldLayout, WorldMask
@@ -89,7 +90,7 @@ def learn(game: Game, width: int) -> "Profile":
     kept to learn from (it is tried from there and left as it was)."""
     key = story_key(game.access, width)
     if key not in _cache:
-        _cache[key] = Profile(game)
+        _cache[key] = adopt(Profile(game))
     return _cache[key]
 
 
@@ -173,13 +174,13 @@ class Profile:
         g = self.location_global
         return self.base_globals[g] if g is not None else 0
 
-    @cached_property
+    @kept
     def status(self) -> Status:
         score_g, moves_g = self.status_globals(self.base_globals, self.quiet)
         players, depth = self.find_player(self.location, self.base_globals, self.quiet)
         return Status(score_g, moves_g, self.location_global, players, depth)
 
-    @cached_property
+    @kept
     def noise(self) -> Noise:
         players = self.status.player_globals
         player = self.base_globals[players[0]] if players else 0
@@ -373,7 +374,7 @@ class Profile:
     def mask(self) -> WorldMask:
         return WorldMask(self.layout, self.noise)
 
-    @cached_property
+    @kept
     def max_score(self) -> int | None:
         if not self.has_verb("score"):
             return None
