@@ -33,7 +33,10 @@ def overwritten(profile: Profile, exclude: set[int]) -> set[int]:
     commands = [c for c in COMMANDS if profile.has_verb(c)]
     if not commands:
         return set()
-    found = set(range(GLOBALS)) - exclude
+    # (A damaged story's globals may lie past dynamic memory, §6.2: those
+    # cannot be poked, and hold nothing a save or the world keeps.)
+    g0 = acc.globals_addr
+    found = {k for k in range(GLOBALS) if g0 + 2 * k + 2 <= acc.dyn_end} - exclude
     base = profile.base
     try:
         for command in commands:
