@@ -16,6 +16,7 @@ from helpers import ROOT
 
 from zvm.tools import fuzz
 from zvm.tools.fuzz_cases import Case, Pool, generate, patch_text
+from zvm.tools import fuzz_run as run_module
 from zvm.tools.fuzz_run import Limits, run_case, where
 from zvm.tools.fuzz_shrink import Budget, ddmin, shrink
 
@@ -123,6 +124,24 @@ def test_cases_are_the_same_for_a_seed():
     assert same == [(a.family, a.tag, a.story_patches, a.lines, a.args) for a in again]
     assert same != [(a.family, a.tag, a.story_patches, a.lines, a.args) for a in other]
     assert {c.family for c in first} >= {"story", "crafted", "input", "fault", "library"}
+
+
+def test_library_cases_of_direct_games_are_judged_beside_dfrotz():
+    # A direct Game has no time bound: on a story that loops (dfrotz loops
+    # on it too) it runs past the fuzzer's. An isolated game has a bound.
+    pool = Pool([STORY, str(ROOT / "stories" / "hollinbrook.z5")])
+    cases = [generate(5, i, pool, ["library"]) for i in range(200)]
+    assert not any(c.dfrotz for c in cases if c.library[1] == "isolated")
+    assert any(c.dfrotz for c in cases if c.library[1] == "direct")
+
+
+@pytest.mark.skipif(run_module.DFROTZ is None, reason="needs dfrotz (Debian's frotz)")
+def test_a_direct_game_on_a_story_that_loops_is_excused(tmp_path):
+    # The fuzzer's case: loops.z5 with one byte changed loops at start.
+    case = Case("library", "story-code-bytes", str(ROOT / "tests" / "stories" / "loops.z5"),
+                story_patches=[(0x055B, 0x99)], library=["new", "direct", "copy"], dfrotz=True)
+    outcome = run_case(case, str(tmp_path), Limits(seconds=4, memory_mb=512, output=1 << 20))
+    assert outcome.kind is None and "dfrotz also runs past its bound" in outcome.remark
 
 
 def test_the_report_reads_back():

@@ -428,8 +428,11 @@ def library_case(rng: random.Random, pool: Pool) -> Case:
     steps = actions.count("step")
     lines = (base.lines + commands(rng, steps))[:steps]
     lines += [b""] * (steps - len(lines))
+    # A direct game has no time bound (zvm.Game's docstring): one that runs
+    # past the fuzzer's is excused, as a story case is, when dfrotz also
+    # runs on with the same story and lines. An isolated game never is.
     return replace(base, family="library", tag=f"{base.family}-{base.tag}", library=actions,
-                   lines=lines, dfrotz=False)
+                   lines=lines, dfrotz=base.dfrotz and actions[1] == "direct")
 
 
 FAMILIES = {"story": story_case, "crafted": crafted_case, "save": save_case,
