@@ -176,11 +176,21 @@ def test_text_without_end_before_input_is_an_error_not_all_of_memory(isolated):
     try:
         game.reset()
         with time_limit(30), \
-                pytest.raises(zvm.GameError, match="printed more than 4,194,304 characters"):
+                pytest.raises(zvm.GameError, match="printed more than 1,048,576 characters"):
             game.step("2")
     finally:
         if isolated:
             game.close()
+
+
+def test_a_try_whose_text_is_dropped_also_ends_when_it_prints_without_end():
+    # valid_actions and learning try commands with their text dropped: the
+    # same bound ends such a try ("ended"), long before its time limit
+    # would ("timeout").
+    game = zvm.Game(ROOT / "tests" / "stories" / "print_loop.z5")
+    game.reset()
+    text, how = game._attempt(game.access.capture(), "2", text=False)
+    assert (text, how) == ("", "ended")
 
 
 def test_step_text_leaves_the_prompt_apart():

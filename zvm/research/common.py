@@ -59,7 +59,7 @@ class GameProcessError(GameError):
 
 # -- the frontend --------------------------------------------------------------------
 DEFAULT_WIDTH = 255          # the columns a story is told when no width is given
-MAX_TEXT = 1 << 22           # characters a story may print before it asks for input
+MAX_TEXT = 1 << 20           # characters a story may print before it asks for input
 
 
 class WaitInput(Exception):
@@ -135,6 +135,10 @@ class LibraryFrontend(Frontend):
             if len(buffer) >= GATHERED_PIECES:
                 self._hold()
             self.gathered_style = style
+        else:                          # (dropped, but a try that prints without end ends)
+            self._held += len(text)
+            if self._held > MAX_TEXT:
+                self._too_much()
 
     def status_line(self, left: str, right: str) -> None:
         self.status = (left, right)
@@ -162,9 +166,12 @@ class LibraryFrontend(Frontend):
         self._chunks.append(chunk)
         self._held += len(chunk)
         if self._held > MAX_TEXT:
-            self.clear_text()
-            raise ZMachineError(f"the story printed more than {MAX_TEXT:,} characters "
-                                "without asking for input")
+            self._too_much()
+
+    def _too_much(self) -> None:
+        self.clear_text()
+        raise ZMachineError(f"the story printed more than {MAX_TEXT:,} characters "
+                            "without asking for input")
 
     def take_text(self) -> str:
         text = "".join(self._chunks) + "".join(self.buffer)
