@@ -210,3 +210,17 @@ def test_globals_past_dynamic_memory_are_no_trouble(tmp_path):
     game.step("look")
     assert len(game.copy().world_hash()) == 32
     assert isinstance(game.valid_actions(), list)
+
+
+def test_a_dictionary_past_the_end_of_memory_is_no_trouble(tmp_path):
+    # The fuzzer's case: crashme.z5 with its dictionary pointer ($08) set to
+    # $8000; its entries' words ran past the end of memory, and reading the
+    # grammar for copy() raised ZMachineError outside the GameError family.
+    data = bytearray(shared_story("crashme.z5").read_bytes())
+    data[0x08] = 0x80
+    story = tmp_path / "far_dictionary.z5"
+    story.write_bytes(bytes(data))
+    game = zvm.Game(story, seed=1)
+    game.reset()
+    assert all(word == "" or word.isprintable() for _, word, _ in game.access.dictionary_entries())
+    assert len(game.copy().world_hash()) == 32

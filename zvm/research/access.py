@@ -177,14 +177,29 @@ class Access:
     # -- the dictionary (§13) -------------------------------------------------------
     def dictionary_entries(self) -> list[tuple[int, str, bytes]]:
         """(address, word, data bytes after the encoded text) of every entry
-        of the main dictionary, in the story's order."""
-        m = self.m
-        _, entry_len, entries = m.dictionaries.layout(m.header.dictionary)
+        of the main dictionary, in the story's order. A word is its entry's
+        4 or 6 bytes of text (§13.2), whatever their end bit says; in a
+        damaged story, entries past the end of memory are left out and a
+        word that cannot be decoded is ""."""
+        m, mem = self.m, self.mem
+        try:
+            _, entry_len, entries = m.dictionaries.layout(m.header.dictionary)
+        except (IndexError, ZMachineError):
+            return []
         key = m.dictionaries.key_length
         out = []
         for addr in entries:
-            word = m.codec.decode_zchars(m.codec.zchars(addr)[0])
-            out.append((addr, word, bytes(self.mem[addr + key:addr + entry_len])))
+            if addr + entry_len > len(mem):
+                break
+            zchars: list[int] = []
+            for a in range(addr, addr + key, 2):
+                w = (mem[a] << 8) | mem[a + 1]
+                zchars += ((w >> 10) & 31, (w >> 5) & 31, w & 31)
+            try:
+                word = m.codec.decode_zchars(zchars)
+            except (IndexError, ZMachineError):
+                word = ""
+            out.append((addr, word, bytes(mem[addr + key:addr + entry_len])))
         return out
 
     def word_length(self) -> int:
