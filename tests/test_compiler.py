@@ -125,6 +125,26 @@ def test_a_loop_that_pushes_without_end_is_a_fatal_stack_overflow(loop):
     assert count < 20 * bound                 # it stopped soon after passing the bound
 
 
+@pytest.mark.parametrize("hot", [1, storecode.HOT_ALONE])
+def test_a_loop_back_past_a_routine_written_in_place_is_bounded_too(tmp_path, hot):
+    """The fuzzer's case: calls.z5 with its call_2s at $05b8 turned into a
+    test_attr. The loop then pushes on every pass and goes back by a jump
+    that follows routines written in place (not a loop head of the unit),
+    leaving the unit at its own entry: that exit checks the stack as well
+    (the run went on without end, growing by about 200,000 values a second)."""
+    from zvm.research.common import time_limit
+    from zvm.story.state import MAX_STACK
+    data = bytearray((STORIES / "calls.z5").read_bytes())
+    assert data[0x05B8] == 0xD9, "calls.z5 changed: find the call_2s in its main loop"
+    data[0x05B8] = 0x6A
+    story = tmp_path / "calls_damaged.z5"
+    story.write_bytes(bytes(data))
+    with time_limit(60):
+        _, count, error = play(story, "", hot=hot)
+    assert error is not None and error.startswith(f"stack overflow: more than {MAX_STACK}")
+    assert count < 100 * MAX_STACK
+
+
 def test_fatal_error_inside_a_unit_names_its_instruction():
     """fatal_loop.z5 divides by zero on the 51st pass through a hot loop:
     the loop runs as a unit, and the error still names the @div."""

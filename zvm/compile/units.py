@@ -116,6 +116,7 @@ class UnitEmitter(Emitter):
         self.used: set[str] = set()
         self.copies: Counter[tuple[int, str]] = Counter()
         self.total = 0
+        self.top = 0                                 # the highest address written
         self.heads: set[int] = set()
         self.methods: list[int] = []
         self.exits: set[int] = set()                 # addresses the unit leaves to
@@ -376,9 +377,11 @@ class UnitEmitter(Emitter):
             path = self.path
         self.path = path
         self.exits.add(pc)
-        if self.total and pc <= self.ins.addr:
-            # Back to code that has run, through the run loop: the stack
-            # may have grown on the way round.
+        if self.total and pc <= self.top:
+            # Back to code that may have run, through the run loop: the
+            # stack may have grown on the way round. (Not only below this
+            # instruction: a path may have gone back by a jump that is not a
+            # loop head here, as after a routine written in place.)
             self.sync()
             self._check_stack()
         if 0 <= pc < self.layout.size:
@@ -496,6 +499,7 @@ class UnitEmitter(Emitter):
             return None, path
         self.copies[self._copy(pc, path)] += 1
         self.total += 1
+        self.top = max(self.top, pc)
         path = path.copy(k=path.k + 1)
         self.path, self.ins, self.pending = path, ins, None
         self.marks.append((len(self.body), pc, path.k, path.counted))
