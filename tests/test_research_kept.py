@@ -46,6 +46,17 @@ def learned(story, asked=("world_hash", "score", "max_score")):
     return out
 
 
+def profile_files(cache):
+    return glob.glob(str(cache / "zvm" / "*-profile-*.zvmc"))
+
+
+def read_back(story, monkeypatch):
+    """``learned`` in a new process that may only read what was kept."""
+    forget(monkeypatch)
+    no_learning(monkeypatch)
+    return learned(story)
+
+
 def no_learning(monkeypatch):
     """Trying a command to learn from fails the test from now on."""
     def refuse(self, command, state=None):
@@ -57,10 +68,8 @@ def no_learning(monkeypatch):
 def test_a_later_process_reads_what_learning_gives(cache, monkeypatch, story):
     story = shared_story(story) if story == "zork1.z3" else story
     first = learned(story)
-    assert glob.glob(str(cache / "zvm" / "*-profile-*.zvmc"))
-    forget(monkeypatch)
-    no_learning(monkeypatch)
-    assert learned(story) == first
+    assert profile_files(cache)
+    assert read_back(story, monkeypatch) == first
 
 
 def test_parts_learned_in_different_processes_add_up_to_the_same(cache, monkeypatch):
@@ -69,35 +78,31 @@ def test_parts_learned_in_different_processes_add_up_to_the_same(cache, monkeypa
     # equal learning all at once.
     story = STORIES[0]
     whole = learned(story)
-    for f in glob.glob(str(cache / "zvm" / "*-profile-*.zvmc")):
+    for f in profile_files(cache):
         os.remove(f)
     forget(monkeypatch)
     learned(story, asked=("score",))
     forget(monkeypatch)
     learned(story, asked=("world_hash", "max_score"))
-    forget(monkeypatch)
-    no_learning(monkeypatch)
-    assert learned(story) == whole
+    assert read_back(story, monkeypatch) == whole
 
 
 def test_a_damaged_profile_file_is_ignored_and_learned_again(cache, monkeypatch):
     story = STORIES[0]
     first = learned(story)
-    (path,) = glob.glob(str(cache / "zvm" / "*-profile-*.zvmc"))
+    (path,) = profile_files(cache)
     data = bytearray(open(path, "rb").read())
     data[len(data) // 2] ^= 0xFF
     open(path, "wb").write(bytes(data))
     forget(monkeypatch)
     assert learned(story) == first
-    forget(monkeypatch)
-    no_learning(monkeypatch)
-    assert learned(story) == first          # (written again whole)
+    assert read_back(story, monkeypatch) == first          # (written again whole)
 
 
 def test_nothing_is_kept_without_the_disk_cache(cache, monkeypatch):
     monkeypatch.setattr(diskcache, "enabled", False)
     learned(STORIES[0])
-    assert not glob.glob(str(cache / "zvm" / "*-profile-*.zvmc"))
+    assert not profile_files(cache)
 
 
 def test_a_part_learned_while_a_try_ran_out_of_time_is_not_kept(cache, monkeypatch):
@@ -111,7 +116,7 @@ def test_a_part_learned_while_a_try_ran_out_of_time_is_not_kept(cache, monkeypat
         return probe
     monkeypatch.setattr(profiles.Profile, "run", timed_out)
     learned(STORIES[0])
-    assert not glob.glob(str(cache / "zvm" / "*-profile-*.zvmc"))
+    assert not profile_files(cache)
 
 
 def test_a_part_learned_past_the_budget_is_not_kept(cache, monkeypatch):

@@ -59,22 +59,29 @@ def compiler_fingerprint() -> str:
     if _compiler is None:
         here = os.path.dirname(os.path.abspath(__file__))
         vm = os.path.join(os.path.dirname(here), "vm")
-        parts = []
-        for where in (here, vm, os.path.join(vm, "ops")):
-            try:
-                parts += [os.path.join(where, n) for n in sorted(os.listdir(where))
-                          if n.endswith(".py")]
-            except OSError:             # a frozen binary has no folders of source
-                pass
-        crc = 0
-        try:
-            for path in parts:
-                with open(path, "rb") as f:
-                    crc = zlib.crc32(f.read(), crc)
-            _compiler = f"{crc:08x}" if parts else _binary()
-        except OSError:
-            _compiler = _binary()
+        _compiler = source_checksum(here, vm, os.path.join(vm, "ops"))
     return _compiler
+
+
+def source_checksum(*folders: str) -> str:
+    """A checksum of the Python source in folders (for the names of cache
+    files that code there decides); in a frozen binary, which has no
+    folders of source, the binary's stamp (``_binary``)."""
+    parts = []
+    for where in folders:
+        try:
+            parts += [os.path.join(where, n) for n in sorted(os.listdir(where))
+                      if n.endswith(".py")]
+        except OSError:             # a frozen binary has no folders of source
+            pass
+    crc = 0
+    try:
+        for path in parts:
+            with open(path, "rb") as f:
+                crc = zlib.crc32(f.read(), crc)
+    except OSError:
+        return _binary()
+    return f"{crc:08x}" if parts else _binary()
 
 
 def _binary() -> str:

@@ -191,12 +191,8 @@ class Access:
         for addr in entries:
             if addr + entry_len > len(mem):
                 break
-            zchars: list[int] = []
-            for a in range(addr, addr + key, 2):
-                w = (mem[a] << 8) | mem[a + 1]
-                zchars += ((w >> 10) & 31, (w >> 5) & 31, w & 31)
             try:
-                word = m.codec.decode_zchars(zchars)
+                word = m.codec.decode_zchars(m.codec.zchars(addr, key // 2)[0])
             except (IndexError, ZMachineError):
                 word = ""
             out.append((addr, word, bytes(mem[addr + key:addr + entry_len])))

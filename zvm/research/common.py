@@ -109,7 +109,7 @@ class LibraryFrontend(Frontend):
                                  split=True, timed_input=False)
         self.buffer: list[str] = []
         self._chunks: list[str] = []             # the buffer's text so far, joined
-        self._held = 0                            # ... its length
+        self._held = 0          # characters printed since the last take: joined or dropped
         self.status: tuple[str, str] | None = None
         self.pending: str | None = None
         self.waiting = "line"                     # what the story asked for last

@@ -16,18 +16,17 @@ A part is not kept when a command tried while learning ran out of time
 budget of Z-instructions (``LEARN_LIMIT``). When the budget runs out, what
 is learned depends on the order of the questions, as it always has in one
 process; now it also depends on which parts an earlier process kept: a
-part learned after one read from disk has the budget that part would have
-used. No story of ours or the shared ones comes near the budget (the
-noise of ``research.z8`` takes 8.5 M of its 40 M). The cache key holds a
-checksum of this package's source, so parts learned by other code are
-never used.
+part learned after one read from disk has more budget left than it would
+have had after learning that part here. No story of ours or the shared
+ones comes near the budget (the noise of ``research.z8`` takes 8.5 M of
+its 40 M). The cache key holds a checksum of this package's source, so
+parts learned by other code are never used.
 ``zvm --no-cache`` (``diskcache.enabled`` off) neither reads nor writes.
 """
 
 from __future__ import annotations
 
 import os
-import zlib
 from typing import Any, Callable, Generic, TypeVar, overload
 
 from zvm import __version__
@@ -46,16 +45,7 @@ def _version() -> str:
     """zvm's version and a checksum of the learning code (this package)."""
     global _learner
     if _learner is None:
-        here = os.path.dirname(os.path.abspath(__file__))
-        crc = 0
-        try:
-            for name in sorted(os.listdir(here)):
-                if name.endswith(".py"):
-                    with open(os.path.join(here, name), "rb") as f:
-                        crc = zlib.crc32(f.read(), crc)
-            _learner = f"{crc:08x}"
-        except OSError:                     # a frozen binary: the binary stands for it
-            _learner = diskcache.compiler_fingerprint()
+        _learner = diskcache.source_checksum(os.path.dirname(os.path.abspath(__file__)))
     return f"{__version__}+{_learner}"
 
 

@@ -130,8 +130,10 @@ class TextCodec:
         return self.unicode_in.get(ch, 63)
 
     # -- decoding (§3.2-3.6) -----------------------------------------------
-    def zchars(self, addr: int) -> tuple[list[int], int]:
-        """The z-characters of the string at addr, and the address after it."""
+    def zchars(self, addr: int, words: int = 0) -> tuple[list[int], int]:
+        """The z-characters of the string at addr, and the address after it;
+        with words, at most that many words (a dictionary entry's text,
+        §13.2, ends there whatever its end bit says)."""
         mem = self.mem
         out = []
         end = len(mem) - 1
@@ -143,7 +145,7 @@ class TextCodec:
             out.append((w >> 10) & 31)
             out.append((w >> 5) & 31)
             out.append(w & 31)
-            if w & 0x8000:
+            if w & 0x8000 or len(out) == 3 * words:
                 return out, addr
 
     def decode(self, addr: int) -> tuple[str, int]:
