@@ -238,3 +238,14 @@ def test_dis_python_shows_the_code_a_routine_compiles_to():
     compile(source, "<unit>", "exec")
     bad = run_zvm(["dis", "--python", shared_story("zork1.z3")])
     assert bad.returncode == 2 and "--python needs --routine" in bad.stderr
+
+
+def test_dis_python_at_an_address_that_is_not_a_routine_says_so_in_one_line():
+    """$5d22 is inside a routine of Zork I: read as a routine's header, its
+    code runs into an illegal opcode. That is one line on standard error,
+    not a traceback."""
+    result = run_zvm(["dis", "--python", "--routine", "0x5d22", shared_story("zork1.z3")])
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "$5d22: no routine's code here: illegal opcode" in result.stderr

@@ -545,7 +545,12 @@ def main(argv: list[str]) -> int:
     if args.python and only is not None:    # the unit at the routine's first instruction
         from zvm.screen.protocol import Frontend
         from zvm.vm.machine import Machine
-        sys.stdout.write(Machine(story, Frontend()).code.source_of(only))
+        try:
+            source = Machine(story, Frontend()).code.source_of(only)
+        except ZMachineError as e:          # not a routine's header: its code does not decode
+            sys.stderr.write(f"zvm: {args.story}: ${only:x}: no routine's code here: {e}\n")
+            return 1
+        sys.stdout.write(source)
         return 0
     d = Disassembler(story)
     try:
