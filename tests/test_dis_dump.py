@@ -249,3 +249,7 @@ def test_dis_python_at_an_address_that_is_not_a_routine_says_so_in_one_line():
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "$5d22: no routine's code here: illegal opcode" in result.stderr
+    near_end = run_zvm(["dis", "--python", "--routine", "0x15330", shared_story("zork1.z3")])
+    assert near_end.returncode == 1 and near_end.stderr.count("\n") == 1
+    assert "$15330: no routine's code here: its code runs off the end of memory" \
+        in near_end.stderr

@@ -547,8 +547,9 @@ def main(argv: list[str]) -> int:
         from zvm.vm.machine import Machine
         try:
             source = Machine(story, Frontend()).code.source_of(only)
-        except ZMachineError as e:          # not a routine's header: its code does not decode
-            sys.stderr.write(f"zvm: {args.story}: ${only:x}: no routine's code here: {e}\n")
+        except (ZMachineError, IndexError) as e:   # not a routine's header: no code decodes
+            why = str(e) if isinstance(e, ZMachineError) else "its code runs off the end of memory"
+            sys.stderr.write(f"zvm: {args.story}: ${only:x}: no routine's code here: {why}\n")
             return 1
         sys.stdout.write(source)
         return 0
