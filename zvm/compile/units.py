@@ -127,6 +127,7 @@ class UnitEmitter(Emitter):
         self.callees: set[int] = set()               # routines called in place
         self.temps = 0
         self.locals: set[int] = set()                # kept in Python variables l1 ...
+        self.written: set[int] = set()               # ... of which the unit writes these
         self.loop_lines: dict[int, int] = {}         # where each loop's body begins
 
     # -- the Emitter interface ---------------------------------------------------
@@ -237,6 +238,7 @@ class UnitEmitter(Emitter):
             return
         if 0 < var < 16:
             self.locals.add(var)
+            self.written.add(var)
             self.line(f"l{var} = {expr}")
             if self.path.dirty is not None:
                 self.path.dirty = self.path.dirty | {var}
@@ -570,7 +572,9 @@ class UnitEmitter(Emitter):
             prologue.append("    n = 0")
         head = ["def unit(m):"] + prologue
         offset = len(head) + 1                       # source lines are 1-based
-        every = "; ".join(f"L[{v - 1}] = l{v}" for v in sorted(self.locals)) or "pass"
+        # (a local the unit only reads still holds the machine's value: only
+        # those it writes are written back)
+        every = "; ".join(f"L[{v - 1}] = l{v}" for v in sorted(self.written)) or "pass"
         body = [line.replace(ALL_LOCALS, every) for line in self.body]
         source = "\n".join(head + body) + "\n"
         lines = [(index + offset, pc, k, c) for index, pc, k, c in self.marks]
