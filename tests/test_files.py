@@ -8,7 +8,7 @@ import os
 import pytest
 
 from helpers import run_zvm, shared_story
-from zvm.story.files import FileNameError, auxiliary_file, player_file
+from zvm.story.files import FileNameError, auxiliary_file, player_file, player_read_file
 
 
 @pytest.mark.parametrize("typed,expected", [
@@ -27,6 +27,25 @@ def test_player_names_stay_in_the_folder(typed, expected):
 def test_unusable_names_are_refused(typed):
     with pytest.raises(FileNameError):
         player_file("/saves", typed)
+
+
+@pytest.mark.parametrize("typed", ["/tmp/a\x00b.qzl", "a\x00b", "~/x\x1b.qzl", "dir/\x7f"])
+def test_names_to_read_with_control_characters_are_refused(typed):
+    """A save to restore may be named by its path, but no file's name
+    holds a control character (and a NUL cannot be passed to the system)."""
+    with pytest.raises(FileNameError):
+        player_read_file("/saves", typed)
+
+
+def test_a_restore_name_holding_a_nul_is_one_line_and_the_game_goes_on(tmp_path):
+    """The fuzzer's case: a path with a NUL typed at restore's prompt
+    raised ValueError from open() and ended the run with a traceback."""
+    result = run_zvm(["--headless", "--save-dir", tmp_path, shared_story("zork1.z3")],
+                     input="restore\n/x\x00y.qzl\nlook\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "is not a usable file name" in result.stderr
+    assert "West of House" in result.stdout.split("filename", 1)[1]
 
 
 @pytest.mark.parametrize("given,expected", [

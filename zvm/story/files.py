@@ -52,6 +52,8 @@ def player_read_file(folder: str, name: str, ext: str = "") -> str:
     from where it names, since reading writes nothing. With ``ext``, a
     name without an extension whose file is missing gets ``ext``."""
     name = name.strip()
+    if any(c < " " or c == "\x7f" for c in name):     # no file is named so (NUL: none can be)
+        raise FileNameError(f"{name!r} is not a usable file name")
     if "/" in name or (os.sep != "/" and os.sep in name) or name.startswith("~"):
         path = os.path.expanduser(name)
     else:
