@@ -571,11 +571,37 @@ def test_a_shelf_reads_each_record_when_asked_and_drops_only_what_is_damaged(
 
 def test_runs_counted_carry_over_so_warm_code_becomes_units(tmp_path):
     """An entry that runs fewer than HOT times in each run is still
-    compiled once its runs over several runs add up to HOT."""
+    compiled once its runs over several runs add up to HOT (an earlier
+    run's weighing a tenth of this run's)."""
     story = shared_story("zork1.z3")
     commands = "".join(shared_transcript("zork1.cmd").read_text().splitlines(True)[:60])
     loaded = [run_cached(story, tmp_path, commands)[1] for _ in range(3)]
     assert 0 == loaded[0] < loaded[1] < loaded[2], loaded
+
+
+def test_runs_an_earlier_run_counted_weigh_a_tenth(tmp_path, monkeypatch):
+    """An entry an earlier run left at 250 runs starts this run at 25 (of
+    HOT = 100): it is compiled at this run's 75th run, not its first. The
+    count kept for the next run is the whole: 250 + 50 after 50 runs."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(diskcache, "enabled", True)
+    monkeypatch.setattr(storecode, "EARLIER", 10)
+    storecode.HOT = 100
+    story = load(str(STORIES / "fatal_loop.z5"))
+    code = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24)).code
+    pc = max(code.layout.dyn_end, 1)
+    code.earlier = {pc: 250}
+    promoted: list[int] = []
+    monkeypatch.setattr(code, "promote", lambda at, f: promoted.append(at))
+    counted = code._counted(pc, lambda m: 7)
+    for run in range(1, 76):
+        assert counted(None) == 7
+        assert promoted == ([pc] if run == 75 else []), run
+        if run == 50:
+            code.save_counts()
+            kept = dict(diskcache.load(code.key + "-runs", storecode.__version__,
+                                       storecode._valid_count))
+            assert kept[pc] == 250 + 50
 
 
 def test_generated_code_can_be_read():

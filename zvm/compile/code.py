@@ -8,7 +8,9 @@ instructions of routines, loop heads and the instructions after calls;
 tier-0 code there counts its runs, and after ``HOT`` runs the unit is
 compiled and takes its place (``HOT_ALONE`` runs without the disk cache).
 Counts carry over between runs (with the disk cache), so code that is
-warm in every run becomes a unit in time.
+warm in every run becomes a unit in time; an earlier run's runs weigh a
+tenth of this run's (``EARLIER``), so that a run compiles little beyond
+what it needs itself.
 Counting costs one small function call at entries only; other cold code
 pays nothing.
 
@@ -53,6 +55,11 @@ HOT = 100                # runs of an entry before it is compiled as a unit
 # far more often does (Zork I's walkthrough, measured with callgrind: 37%
 # fewer instructions than at HOT; Praxix's short run 8% more).
 HOT_ALONE = 1000
+# Runs counted by earlier runs weigh 1/EARLIER of this run's: code that
+# runs a few times each run still becomes a unit, a few units a run, not
+# the many that just crossed HOT (Zork I's walkthrough, run again and
+# again: 10-30 ms of compiling and a rewrite of the kept units each time).
+EARLIER = 10
 
 _stories: dict[str, StoryCode] = {}
 
@@ -361,7 +368,7 @@ class StoryCode:
 
     def _counted(self, pc: int, f: Code) -> Code:
         """f, counting its runs (from the count earlier runs kept)."""
-        runs = self.counters.setdefault(pc, [self.earlier.get(pc, 0)])
+        runs = self.counters.setdefault(pc, [self.earlier.get(pc, 0) // EARLIER])
         if not self.counters_saved and diskcache.enabled:
             self.counters_saved = True
             atexit.register(self.save_counts)
@@ -432,7 +439,9 @@ class StoryCode:
         """Keep the runs counted at entries not yet compiled: code that is
         warm over several runs becomes a unit in time."""
         if diskcache.enabled:
-            records = [(pc, cell[0]) for pc, cell in self.counters.items() if cell[0]]
+            earlier = self.earlier
+            records = [(pc, runs) for pc, cell in self.counters.items()
+                       if (runs := earlier.get(pc, 0) + cell[0] - earlier.get(pc, 0) // EARLIER)]
             diskcache.save(self.key + "-runs", __version__, records, lambda r: r[0],
                            _valid_count)
 
