@@ -1,0 +1,37 @@
+"""tools/bench.py (issue 11 item 7): its table has a row for each way a
+workload runs, zvm beside dfrotz in the same run, and zvm's text must be
+dfrotz's. Timings are not asserted (they are benchmarks, not tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from dfrotz_ref import DFROTZ
+from helpers import ROOT, shared_story, shared_transcript
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_throughput_table_has_cold_first_and_warm_rows_beside_dfrotz():
+    shared_story("zork1.z3")
+    shared_transcript("zork1.cmd")
+    if not os.access(DFROTZ, os.X_OK):
+        pytest.skip(f"{DFROTZ} is absent")
+    p = subprocess.run([sys.executable, str(ROOT / "tools" / "bench.py"), "--only", "zork1",
+                        "--repeat", "1", "--dfrotz", DFROTZ],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    rows = {line.split()[1]: line.split() for line in p.stdout.splitlines()
+            if line.startswith("zork1 ")}
+    assert sorted(rows) == ["cold", "first", "warm"], p.stdout
+    for label, cells in rows.items():
+        # workload, label, instructions, wall, M/s, machine M/s, dfrotz s, ratio, same text
+        assert cells[2] == "702,334", (label, cells)
+        assert float(cells[3]) > 0 and float(cells[6]) > 0 and float(cells[7]) > 0
+        assert cells[8] == "yes", (label, "zvm's text differs from dfrotz's")
+    assert rows["warm"][5] != "-"                 # the machine alone, measured once
+    assert rows["cold"][5] == rows["first"][5] == "-"
