@@ -579,6 +579,25 @@ def test_runs_counted_carry_over_so_warm_code_becomes_units(tmp_path):
     assert 0 == loaded[0] < loaded[1] < loaded[2], loaded
 
 
+def test_units_write_back_only_the_locals_they_write():
+    """A unit keeps the locals it uses in Python variables; on its way out
+    it writes back those it assigns, never one it only reads (whose value
+    the machine's list still holds)."""
+    import re
+    commands = "".join(shared_transcript("zork1.cmd").read_text().splitlines(True)[:30])
+    play(shared_story("zork1.z3"), commands, hot=1)
+    code = next(iter(storecode._stories.values()))
+    assert len(code.units) > 50
+    write_backs = 0
+    for unit in code.units.values():
+        body = unit.source.split("\n    n = 0\n", 1)[-1].split("except IndexError:", 1)[-1]
+        assigned = set(re.findall(r"\bl(\d+) = ", body))
+        for local in re.findall(r"L\[\d+\] = l(\d+)", body):
+            write_backs += 1
+            assert local in assigned, (unit.entry, local, unit.source)
+    assert write_backs > 100
+
+
 def test_runs_an_earlier_run_counted_weigh_a_tenth(tmp_path, monkeypatch):
     """An entry an earlier run left at 250 runs starts this run at 25 (of
     HOT = 100): it is compiled at this run's 75th run, not its first. The
