@@ -421,3 +421,51 @@ def test_save_prompt_offers_the_story_name(term):
     assert "Please enter a filename [zork1.qzl]:" in screen_text(fe)
     keys(fe, "mine.qzl", "\r")
     assert fe.ask_filename("zork1.qzl", saving=False) == "mine.qzl"
+
+
+def test_a_long_output_is_paged_and_typed_after_without_building_the_whole_region(
+        term, monkeypatch):
+    """Issue 11 item 4, the terminal's drawing of long outputs: each [MORE]
+    page and each key typed draws from the display lines it shows, not
+    from a list of the whole region built again (which made paging through
+    N lines cost N² and each key cost the whole scrollback)."""
+    fe = make(term, size=(40, 10))
+    fe._next_key = lambda timeout: Keystroke(" ")
+    for i in range(3000):
+        fe.write(f"line {i} of a long output that wraps onto a second row\n", PLAIN)
+    monkeypatch.setattr(fe, "_region", lambda: pytest.fail("the whole region was built"))
+    fe._present()
+    fe._mark_seen()
+    fe.render("take lamp")
+    assert screen_text(fe)[-3:] == ["line 2999 of a long output that wraps",
+                                    "onto a second row", "take lamp"]
+
+
+def test_the_kept_display_lines_stay_those_of_the_lines_written(term):
+    """The region's display lines are kept between calls (all but the last
+    logical line's): after writes, erases, resizes, an upper window giving
+    up rows and old scrollback trimmed, they are what wrapping every line
+    afresh gives."""
+    import random
+    rnd = random.Random(7)
+    fe = make(term, version=5, size=(30, 8), scrollback=60)
+    fe._next_key = lambda timeout: Keystroke(" ")
+    words = ["a", "the", "quick", "brown-fox", "x" * 40, "", " "]
+    for step in range(600):
+        r = rnd.random()
+        if r < 0.6:
+            text = " ".join(rnd.choice(words) for _ in range(rnd.randrange(1, 9)))
+            fe.write(text + "\n" * rnd.choice([0, 0, 1, 2]), PLAIN)
+        elif r < 0.67:
+            fe.erase_lower(0)
+        elif r < 0.75:
+            fe._present()
+            fe._mark_seen()
+        elif r < 0.85:
+            rows = rnd.randrange(0, 4)
+            fe.upper_changed([[("u", PLAIN)] * 30 for _ in range(rows)], [])
+        elif r < 0.9:
+            fe.resize((rnd.choice([20, 30, 50]), 8))
+        else:
+            fe.render("typed " * rnd.randrange(0, 8))
+        assert fe._region() == fe._wrapped_lines(fe.erase_mark), step

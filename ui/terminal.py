@@ -115,6 +115,11 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         self.lines: list[Row] = [[]]            # logical lines of (text, Style) runs
         self._wrapped: list[list[Row] | None] = [None]
         self._wrap_width = width
+        # The display lines of the region's logical lines but its last, kept
+        # between calls (``_region``): (erase mark, width) they were made for.
+        self._flat: list[Row] = []
+        self._flat_upto = 0
+        self._flat_key: tuple[int, int] | None = None
         self.erase_mark = 0                     # first logical line of the lower window
         self.seen = 0                           # display lines (from erase_mark) read
         self.status: tuple[str, str] | None = None
@@ -209,8 +214,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
             self._v6_resize()
             return
         self.ghosts = {}
-        region = self._region()
-        self.seen = max(0, len(region) - self._layout()[4])
+        self.seen = max(0, self._region_size() - self._layout()[4])
 
     def _layout(self) -> tuple[int, int, int, int, int]:
         """(width, height, status rows, upper rows, lower rows)."""
@@ -306,11 +310,12 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         if self.version < 5 or rows <= 0:
             return
         lower_old = self._layout()[4] - rows
-        if len(self._region()) > lower_old:
+        if self._region_size() > lower_old:
             return                                # scrolled: the text is at the bottom
         at = self.erase_mark
         self.lines[at:at] = [[] for _ in range(rows)]
         self._wrapped[at:at] = [None] * rows
+        self._lines_moved()
         self.seen += rows
         if self.ghosts:
             self.ghosts = {k + rows: v for k, v in self.ghosts.items()}
@@ -320,7 +325,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         ghosts over the lower window's lines under them."""
         width, _, status, _, lower = self._layout()
         old = self._upper_snapshot
-        n = len(self._region())
+        n = self._region_size()
         for r in given_up:
             if r >= len(old):
                 break
@@ -353,7 +358,50 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
     def _region(self) -> list[Row]:
         """The lower window's display lines: the logical lines since the
         last erase, wrapped at the current width."""
-        return self._wrapped_lines(self.erase_mark)
+        flat, last = self._region_parts()
+        return flat + last
+
+    def _region_parts(self) -> tuple[list[Row], list[Row]]:
+        """The region's display lines in two parts: those of all but its
+        last logical line, kept from one call to the next (so that a page
+        of a long output does not walk the whole region again), and those
+        of the last, which the game may go on writing."""
+        width = self._size()[0]
+        if width != self._wrap_width:
+            self._wrap_width = width
+            self._wrapped = [None] * len(self.lines)
+        first, last = self.erase_mark, len(self.lines) - 1
+        if self._flat_key != (first, width) or self._flat_upto > last:
+            self._flat, self._flat_upto, self._flat_key = [], first, (first, width)
+        flat, wrapped, lines = self._flat, self._wrapped, self.lines
+        for i in range(self._flat_upto, last):
+            w = wrapped[i]
+            if w is None:
+                w = wrapped[i] = wrap_runs(lines[i], width)
+            flat.extend(w)
+        self._flat_upto = last
+        tail = wrapped[last]
+        if tail is None:
+            tail = wrapped[last] = wrap_runs(lines[last], width)
+        return flat, tail
+
+    def _region_size(self) -> int:
+        """How many display lines the region has (``len(self._region())``)."""
+        flat, last = self._region_parts()
+        return len(flat) + len(last)
+
+    def _region_rows(self, start: int, end: int) -> list[Row]:
+        """The region's display lines start..end-1 (``self._region()[start:end]``)."""
+        flat, last = self._region_parts()
+        k = len(flat)
+        if end <= k:
+            return flat[start:end]
+        return flat[start:] + last[max(0, start - k):end - k]
+
+    def _lines_moved(self) -> None:
+        """Logical lines were put in or taken out before the last one: the
+        display lines ``_region`` keeps are made again."""
+        self._flat_key = None
 
     def _wrapped_lines(self, first: int) -> list[Row]:
         """The display lines of the logical lines from ``first`` on (0:
@@ -371,14 +419,15 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
             out.extend(w)
         return out
 
-    def _view(self, lines: list[Row], end: int, rows: int) -> tuple[list[Row], int]:
+    def _view(self, lines: list[Row], end: int, rows: int,
+              base: int = 0) -> tuple[list[Row], int]:
         """The ``rows`` display lines ending before ``end``, padded with
         blank rows (below them in versions 5+, where an erased window's
         cursor is at the top; above them in versions 1-4, where it is at
         the bottom, §8.7.3.2.1 and §8.5.2). Returns (rows, offset of the
-        first line)."""
+        first line). ``lines`` begins at display line ``base``."""
         start = max(0, end - rows)
-        view = [list(r) for r in lines[start:end]]
+        view = [list(r) for r in lines[start - base:end - base]]
         pad = rows - len(view)
         offset = 0
         if pad > 0:
@@ -425,18 +474,21 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         ``typed`` (the line being edited) after the last line, the cursor
         at ``pos`` in it (default: its end). Returns what was written."""
         width, height, status, upper, lower = self._layout()
-        lines = self._region()
-        last = lines[-1] if lines else []
+        n = self._region_size()
+        k = max(n - 1, 0)                       # the last line's index, typing after it
+        last = self._region_rows(k, n)[0] if n else []
         pieces, where = flow_chars(typed, runs_width(last), width)
         if typed:
-            ext = lines[:-1] + [last + [(pieces[0], INPUT_STYLE)]] \
+            ext = [last + [(pieces[0], INPUT_STYLE)]] \
                 + [[(p, INPUT_STYLE)] if p else [] for p in pieces[1:]]
         else:
-            ext = lines[:-1] + [last] + [[] for _ in pieces[1:]]
+            ext = [last] + [[] for _ in pieces[1:]]
         cy, cx = where[len(typed) if pos is None else pos]
-        cline = len(lines) - 1 + cy
-        end = len(ext)
-        view, offset = self._view(ext, end, lower)
+        cline = n - 1 + cy
+        end = k + len(ext)
+        # Only the lines the lower window shows (a long scrollback is not copied).
+        base = min(max(0, end - lower), k)
+        view, offset = self._view(self._region_rows(base, k) + ext, end, lower, base=base)
         y = status + upper + offset + (cline - max(0, end - lower))
         return self.writer.draw(self.compose(view), width, (min(y, height - 1), min(cx, width - 1)))
 
@@ -444,8 +496,9 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         """Draw the lower window's display lines up to ``end`` with
         ``[MORE]`` on its last row (§8.4.1)."""
         width, height, status, upper, lower = self._layout()
-        lines = self._region()
-        view, offset = self._view(lines, end, max(0, lower - 1))
+        rows = max(0, lower - 1)
+        start = max(0, end - rows)
+        view, offset = self._view(self._region_rows(start, end), end, rows, base=start)
         return self.writer.draw(self.compose(view, [(MORE_TEXT, PLAIN)]), width,
                                 (height - 1, min(len(MORE_TEXT), width - 1)))
 
@@ -453,7 +506,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         """Where the next ``[MORE]`` page ends (a display-line index), or
         None when all unread text fits on the screen."""
         lower = self._layout()[4]
-        n = len(self._region())
+        n = self._region_size()
         if n - self.seen > lower:
             return self.seen + max(1, lower - 1)
         return None
@@ -468,7 +521,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
             if end is None:
                 # Everything is on the screen now: read, but for the last
                 # line, which the game may go on writing.
-                self.seen = max(self.seen, len(self._region()) - 1)
+                self.seen = max(self.seen, self._region_size() - 1)
                 return
             self.render_more(end)
             key = self._next_key(None)
@@ -484,6 +537,7 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
             cut = excess + self.scrollback // 4
             del self.lines[:cut]
             del self._wrapped[:cut]
+            self._lines_moved()
             self.erase_mark = max(0, self.erase_mark - cut)
             self.ghosts = {}
-        self.seen = max(0, len(self._region()) - 1)
+        self.seen = max(0, self._region_size() - 1)

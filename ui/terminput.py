@@ -82,6 +82,7 @@ class KeyInput:
         def compose(self, lower_rows: list[Row], footer: Row | None = None) -> list[Row]: ...
         def _layout(self) -> tuple[int, int, int, int, int]: ...
         def _region(self) -> list[Row]: ...
+        def _region_size(self) -> int: ...
         def _wrapped_lines(self, first: int) -> list[Row]: ...
         def _view(self, lines: list[Row], end: int, rows: int) -> tuple[list[Row], int]: ...
         def _present(self) -> None: ...
@@ -139,7 +140,7 @@ class KeyInput:
         if str(key) in ("y", "Y"):
             self._player_quit = True
             if self.v6 is None:
-                self.seen = len(self._region())
+                self.seen = self._region_size()
             raise InputEnded("quit at Ctrl-C")
         self.writer.invalidate()
 
@@ -160,7 +161,7 @@ class KeyInput:
             ask_key(self, EXIT_TEXT)
         except (KeyboardInterrupt, InputEnded):
             pass
-        self.seen = len(self._region())
+        self.seen = self._region_size()
 
     # -- input -------------------------------------------------------------------
     def _set_aside(self, text: str) -> None:
