@@ -35,3 +35,15 @@ def test_the_throughput_table_has_cold_first_and_warm_rows_beside_dfrotz():
         assert cells[8] == "yes", (label, "zvm's text differs from dfrotz's")
     assert rows["warm"][5] != "-"                 # the machine alone, measured once
     assert rows["cold"][5] == rows["first"][5] == "-"
+
+
+def test_the_terminal_draw_benchmark_pages_through_the_whole_output():
+    """``bench.py --terminal-draw``: each output is paged to its end (every
+    logical line takes two rows at 80 columns, a page shows 23 new rows at
+    most, and the last one needs no key), and a key typed after it is timed."""
+    pytest.importorskip("blessed")
+    from zvm.tools import bench_draw
+    for lines in (300, 3000):
+        write, paging, pages, per_key = bench_draw.draw(lines)
+        assert pages >= (2 * lines - 24) / 23, (lines, pages)   # (the last screen: no key)
+        assert write > 0 and paging > 0 and per_key > 0

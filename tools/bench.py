@@ -24,6 +24,7 @@ in the same run, so ratios hold even on a busy machine. For each workload:
     python tools/bench.py --startup-terminal # ... and in the terminal UI
     python tools/bench.py --profile          # the ten costliest opcodes
     python tools/bench.py --library          # zvm.Game: steps/s, snapshots
+    python tools/bench.py --terminal-draw    # the terminal UI paging long outputs
     python tools/bench.py --zvm ./dist/zvm   # another zvm command
 
 ``--startup`` times ``zvm --headless STORY`` on empty input beside dfrotz,
@@ -207,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="name the ten opcodes that take the most time")
     ap.add_argument("--library", action="store_true",
                     help="measure zvm.Game: steps per second, snapshots and restores")
+    ap.add_argument("--terminal-draw", action="store_true",
+                    help="measure the terminal UI drawing long outputs: [MORE] pages and "
+                         "keys typed")
     ap.add_argument("--dfrotz", metavar="PATH",
                     help="dfrotz to compare with (default: found on PATH or /usr/games; "
                          "'none' to skip)")
@@ -222,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.library:
         from zvm.tools import bench_library
         return bench_library.run(args.shared, args.repeat)
+    if args.terminal_draw:
+        from zvm.tools import bench_draw
+        return bench_draw.run(args.repeat)
 
     python = sys.executable
     zvm = shlex.split(args.zvm) if args.zvm else [python, "-m", "zvm"]
