@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from collections.abc import Collection
 from typing import Callable
 
+from zvm.story.state import ZVM_TURN as TURN_CHUNK
 from zvm.tools import fuzz_saves
 
 SAVE_NAME = "case.qzl"
@@ -294,8 +295,12 @@ def save_case(rng: random.Random, pool: Pool) -> Case:
         tag, save = fuzz_saves.mutate(rng, base, size)
         patches = []
     how = rng.choice(["--restore", "/restore", "game", "library"])
+    # A save the game made itself (no chunk of zvm's turn saves) dfrotz can
+    # restore too, so a run past the bound is judged beside dfrotz's
+    # (``fuzz_run.dfrotz_input``: /restore and --restore become its own).
+    game_save = all(cid != TURN_CHUNK for cid, _ in fuzz_saves.chunks(base))
     case = Case("save", f"{tag} via {how}", story, save=save, save_patches=patches,
-                lines=commands(rng, 3))
+                lines=commands(rng, 3), dfrotz=game_save and how != "library")
     if how == "--restore":
         case.args = ["--restore", SAVE_NAME]
     elif how == "/restore":

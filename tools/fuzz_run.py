@@ -337,7 +337,7 @@ def run_case(case: Case, workdir: str, limits: Limits, zvm: list[str] | None = N
         result = classify(case, status, seconds, out, err, stopped, paths["save_dir"],
                           paths["tmp"], before)
         if result.kind in ("timeout", "output") and case.dfrotz and DFROTZ:
-            excuse = dfrotz_excuse(paths, limits)
+            excuse = dfrotz_excuse(case, paths, limits)
             if excuse:
                 return Outcome(None, "", "", None, seconds, remark=excuse)
         return result
@@ -347,18 +347,40 @@ def run_case(case: Case, workdir: str, limits: Limits, zvm: list[str] | None = N
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def dfrotz_excuse(paths: dict, limits: Limits) -> str:
+def dfrotz_input(case: Case) -> tuple[list[str], bytes]:
+    """dfrotz's options and standard input for the case's: zvm's /restore
+    NAME becomes the game's own restore, then NAME at its prompt, and
+    ``--restore NAME`` dfrotz's ``-L NAME``."""
+    lines: list[bytes] = []
+    for line in case.lines:
+        if line.startswith(b"/restore "):
+            lines += [b"restore", line[len(b"/restore "):]]
+        else:
+            lines.append(line)
+    args = ["-L", SAVE_NAME] if "--restore" in case.args else []
+    return args, b"".join(line + b"\n" for line in lines)
+
+
+def dfrotz_excuse(case: Case, paths: dict, limits: Limits) -> str:
     """Why a run past its bound is no fault of zvm's: dfrotz on the same
-    story and input also runs on (or needs so long that zvm, slower by
-    limits.slowdown, could not finish in time); "" when dfrotz ends quickly."""
+    story and input (and save, in its own folder) also runs on (or needs so
+    long that zvm, slower by limits.slowdown, could not finish in time); ""
+    when dfrotz ends quickly."""
     assert DFROTZ is not None                 # run_case asks only where dfrotz is
     folder = tempfile.mkdtemp(prefix="dfrotz-", dir=os.path.dirname(paths["save_dir"]))
     try:
+        save = os.path.join(paths["save_dir"], SAVE_NAME)
+        if case.save is not None and os.path.isfile(save):
+            shutil.copy(save, folder)
+        args, text = dfrotz_input(case)
+        stdin = os.path.join(folder, "input.txt")
+        with open(stdin, "wb") as f:
+            f.write(text)
         cap = Limits(seconds=min(3.0, limits.seconds), memory_mb=limits.memory_mb,
                      output=limits.output)
         status, seconds, _, _, stopped = execute(
-            [DFROTZ, "-m", "-q", "-s", "1", "-w", "80", "-R", folder, paths["story"]],
-            folder, dict(os.environ), cap, "lines", paths["stdin"], "pipe", "pipe")
+            [DFROTZ, "-m", "-q", "-s", "1", "-w", "80", "-R", folder, *args, paths["story"]],
+            folder, dict(os.environ), cap, "lines", stdin, "pipe", "pipe")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if stopped:
