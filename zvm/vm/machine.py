@@ -526,18 +526,18 @@ class Machine:
     def fatal(self, message: str) -> None:
         raise ZMachineError(message)
 
-    def warn(self, what: str) -> None:
-        """A survivable error (Appendix A), reported as the user asked."""
+    def warn(self, what: str, pc: int | None = None) -> None:
+        """A survivable error (Appendix A) at pc (if known), as the user asked."""
         mode = self.warnings
         if mode == "off":
             return
         if mode == "fatal":
-            raise ZMachineError(what)
+            raise ZMachineError(what, pc)
         if mode == "once":
             if what in self._warned:
                 return
             self._warned.add(what)
-        self.frontend.message(f"zvm: warning: {what} (PC = ${self.pc:04x})")
+        self.frontend.message(f"zvm: warning: {what} (PC = ${self.pc if pc is None else pc:04x})")
 
     # -- memory writes outside the fast path ----------------------------------
     def write_special(self, addr: int, value: int, width: int) -> None:

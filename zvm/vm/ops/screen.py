@@ -48,12 +48,21 @@ def op_split_window(m: Machine, ins: Instruction, lines: int) -> int:
 
 
 def op_set_window(m: Machine, ins: Instruction, window: int) -> int:
+    """§8.7.2: windows 0 and 1 (version 6: 0-7 and -3, ``zvm.screen.v6``).
+    Another selects the lower window, reported as a survivable error."""
+    if m.version != 6 and window > 1:
+        m.warn(f"set_window {signed(window)}: no such window (0 or 1)", ins.addr)
     m.screen.set_window(window)
     return ins.next
 
 
 def op_erase_window(m: Machine, ins: Instruction, window: int) -> int:
-    m.screen.erase_window(signed(window))
+    """§8.7.3.3: windows 0 and 1, -1 and -2 for all (version 6: ``zvm.screen.v6``).
+    Another is a survivable error that erases nothing."""
+    w = signed(window)
+    if m.version != 6 and not -2 <= w <= 1:
+        m.warn(f"erase_window {w}: no such window (0, 1, -1 or -2)", ins.addr)
+    m.screen.erase_window(w)
     return ins.next
 
 
