@@ -181,6 +181,20 @@ def test_a_damaged_game_save_whose_story_prints_without_end_is_excused(tmp_path)
                if "library" not in c.tag)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(run_module.DFROTZ is None, reason="needs dfrotz (Debian's frotz)")
+def test_a_loop_after_an_error_zvm_survives_is_judged_beside_dfrotz_i(tmp_path):
+    """The fuzzer's case: opcodes.z8 starting with erase_window 35. dfrotz
+    stops ("Illegal window"); zvm goes on, as for every survivable error,
+    and the story then loops without output, as it does under dfrotz -i."""
+    case = Case("crafted", "wrong-operands", str(ROOT / "tests" / "stories" / "opcodes.z8"),
+                story_patches=[(0xFB59, 0xED), (0xFB5A, 0x7F), (0xFB5C, 0xAC)], dfrotz=True)
+    outcome = run_case(case, str(tmp_path), Limits(seconds=3, memory_mb=512, output=1 << 20))
+    assert outcome.kind is None, outcome
+    assert "dfrotz -i also runs past its bound" in outcome.remark
+    assert "'Illegal window', an error zvm survives" in outcome.remark
+
+
 def test_the_report_reads_back():
     assert patch_text([(0x50D5, 0xD5), (0x50D6, 0x7F), (0x6000, 0)]) == "$50d5: d5 7f, $6000: 00"
     text = ('Traceback (most recent call last):\n  File "/a/zvm/cli/main.py", line 1, in main\n'

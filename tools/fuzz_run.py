@@ -361,11 +361,17 @@ def dfrotz_input(case: Case) -> tuple[list[str], bytes]:
     return args, b"".join(line + b"\n" for line in lines)
 
 
+# Errors Frotz stops at that zvm survives (Appendix A; ``Machine.warn``):
+# after one, dfrotz -i (which goes on) is what zvm is judged beside.
+SURVIVED = (b"Fatal error: Illegal window", b"Fatal error: Illegal attribute")
+
+
 def dfrotz_excuse(case: Case, paths: dict, limits: Limits) -> str:
     """Why a run past its bound is no fault of zvm's: dfrotz on the same
     story and input (and save, in its own folder) also runs on (or needs so
-    long that zvm, slower by limits.slowdown, could not finish in time); ""
-    when dfrotz ends quickly."""
+    long that zvm, slower by limits.slowdown, could not finish in time), or
+    stops at an error zvm survives and runs on with -i; "" when dfrotz ends
+    quickly."""
     assert DFROTZ is not None                 # run_case asks only where dfrotz is
     folder = tempfile.mkdtemp(prefix="dfrotz-", dir=os.path.dirname(paths["save_dir"]))
     try:
@@ -378,9 +384,16 @@ def dfrotz_excuse(case: Case, paths: dict, limits: Limits) -> str:
             f.write(text)
         cap = Limits(seconds=min(3.0, limits.seconds), memory_mb=limits.memory_mb,
                      output=limits.output)
-        status, seconds, _, _, stopped = execute(
-            [DFROTZ, "-m", "-q", "-s", "1", "-w", "80", "-R", folder, *args, paths["story"]],
-            folder, dict(os.environ), cap, "lines", stdin, "pipe", "pipe")
+        cmd = [DFROTZ, "-m", "-q", "-s", "1", "-w", "80", "-R", folder, *args, paths["story"]]
+        status, seconds, out, err, stopped = execute(
+            cmd, folder, dict(os.environ), cap, "lines", stdin, "pipe", "pipe")
+        survived = next((e for e in SURVIVED if e in out or e in err), None)
+        if not stopped and survived is not None:
+            _, _, _, _, stopped_i = execute(cmd[:1] + ["-i"] + cmd[1:], folder, dict(os.environ),
+                                            cap, "lines", stdin, "pipe", "pipe")
+            if stopped_i:
+                return (f"dfrotz -i also runs past its bound ({stopped_i}) after "
+                        f"'{survived.decode()[13:]}', an error zvm survives")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if stopped:
