@@ -262,3 +262,45 @@ def test_a_save_storing_into_a_local_its_routine_lacks_is_refused(tmp_path):
     assert "it stores into local variable 3, which its routine does not have" in \
         result.stdout + result.stderr
     assert result.stdout.count("Hollin Brook Platform") >= 2     # play went on
+
+
+def _frames_at(save: bytes) -> list[int]:
+    """Where each frame of the save's Stks chunk begins (Quetzal §4.3)."""
+    pos = 12
+    while save[pos:pos + 4] != b"Stks":
+        pos += 8 + int.from_bytes(save[pos + 4:pos + 8], "big")
+        pos += pos & 1
+    at, end, starts = pos + 8, pos + 8 + int.from_bytes(save[pos + 4:pos + 8], "big"), []
+    while at < end:
+        starts.append(at)
+        at += 8 + 2 * ((save[at + 3] & 15) + int.from_bytes(save[at + 6:at + 8], "big"))
+    return starts
+
+
+@pytest.mark.parametrize("damage, reason", [
+    ("arguments", "was given arguments out of order (flags $ce)"),
+    ("store", "stores its result in variable 12, where the call it returns to stores in 11"),
+])
+def test_a_save_whose_frames_no_call_could_make_is_refused(tmp_path, damage, reason):
+    """The fuzzer's case: research.z8's own save with one byte of a frame
+    changed. Arguments are given first to last, so their flags are a run of
+    low bits (a gap is no call's); a routine that stores its result stores
+    where its call's store byte says. zvm restored both and the story ran
+    on from a state no call makes (printing without end, in the fuzzer's
+    case); dfrotz refuses both, and so does zvm now, in one line."""
+    story = ROOT / "tests" / "stories" / "research.z8"
+    play(story, ["look", "save", "game.qzl"], tmp_path)
+    save = bytearray((tmp_path / "game.qzl").read_bytes())
+    frames = _frames_at(bytes(save))
+    if damage == "arguments":
+        at = next(f for f in frames if save[f + 5] == 0x3F)         # six arguments
+        save[at + 5] = 0xCE
+    else:
+        at = next(f for f in frames if not save[f + 3] & 0x10 and save[f + 4] == 11)
+        save[at + 4] = 12
+    (tmp_path / "bad.qzl").write_bytes(bytes(save))
+    result = play(story, ["restore", "bad.qzl", "look"], tmp_path)
+    assert f"cannot restore {tmp_path / 'bad.qzl'}: frame {frames.index(at)} {reason}" in \
+        result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+    assert result.stdout.count("A bare stone hall.") >= 2              # play went on

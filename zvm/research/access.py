@@ -306,7 +306,7 @@ class Access:
         state and its extra chunks; raises ``ValueError`` when unusable."""
         m = self.m
         from zvm.story import quetzal
-        saved = quetzal.decode(data, m.original_dynamic, story_size=len(m.mem))
+        saved = quetzal.decode(data, m.original_dynamic, story_size=len(m.mem), code=m.mem)
         h = m.header
         if (saved.release, saved.serial, saved.checksum) != (h.release, h.serial, h.checksum):
             raise ValueError("the snapshot belongs to another story")

@@ -138,6 +138,9 @@ def _decode_frames(data: bytes, max_frames: int) -> list[StackFrame]:
         argc = 0
         while args & (1 << argc):
             argc += 1
+        if args != (1 << argc) - 1:              # arguments are given first to last (§6.4.3)
+            raise SaveError(f"frame {len(frames)} was given arguments out of order "
+                            f"(flags ${args:02x})")
         frames.append(StackFrame(return_pc=int.from_bytes(data[pos:pos + 3], "big"),
                                  locals=list(words[:nlocals]), stack=list(words[nlocals:]),
                                  store=None if flags & 0x10 else store, argc=argc))
@@ -146,12 +149,14 @@ def _decode_frames(data: bytes, max_frames: int) -> list[StackFrame]:
 
 
 def validate(state: SavedState, story_size: int, dynamic_size: int | None = None,
-             max_frames: int = MAX_FRAMES) -> None:
+             max_frames: int = MAX_FRAMES, code: bytes | bytearray | None = None) -> None:
     """SaveError unless the machine can resume from state: the PC and each
     frame's return address inside the story (past the 64-byte header), no
     more than max_frames routines waiting, at most 15 locals a frame
     (§5.2), store variables that exist (0-255), and dynamic memory of the
-    story's size. Bounded by the size of state itself."""
+    story's size. With the story's ``code``, a frame that stores its
+    result stores where the call it returns to says: the call's last byte,
+    just before the return address (§4.6). Bounded by the size of state."""
     if dynamic_size is not None and len(state.memory) != dynamic_size:
         raise SaveError("its memory does not match the story's dynamic memory")
     if not 0x40 <= state.pc < story_size:
@@ -168,10 +173,16 @@ def validate(state: SavedState, story_size: int, dynamic_size: int | None = None
         # The dummy frame (the first) has no caller to return to (Quetzal §4.11).
         if i and not 0x40 <= f.return_pc < story_size:
             raise SaveError(f"frame {i} returns to ${f.return_pc:x}, outside the story")
+        if i and code is not None and f.store is not None:
+            at = f.return_pc - 1
+            byte = state.memory[at] if at < len(state.memory) else code[at]
+            if byte != f.store:
+                raise SaveError(f"frame {i} stores its result in variable {f.store}, where "
+                                f"the call it returns to stores in {byte}")
 
 
 def decode(data: bytes, original: bytes, story_size: int | None = None,
-           max_frames: int = MAX_FRAMES) -> SavedState:
+           max_frames: int = MAX_FRAMES, code: bytes | bytearray | None = None) -> SavedState:
     """Read IFZS bytes; SaveError when they are not a usable save. With the
     story's size, the state is also validated (``validate``) as a whole."""
     if len(data) < 12 or data[:4] != b"FORM" or data[8:12] != b"IFZS":
@@ -203,5 +214,5 @@ def decode(data: bytes, original: bytes, story_size: int | None = None,
     state = SavedState(release=hd.release, serial=bytes(hd.serial), checksum=hd.checksum,
                        pc=hd.pc, memory=bytes(memory), frames=frames, extra=extra)
     if story_size is not None:
-        validate(state, story_size, len(original), max_frames)
+        validate(state, story_size, len(original), max_frames, code)
     return state

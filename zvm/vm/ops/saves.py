@@ -155,7 +155,7 @@ def restore_from(m: Machine, path: str, data: bytes) -> int | None:
             raise quetzal.SaveError("it was saved from another story")
         # The whole state before any of it is used: PC and return PCs inside
         # the story, frames within the call-depth limit, locals <= 15 (§5.2).
-        quetzal.validate(state, len(m.mem), len(m.original_dynamic))
+        quetzal.validate(state, len(m.mem), len(m.original_dynamic), code=m.mem)
         if quetzal.ZVM_TURN not in state.extra:
             _check_resume(m, state)
     except quetzal.SaveError as e:
