@@ -364,8 +364,7 @@ def dfrotz_input(case: Case) -> tuple[list[str], bytes]:
 # Errors Frotz stops at that zvm survives (Appendix A; ``Machine.warn``; and
 # a word longer than Frotz's text buffer, which zvm prints in bounded
 # memory): after one, dfrotz -i (which goes on) is what zvm is judged beside.
-SURVIVED = (b"Fatal error: Illegal window", b"Fatal error: Illegal attribute",
-            b"Fatal error: Text buffer overflow")
+SURVIVED = ("Illegal window", "Illegal attribute", "Text buffer overflow")
 
 
 def dfrotz_excuse(case: Case, paths: dict, limits: Limits) -> str:
@@ -389,13 +388,14 @@ def dfrotz_excuse(case: Case, paths: dict, limits: Limits) -> str:
         cmd = [DFROTZ, "-m", "-q", "-s", "1", "-w", "80", "-R", folder, *args, paths["story"]]
         status, seconds, out, err, stopped = execute(
             cmd, folder, dict(os.environ), cap, "lines", stdin, "pipe", "pipe")
-        survived = next((e for e in SURVIVED if e in out or e in err), None)
+        said = bytes(out) + bytes(err)
+        survived = next((e for e in SURVIVED if f"Fatal error: {e}".encode() in said), None)
         if not stopped and survived is not None:
             _, _, _, _, stopped_i = execute(cmd[:1] + ["-i"] + cmd[1:], folder, dict(os.environ),
                                             cap, "lines", stdin, "pipe", "pipe")
             if stopped_i:
                 return (f"dfrotz -i also runs past its bound ({stopped_i}) after "
-                        f"'{survived.decode()[13:]}', an error zvm survives")
+                        f"'{survived}', an error zvm survives")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if stopped:

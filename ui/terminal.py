@@ -366,24 +366,15 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         last logical line, kept from one call to the next (so that a page
         of a long output does not walk the whole region again), and those
         of the last, which the game may go on writing."""
-        width = self._size()[0]
-        if width != self._wrap_width:
-            self._wrap_width = width
-            self._wrapped = [None] * len(self.lines)
+        width = self._wrap_width_now()
         first, last = self.erase_mark, len(self.lines) - 1
         if self._flat_key != (first, width) or self._flat_upto > last:
             self._flat, self._flat_upto, self._flat_key = [], first, (first, width)
-        flat, wrapped, lines = self._flat, self._wrapped, self.lines
+        flat = self._flat
         for i in range(self._flat_upto, last):
-            w = wrapped[i]
-            if w is None:
-                w = wrapped[i] = wrap_runs(lines[i], width)
-            flat.extend(w)
+            flat.extend(self._wrap(i, width))
         self._flat_upto = last
-        tail = wrapped[last]
-        if tail is None:
-            tail = wrapped[last] = wrap_runs(lines[last], width)
-        return flat, tail
+        return flat, self._wrap(last, width)
 
     def _region_size(self) -> int:
         """How many display lines the region has (``len(self._region())``)."""
@@ -403,20 +394,28 @@ class TerminalFrontend(V6Terminal, KeyInput, Frontend):
         display lines ``_region`` keeps are made again."""
         self._flat_key = None
 
-    def _wrapped_lines(self, first: int) -> list[Row]:
-        """The display lines of the logical lines from ``first`` on (0:
-        the whole scrollback), wrapped at the current width."""
+    def _wrap_width_now(self) -> int:
+        """The current width; every line is wrapped afresh when it changed."""
         width = self._size()[0]
         if width != self._wrap_width:
             self._wrap_width = width
             self._wrapped = [None] * len(self.lines)
+        return width
+
+    def _wrap(self, i: int, width: int) -> list[Row]:
+        """Logical line i's display lines (wrapped once, kept in ``_wrapped``)."""
+        w = self._wrapped[i]
+        if w is None:
+            w = self._wrapped[i] = wrap_runs(self.lines[i], width)
+        return w
+
+    def _wrapped_lines(self, first: int) -> list[Row]:
+        """The display lines of the logical lines from ``first`` on (0:
+        the whole scrollback), wrapped at the current width."""
+        width = self._wrap_width_now()
         out: list[Row] = []
-        wrapped = self._wrapped
         for i in range(first, len(self.lines)):
-            w = wrapped[i]
-            if w is None:
-                w = wrapped[i] = wrap_runs(self.lines[i], width)
-            out.extend(w)
+            out.extend(self._wrap(i, width))
         return out
 
     def _view(self, lines: list[Row], end: int, rows: int,

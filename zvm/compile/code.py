@@ -439,9 +439,12 @@ class StoryCode:
         """Keep the runs counted at entries not yet compiled: code that is
         warm over several runs becomes a unit in time."""
         if diskcache.enabled:
-            earlier = self.earlier
-            records = [(pc, runs) for pc, cell in self.counters.items()
-                       if (runs := earlier.get(pc, 0) + cell[0] - earlier.get(pc, 0) // EARLIER)]
+            records = []
+            for pc, cell in self.counters.items():
+                before = self.earlier.get(pc, 0)           # (the cell began at before // EARLIER)
+                runs = before - before // EARLIER + cell[0]
+                if runs:
+                    records.append((pc, runs))
             diskcache.save(self.key + "-runs", __version__, records, lambda r: r[0],
                            _valid_count)
 
