@@ -477,6 +477,47 @@ def test_the_cache_folder_is_kept_under_its_limit(tmp_path, monkeypatch):
     assert diskcache.load("s", "1", lambda r: True) == [(1, b"z" * 1000)]
 
 
+def test_the_cache_folder_size_is_noted_not_counted_each_run(tmp_path, monkeypatch):
+    """A write that makes the folder larger adds to the size noted in
+    USAGE without reading every file's size; the folder is counted afresh
+    (and trimmed) when the note passes LIMIT, and every RECOUNT writes."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(diskcache, "LIMIT", 10_000)
+    folder = tmp_path / "zvm"
+    folder.mkdir()
+    old = folder / "old.zvmc"
+    old.write_bytes(b"x" * 3000)
+    os.utime(old, (1, 1))
+    counted = []
+    trim = diskcache._trim
+    monkeypatch.setattr(diskcache, "_trim", lambda: counted.append(1) or trim())
+
+    def note() -> list[int]:
+        return [int(x) for x in (folder / diskcache.USAGE).read_bytes().split()]
+
+    def save(name: str, size: int) -> None:
+        diskcache.save(name, "1", [(1, b"z" * size)], lambda r: r[0], lambda r: True)
+
+    save("a", 1000)                          # no note yet: counted
+    assert len(counted) == 1
+    first = note()
+    assert first == [sum(p.stat().st_size for p in folder.glob("*.zvmc")), 0]
+    save("b", 1000)                          # noted, not counted
+    assert len(counted) == 1
+    b, = folder.glob("b-*.zvmc")
+    assert note() == [first[0] + b.stat().st_size, 1]
+    assert old.exists()
+    save("c", 5000)                          # past LIMIT by the note: counted and trimmed
+    assert len(counted) == 2 and not old.exists()
+    assert note() == [sum(p.stat().st_size for p in folder.glob("*.zvmc")), 0]
+    (folder / diskcache.USAGE).write_bytes(f"100 {diskcache.RECOUNT - 1}".encode())
+    save("d", 10)                            # the RECOUNT-th write: counted
+    assert len(counted) == 3 and note()[1] == 0
+    (folder / diskcache.USAGE).write_bytes(b"damaged")
+    save("e", 10)                            # a note that is not one: counted
+    assert len(counted) == 4
+
+
 def test_disk_cache_is_used_and_rebuilt_when_damaged(tmp_path):
     story = shared_story("praxix.z5")
     commands = "all\nquit\n"

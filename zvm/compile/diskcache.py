@@ -13,7 +13,9 @@ A file that is damaged, stale (another zvm, another Python, another
 story) or unreadable is ignored, and rewritten at the next save (a
 damaged record of a shelf: that record). Files are written atomically
 (a temporary file beside them, renamed), and the folder is kept under
-``LIMIT`` bytes by removing the files used least recently.
+``LIMIT`` bytes by removing the files used least recently. Its size is
+noted in a file of its own (``USAGE``), so that a run does not read the
+size of every file there (a folder near its limit holds thousands).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ MAGIC = b"ZVMC"
 SHELF_MAGIC = b"ZVMS"
 enabled = True                # zvm --no-cache turns it off
 LIMIT = 64 << 20              # bytes the whole folder may hold
+USAGE = "usage"               # the folder's size as last counted plus what writes added since,
+RECOUNT = 50                  # ... and those writes: counted afresh after this many
 FILE_LIMIT = 16 << 20         # bytes one file may hold
 
 
@@ -160,9 +164,27 @@ def _write(path: str, data: bytes) -> None:
         os.makedirs(folder(), exist_ok=True)
         write_atomically(path, data, durable=False)
         if len(data) > before:
-            _trim()
+            _grew(len(data) - before)
     except OSError:
         pass
+
+
+def _grew(delta: int) -> None:
+    """A write made the folder delta bytes larger: add that to the noted
+    size, and count the folder afresh (trimming it) when the note says it
+    passes LIMIT, when there is no usable note, or after RECOUNT writes
+    (processes writing at the same moment can each miss the other's)."""
+    path = os.path.join(folder(), USAGE)
+    try:
+        with open(path, "rb") as f:
+            size, writes = (int(x) for x in f.read(64).split())
+    except (OSError, ValueError):
+        size, writes = -1, 0
+    if size < 0 or writes < 0 or size + delta > LIMIT or writes + 1 >= RECOUNT:
+        size, writes = _trim(), 0
+    else:
+        size, writes = size + delta, writes + 1
+    write_atomically(path, f"{size} {writes}".encode(), durable=False)
 
 
 def _checksum(payload: bytes) -> bytes:
@@ -299,8 +321,9 @@ def code_of(blob: bytes) -> Any:
     return code if is_code(code) else None
 
 
-def _trim() -> None:
-    """Keep the folder under LIMIT bytes, dropping the least recently used."""
+def _trim() -> int:
+    """Keep the folder under LIMIT bytes, dropping the least recently used;
+    the bytes its files hold now."""
     entries = []
     total = 0
     with os.scandir(folder()) as it:
@@ -317,3 +340,4 @@ def _trim() -> None:
             total -= size
         except OSError:
             pass
+    return total
