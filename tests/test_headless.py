@@ -446,3 +446,54 @@ def test_text_appended_straight_is_what_write_lays_out(story, commands, monkeypa
     else:
         path = ROOT / "tests" / "stories" / story
     assert _play_text(path, commands, True) == _play_text(path, commands, False)
+
+
+def test_upper_window_writes_mark_cells_as_writes_cell_by_cell_would():
+    """The headless frontend hands each run of neighbouring cells in one
+    style to the grid as one write: the grid (characters, styles, change
+    marks, changed rows) ends as it would had each cell been written alone,
+    in order, for prints in random styles and fonts, at random places,
+    past the right edge, and over cells they wrote before, and for the
+    whole window redrawn in the styles its cells have."""
+    import random
+    from zvm.screen.font3 import graphics
+    from zvm.ui.headless_grid import FIXED
+    rng = random.Random(7)
+    width, rows = 20, 3
+    for _ in range(40):
+        grouped = HeadlessFrontend(io.StringIO(""), io.StringIO(), width, 10)
+        single = HeadlessFrontend(io.StringIO(""), io.StringIO(), width, 10)
+        cells = [[(" ", PLAIN)] * (width + 4) for _ in range(rows)]
+        for f in (grouped, single):
+            f.start(5)
+            f.upper_changed(cells, [])
+        for _ in range(12):
+            style = Style(rng.choice([0, 1, 2, 8]), font=rng.choice([1, 1, 3]))
+            row, col = rng.randrange(rows), rng.randrange(width + 2)
+            text = "".join(rng.choice("ab  -*") for _ in range(rng.randrange(1, 9)))
+            touched = []
+            for i, ch in enumerate(text):
+                if col + i < width + 4:
+                    cells[row][col + i] = (ch, style)
+                    touched.append((row, col + i))
+            if rng.random() < 0.3:                      # a print that wraps back over itself
+                touched += touched[:2]
+            if rng.random() < 0.2:                      # every cell, in their own styles
+                touched = [(r, c) for r in range(rows) for c in range(width + 4)]
+            grouped.upper_changed(cells, touched)
+            top = single._text.status_rows
+            for r, c in touched:
+                if c < width:
+                    ch, st = cells[r][c]
+                    single._grid.set_cell(top + r, c, graphics(ch) if st.font == 3 else ch,
+                                          (st.bits & 0xF) | FIXED)
+        a, b = grouped._grid, single._grid
+
+        def styles(g):                  # (a row in one style may be kept as one int)
+            return [[s] * len(g.chars[r]) if isinstance(s, int) else s
+                    for r, s in enumerate(g.styles)]
+
+        def marks(g):                   # (a mark is any character but a space)
+            return [[m != " " for m in row] for row in g.marks]
+        assert (a.chars, styles(a), marks(a), a.changed) \
+            == (b.chars, styles(b), marks(b), b.changed)

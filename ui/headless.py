@@ -58,7 +58,7 @@ from zvm.ui.headless_text import CoreText
 from zvm.ui.headless_v6 import KEY_BASE, NO_KEY, HeadlessV6, key_of
 
 if TYPE_CHECKING:
-    from typing import Protocol, TextIO
+    from typing import Callable, Protocol, TextIO
 
     from zvm.screen.protocol import Click
 
@@ -246,13 +246,30 @@ class HeadlessFrontend(HeadlessV6, Frontend):
             text.split(height)
         top = text.status_rows
         limit = min(height, self.height - top)
+        # A print writes cells left to right: each run of neighbouring cells
+        # in one style goes to the grid as one write (which marks each cell
+        # as a write of that cell alone would: the cells are all different).
+        put = self._grid.put
+        run: list[str] = []
+        row = start = -1
+        last = Style()                 # (any: the first cell starts a run)
         for r, c in touched:
             if r < limit and c < self.width:
                 ch, style = cells[r][c]
-                if style.font == 3:
-                    ch = graphics(ch)
-                self._grid.set_cell(top + r, c, ch, (style.bits & 0xF) | FIXED)
+                if r != row or c != start + len(run) or style != last:
+                    if run:
+                        self._put_run(put, top + row, start, run, last)
+                    run, row, start, last = [], r, c, style
+                run.append(ch)
+        if run:
+            self._put_run(put, top + row, start, run, last)
         text.update_cursor()
+
+    @staticmethod
+    def _put_run(put: Callable[[int, int, str, int], None], row: int, col: int,
+                 run: list[str], style: Style) -> None:
+        chars = "".join(run)
+        put(row, col, graphics(chars) if style.font == 3 else chars, (style.bits & 0xF) | FIXED)
 
     def split_changed(self, height: int) -> None:
         """split_window: the story's own upper window height, which the
