@@ -86,6 +86,16 @@ def test_conformance_story_matches_dfrotz(story, commands):
         pytest.fail("zvm's output differs from dfrotz's:\n" + "\n".join(list(diff)[:60]))
 
 
+def test_random_on_a_narrow_screen_matches_dfrotz():
+    """random.z5 draws 80 lanes with set_cursor: on a 60-column screen the
+    last 20 lie outside the window, where Frotz puts the cursor in column 1
+    (and column 0 keeps the cursor's column)."""
+    path = shared_story("random.z5")
+    data = shared_transcript("random.cmd").read_bytes()
+    reference = dfrotz_output(path, data, seed=1, width=60, height=20)
+    assert zvm_output(path, data, seed=1, width=60, height=20) == reference
+
+
 CRASHME_SEEDS = range(1, 21)
 CRASHME_LOOPS = {2, 18}          # seeds whose random code loops forever
 FATAL = re.compile(r"zvm: fatal: .+ \(PC = \$[0-9a-f]{4,6}\)")

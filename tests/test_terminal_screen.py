@@ -213,6 +213,29 @@ def test_the_cursor_below_an_unsplit_window_keeps_the_split():
     assert rec.splits == [0, 3]
 
 
+def test_the_cursor_set_outside_the_window_goes_where_frotz_puts_it():
+    """§15 set_cursor outside the window is illegal (§8.8.3.5); zvm does as
+    Frotz does (§15's version 6 rule): 0 keeps that coordinate, a column
+    outside the window is column 1, a negative line moves nothing."""
+    screen = Screen(5, Recorder())
+    screen.split(3)
+    screen.set_window(1)
+    screen.set_cursor(2, 7)
+    screen.set_cursor(0, 9)
+    assert screen.cursor == [2, 9]
+    screen.set_cursor(3, 0)
+    assert screen.cursor == [3, 9]
+    screen.set_cursor(1, screen.width + 1)
+    assert screen.cursor == [1, 1]
+    screen.set_cursor(2, -4)
+    assert screen.cursor == [2, 1]
+    screen.set_cursor(-1, 5)
+    assert screen.cursor == [2, 1]
+    screen.print("x" * (screen.width + 3))      # past the right edge: dropped
+    screen.set_cursor(3, 0)                     # (the column past the edge: column 1)
+    assert screen.cursor == [3, 1]
+
+
 def test_rows_below_the_split_lie_over_the_lower_window(term):
     fe = make(term, size=(30, 10))
     fe.split_changed(0)

@@ -166,16 +166,27 @@ class Screen:
             self._show_upper([(row - 1, c) for c in range(col - 1, self.width)])
 
     def set_cursor(self, line: int, column: int) -> None:
+        """§15 set_cursor (line and column signed). A place outside the
+        window is illegal (§8.8.3.5); zvm does what Frotz, the reference,
+        does, which is §15's rule for version 6: a negative line (the
+        cursor on or off, in version 6) moves nothing, 0 keeps that
+        coordinate, and a column outside the window is column 1."""
         self.word_break()
-        if self.window != 1:
+        if self.window != 1 or line < 0:
             return                                   # §8.7.2.3.1: no effect in the lower window
+        if line == 0:
+            line = self.cursor[0]
+        if column == 0:
+            column = self.cursor[1]
+        if not 1 <= column <= self.width:
+            column = 1
         if line > self.upper_height and self.version >= 4:
             # A cursor below the upper window grows it, as quote boxes
             # drawn without a large enough split_window expect; the split
             # the story made stays as it was (a story that never splits
             # draws where it put the cursor, over the lower window).
             self.split(min(line, self.height), story=False)
-        self.cursor = [max(1, line), max(1, column)]
+        self.cursor = [line, column]
 
     def resize(self, width: int, height: int) -> None:
         """The display is now width x height: the upper window's rows are
