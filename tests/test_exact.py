@@ -152,6 +152,30 @@ def test_quote_box_story_matches_dfrotz():
     assert dfrotz_output(STORIES / "quote_box.z5", b"a\nb\nc\n") == QUOTE_BOX
 
 
+# Its status line is 70 columns: on a 60-column screen Frotz drops every other
+# character past the right edge and puts the rest at the start of the next row
+# (both its ports do; the lower window's text then covers them at first).
+QUOTE_BOX_60 = (" Room                                                     Sc\n"
+                "Opening text.\n\n"
+                ">r:0 ing text.\n"
+                "                   +------------------+\n"
+                ">a                 | A quoted line.   |\n"
+                "                   | -- Somebody      |\n"
+                "The turn goes on.  +------------------+\n\n"
+                ">Next turn.\n\n>")
+
+
+def test_upper_window_text_past_the_right_edge_spills_as_in_frotz():
+    result = run("quote_box.z5", "a\nb\nc\n", "--width", "60", "--height", "20")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == QUOTE_BOX_60
+
+
+def test_quote_box_story_on_60_columns_matches_dfrotz():
+    assert dfrotz_output(STORIES / "quote_box.z5", b"a\nb\nc\n",
+                         width=60, height=20) == QUOTE_BOX_60
+
+
 # -- §16: font 3 drawn as Unicode, headless too (issue 13, item 10) ---------------
 
 def test_headless_draws_font_3_as_unicode_in_both_windows():

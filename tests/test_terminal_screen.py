@@ -231,9 +231,37 @@ def test_the_cursor_set_outside_the_window_goes_where_frotz_puts_it():
     assert screen.cursor == [2, 1]
     screen.set_cursor(-1, 5)
     assert screen.cursor == [2, 1]
-    screen.print("x" * (screen.width + 3))      # past the right edge: dropped
+    screen.print("x" * (screen.width + 2))      # past the right edge (see the next test)
+    assert screen.cursor == [2, screen.width + 1]
     screen.set_cursor(3, 0)                     # (the column past the edge: column 1)
     assert screen.cursor == [3, 1]
+
+
+def test_text_past_the_right_edge_lands_as_frotz_puts_it():
+    """Past the right edge every other character is dropped and the rest
+    go to the start of the next row, across prints, until the cursor moves;
+    the cursor reads as Frotz's does (the last column, or one past it)."""
+    screen = Screen(5, Recorder())
+    screen.width = 10
+    screen.split(3)
+    screen.set_window(1)
+
+    def rows() -> list[str]:
+        return ["".join(ch for ch, _ in row) for row in screen.cells]
+    screen.set_cursor(1, 8)
+    screen.print("abcdefg")                   # c fills the last column; d, f dropped
+    assert rows()[:2] == ["       abc", "eg        "]
+    assert screen.cursor == [1, 11]
+    screen.print("hi")                        # h dropped, i after g
+    assert rows()[:2] == ["       abc", "egi       "]
+    assert screen.cursor == [1, 11]
+    screen.set_cursor(1, 10)                  # the cursor moved: a spill of its own
+    screen.print("xy")
+    assert rows()[:2] == ["       abx", "egi       "]
+    assert screen.cursor == [1, 10]
+    screen.set_cursor(3, 10)
+    screen.print("pqr")                       # r: below the split, over the lower window
+    assert screen.upper_height == 4 and rows()[3][0] == "r"
 
 
 def test_rows_below_the_split_lie_over_the_lower_window(term):

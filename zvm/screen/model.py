@@ -47,6 +47,9 @@ class Screen:
         self.upper_height = 0
         self.cells: list[list[Cell]] = []
         self.cursor = [1, 1]             # upper window: row, column (1-based)
+        # Where Frotz's port puts the next character, when a print went past
+        # the right edge and the cursor has not moved since (see ``print``).
+        self._spill: tuple[list[int], int, int] | None = None
         self.style = PLAIN
         self.set_buffering(True)
 
@@ -78,20 +81,38 @@ class Screen:
             self.frontend.write(text, style)
             return
         row, col = self.cursor
-        style = self.style
+        width, style = self.width, self.style
         touched: list[tuple[int, int]] = []
+        # Past the right edge Frotz (both its ports) neither wraps nor
+        # simply clips: its core drops one character and steps back to the
+        # last column, so the next one has room; its port's cursor, which
+        # wrapped to the next row when a character filled the last column,
+        # puts that one there. Every other character past the edge lands
+        # at the start of the next row. (srow, scol) is the port's cursor.
+        spill = self._spill
+        srow, scol = (spill[1], spill[2]) if spill and spill[0] is self.cursor else (row, col)
         for ch in text:
             if ch == "\n":
                 # The upper window never scrolls: past its last row the
                 # cursor goes back to the top, as in Frotz.
                 row = row + 1 if row < self.upper_height else 1
                 col = 1
+                srow, scol = row, col
                 continue
-            if 1 <= row <= self.upper_height and 1 <= col <= self.width:
-                self.cells[row - 1][col - 1] = (ch, style)
-                touched.append((row - 1, col - 1))
+            if col > width:
+                col = width
+                continue
+            if srow > self.upper_height and self.version >= 4 and srow <= self.height:
+                self.split(srow, story=False)           # (a row below: see set_cursor)
+            if 1 <= srow <= self.upper_height and 1 <= scol <= width:
+                self.cells[srow - 1][scol - 1] = (ch, style)
+                touched.append((srow - 1, scol - 1))
             col += 1
+            scol += 1
+            if scol > width:
+                srow, scol = (srow + 1, 1) if srow < self.height else (srow, width)
         self.cursor = [row, col]
+        self._spill = (self.cursor, srow, scol) if (srow, scol) != (row, col) else None
         self._show_upper(touched)
 
     def _all_cells(self) -> list[tuple[int, int]]:
