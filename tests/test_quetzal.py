@@ -92,6 +92,33 @@ def test_round_trip_sample():
     assert encode(back, ORIGINAL) == data            # build(parse(x)) == x
 
 
+def test_a_save_changed_after_it_was_written_is_refused():
+    """zvm ends its saves with a checksum of the chunks before it (Quetzal
+    has none: a changed byte of memory is still a valid save). Any change
+    to any byte is refused, but one to the checksum chunk's own id, which
+    leaves every chunk that matters whole; the same save without the
+    chunk, as another interpreter writes it, is read unchecked."""
+    import zlib
+    state = sample_state()
+    data = encode(state, ORIGINAL)
+    last = chunks_of(data)[-1]
+    assert last[0] == b"ZVMc" and last[2] == zlib.crc32(data[12:-12]).to_bytes(4, "big")
+    for i in range(len(data)):
+        for flip in (1, 0x80, 0xFF):
+            damaged = bytearray(data)
+            damaged[i] ^= flip
+            if len(data) - 12 <= i < len(data) - 8:       # the id: a chunk kept unread
+                back = decode(bytes(damaged), ORIGINAL)
+                assert back.with_extra({}) == state and list(back.extra) == [bytes(damaged[-12:-8])]
+                continue
+            with pytest.raises(SaveError):
+                decode(bytes(damaged), ORIGINAL)
+    plain = data[:4] + (len(data) - 20).to_bytes(4, "big") + data[8:-12]
+    changed = bytearray(plain)
+    changed[-1] ^= 1                                # the last frame's stack word
+    assert decode(bytes(changed), ORIGINAL).frames[-1].stack == [8]
+
+
 def test_layout_by_hand():
     """The bytes encode writes agree with the Quetzal layout built by hand."""
     state = sample_state()

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 
 from zvm.story.state import MAX_FRAMES as CALL_DEPTH   # zvm's call-depth limit
+from zvm.story.state import ZVM_CHECK                  # zvm's checksum chunk, last in its saves
 
 # A frame as Quetzal §4.3 lays it out: return PC (3 bytes), flags, store
 # variable, arguments supplied, stack words; then locals and stack words.
@@ -30,6 +31,12 @@ def chunks(data: bytes) -> list[tuple[bytes, bytes]]:
         out.append((cid, data[pos + 8:pos + 8 + size]))
         pos += 8 + size + (size & 1)
     return out
+
+
+def unchecked(save: bytes) -> bytes:
+    """The save without zvm's checksum chunk, as another interpreter writes
+    it: damage to it reaches the checks of its contents."""
+    return build([p for p in chunks(save) if p[0] != ZVM_CHECK])
 
 
 def build(parts: list[tuple[bytes, bytes]]) -> bytes:
@@ -84,7 +91,8 @@ def get(parts: list[tuple[bytes, bytes]], cid: bytes) -> bytes:
 def make_saves(story: str, folder: str, zvm: list[str], seconds: float = 30) -> list[bytes]:
     """Valid saves of story: one taken by the meta-command /save at the first
     prompt (a turn save), one by the game's own save command when it has
-    one. Made with zvm itself, seeded, so they are the same every time."""
+    one, and each again without zvm's checksum chunk. Made with zvm itself,
+    seeded, so they are the same every time."""
     work = tempfile.mkdtemp(prefix="saves-", dir=folder)
     made = []
     for name, lines in (("turn.qzl", b"look\n/save turn.qzl\n"),
@@ -100,6 +108,8 @@ def make_saves(story: str, folder: str, zvm: list[str], seconds: float = 30) -> 
                 data = f.read()
             if chunks(data):
                 made.append(data)
+                if any(cid == ZVM_CHECK for cid, _ in chunks(data)):
+                    made.append(unchecked(data))
     return made
 
 
@@ -111,7 +121,9 @@ def _bad_address(rng: random.Random, story_size: int) -> int:
 
 def mutate(rng: random.Random, save: bytes, story_size: int) -> tuple[str, bytes]:
     """One structured damage to a valid save: (tag, new bytes). Every tag
-    names the rule broken; the harness applies random byte patches besides."""
+    names the rule broken; the harness applies random byte patches besides.
+    zvm's checksum is left out: it would refuse every one of them alike."""
+    save = unchecked(save)
     parts = chunks(save)
     stks = get(parts, b"Stks")
     fr = frames(stks)

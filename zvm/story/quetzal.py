@@ -10,19 +10,23 @@ A save is checked whole before anything uses it (``decode`` with the
 story's size, or ``validate``): the PC and every return address inside the
 story, at most ``MAX_FRAMES`` callers, at most 15 locals a frame (§5.2).
 Reading stops at the first frame over the limit, so a chunk of a million
-empty frames is refused as quickly as a good save is read.
+empty frames is refused as quickly as a good save is read. Quetzal has no
+checksum of its own (a changed byte of memory is still a valid save): zvm
+ends each save it writes with one (``ZVM_CHECK``, a chunk others skip),
+and refuses a save whose chunks no longer match it.
 """
 
 from __future__ import annotations
 
 import re
 import struct
+import zlib
 
 from construct import Bytes, ConstructError, Int16ub, Int24ub, StreamError, Struct
 
 from zvm.story.iff import form
-from zvm.story.state import (ZVM_BUFFERS, ZVM_DONE, ZVM_RNG, ZVM_TURN,  # noqa: F401
-                             MAX_FRAMES, SavedState, StackFrame)
+from zvm.story.state import (ZVM_BUFFERS, ZVM_CHECK, ZVM_DONE, ZVM_RNG,  # noqa: F401
+                             ZVM_TURN, MAX_FRAMES, SavedState, StackFrame)
 
 
 _ZERO_RUNS = re.compile(b"\x00+")
@@ -98,8 +102,23 @@ def encode(state: SavedState, original: bytes) -> bytes:
                                              checksum=state.checksum, pc=state.pc))),
         dict(id=b"CMem", data=_compress(state.memory, original)),
         dict(id=b"Stks", data=_encode_frames(state.frames)),
-    ] + [dict(id=cid, data=data) for cid, data in state.extra.items()]
-    return Form.build(dict(body=dict(chunks=chunks)))
+    ] + [dict(id=cid, data=data) for cid, data in state.extra.items() if cid != ZVM_CHECK]
+    data = Form.build(dict(body=dict(chunks=chunks)))
+    check = ZVM_CHECK + (4).to_bytes(4, "big") + zlib.crc32(data[12:]).to_bytes(4, "big")
+    return b"FORM" + (len(data) - 8 + len(check)).to_bytes(4, "big") + data[8:] + check
+
+
+def _check(data: bytes, chunks: list) -> None:
+    """SaveError when zvm's checksum chunk does not match the chunks before
+    it (the form's bytes from the first chunk to it); nothing without one."""
+    at = 12
+    for c in chunks:
+        if c.id == ZVM_CHECK:
+            if len(c.data) != 4 or zlib.crc32(data[12:at]) != int.from_bytes(c.data, "big"):
+                raise SaveError("the file was damaged after zvm saved it "
+                                "(its checksum does not match)")
+            return
+        at += 8 + len(c.data) + (len(c.data) & 1)
 
 
 def _encode_frames(frames: list[StackFrame]) -> bytes:
@@ -191,6 +210,7 @@ def decode(data: bytes, original: bytes, story_size: int | None = None,
         form = Form.parse(data)
     except (ConstructError, StreamError) as e:
         raise SaveError(f"corrupt save file ({type(e).__name__})") from None
+    _check(data, form.body.chunks)
     chunks: dict[bytes, bytes] = {}
     for c in form.body.chunks:
         chunks.setdefault(c.id, c.data)
@@ -210,7 +230,7 @@ def decode(data: bytes, original: bytes, story_size: int | None = None,
     else:
         raise SaveError("save file holds no memory chunk")
     extra = {cid: data for cid, data in chunks.items()
-             if cid not in (b"IFhd", b"CMem", b"UMem", b"Stks")}
+             if cid not in (b"IFhd", b"CMem", b"UMem", b"Stks", ZVM_CHECK)}
     state = SavedState(release=hd.release, serial=bytes(hd.serial), checksum=hd.checksum,
                        pc=hd.pc, memory=bytes(memory), frames=frames, extra=extra)
     if story_size is not None:

@@ -15,12 +15,15 @@ from __future__ import annotations
 # an instruction to run again (a save taken at a read) rather than the
 # store or branch of a save; the library's game-over flag; where the
 # latest command's text and parse buffers are; and the rest of what a
-# library snapshot holds (done, won, lost, width, the screen: JSON).
+# library snapshot holds (done, won, lost, width, the screen: JSON); and,
+# last in every save zvm writes, a CRC-32 of the chunks before it, so that
+# a save damaged since is refused rather than played.
 ZVM_RNG = b"ZVMr"
 ZVM_TURN = b"ZVMm"
 ZVM_DONE = b"ZVMd"
 ZVM_BUFFERS = b"ZVMb"
 ZVM_GAME = b"ZVMg"
+ZVM_CHECK = b"ZVMc"
 
 # zvm's call-depth limit: routines that may be waiting for a return (the
 # machine refuses a call past it; saves are read against it). A save holds
