@@ -73,7 +73,7 @@ def test_an_existing_save_is_replaced_only_when_allowed(tmp_path):
     story = shared_story("zork1.z3")
     existing = tmp_path / "zork1.qzl"
     existing.write_bytes(b"precious")
-    kept = run_zvm(["--headless", "--save-dir", tmp_path, story], input="save\n\n")
+    kept = run_zvm(["--headless", "--save-dir", tmp_path, story], input="save\n\nno\n")
     assert existing.read_bytes() == b"precious"
     assert "not overwritten" in kept.stderr
     assert "Failed." in kept.stdout or "Ok." not in kept.stdout.split("filename", 1)[1]
@@ -97,3 +97,36 @@ def test_auxiliary_files_round_trip_in_the_save_folder(tmp_path):
     assert "saved=1" in result.stdout
     assert "restored=10 bytes: 0 3 6 9 12 15 18 21 24 27" in result.stdout
     assert (tmp_path / "HISCORE.AUX").read_bytes() == bytes(range(0, 30, 3))
+    # The story names the file and asks no one (prompt 0): it is the story's
+    # own to replace, the next run too, as Frotz does.
+    (tmp_path / "HISCORE.AUX").write_bytes(b"old scores")
+    again = run_zvm(["--headless", "--save-dir", tmp_path, story])
+    assert "saved=1" in again.stdout and "not overwritten" not in again.stderr
+    assert (tmp_path / "HISCORE.AUX").read_bytes() == bytes(range(0, 30, 3))
+
+
+def test_an_existing_save_is_replaced_when_the_player_says_so_as_dfrotz_asks(tmp_path):
+    """Saving over a file the player named asks "Overwrite existing file?"
+    as dfrotz asks it, reading the answer from the input (yes when it
+    starts with y), so that a transcript recorded with dfrotz plays the
+    same; --overwrite answers yes without asking."""
+    import shutil
+    import subprocess
+    story = shared_story("zork1.z3")
+    commands = "save\nx1\nnorth\nsave\nx1\ny\nsouth\nsave\nx1\nn\nlook\n"
+    ours = tmp_path / "zvm"
+    ours.mkdir()
+    result = run_zvm(["--headless", "--seed", 1, "--save-dir", ours, story], input=commands)
+    assert result.stdout.count("Overwrite existing file? ") == 2
+    assert result.stdout.count("Ok.") == 2 and result.stdout.count("Failed.") == 1
+    first = run_zvm(["--headless", "--seed", 1, "--save-dir", tmp_path, story],
+                    input="north\nsave\nx2\n")
+    assert (ours / "x1").read_bytes() == (tmp_path / "x2").read_bytes()   # the "y" one
+    dfrotz = shutil.which("dfrotz") or "/usr/games/dfrotz"
+    if first.returncode == 0 and shutil.os.path.exists(dfrotz):
+        theirs = tmp_path / "dfrotz"
+        theirs.mkdir()
+        reference = subprocess.run(
+            [dfrotz, "-m", "-p", "-q", "-w", "80", "-h", "24", "-Z", "0", "-s", "1", str(story)],
+            input=commands, capture_output=True, text=True, timeout=60, cwd=theirs).stdout
+        assert result.stdout == reference

@@ -477,6 +477,26 @@ class HeadlessFrontend(HeadlessV6, Frontend):
                 self.stdout.write(answer + "\n")
         return answer.strip() or default
 
+    def confirm(self, question: str, default: bool) -> bool:
+        """A question whose answer is not yes by default (overwrite a
+        file? unless ``--overwrite``) is asked as dfrotz asks it: written
+        straight out, then a line read, yes when it starts with y."""
+        if default or self.v6 is not None:      # (version 6: no such question)
+            return default
+        self._drain()
+        self._text.flush()
+        self._grid.show(False)
+        self.stdout.write(question + " ")
+        self._flush_before_input()
+        answer = self.next_scripted()
+        if answer is not None:
+            self.stdout.write(answer + "\n")      # replayed: shown as --echo shows it
+        else:
+            answer = self._read_raw_line()
+            if self.echo:
+                self.stdout.write(answer + "\n")
+        return answer.strip()[:1] in ("y", "Y")
+
     @property
     def upper_rows(self) -> list[str]:
         """The upper window's rows of text as the grid holds them."""

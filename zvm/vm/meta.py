@@ -149,7 +149,7 @@ class MetaCommands:
         if path is None:
             return
         if os.path.exists(path) and not self.m.frontend.confirm(
-                f"Overwrite the existing file {os.path.basename(path)}?", self.m.overwrite):
+                "Overwrite existing file?", self.m.overwrite):
             self.say(f"[{os.path.basename(path)} exists; not overwritten.]")
             return
         try:

@@ -45,7 +45,7 @@ def _answer(m: Machine, ins: Instruction, ok: bool) -> int:
 def _file_for(m: Machine, name_addr: int, prompt: int | None, saving: bool) -> str | None:
     """The path of a save (or, with a name from the game, auxiliary
     file) inside the save folder; None when the player's name is unusable
-    or an existing file is not to be overwritten. A save's prompt offers
+    or an existing file the player named is not to be overwritten. A save's prompt offers
     the name last typed at one (as Frotz), at first STORY.qzl."""
     frontend = m.frontend
     default = m.meta.save_name or m.stem + ".qzl"
@@ -66,8 +66,10 @@ def _file_for(m: Machine, name_addr: int, prompt: int | None, saving: bool) -> s
     except FileNameError as e:
         frontend.message(f"zvm: {e}")
         return None
-    if saving and os.path.exists(path) and not frontend.confirm(
-            f"Overwrite the existing file {os.path.basename(path)}?", m.overwrite):
+    # (a file the story names without asking the player is the story's own
+    # to replace, as a high-score table is)
+    if saving and asked and os.path.exists(path) and not frontend.confirm(
+            "Overwrite existing file?", m.overwrite):
         frontend.message(f"zvm: {os.path.basename(path)} exists; not overwritten")
         return None
     return path
