@@ -457,16 +457,29 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         return key_of(code)
 
     def ask_filename(self, default: str, saving: bool) -> str:
-        """The file name for a save or restore, asked as dfrotz asks it:
-        the screen is shown, then the prompt is written straight out (it
-        never enters the screen, nor does the answer), and the line read
-        leaves the keys still queued for read_char where they are."""
+        """The file name for a save or restore, asked as dfrotz asks it
+        (``_ask``)."""
         if self.v6 is not None:
             return self._v6_ask_filename(default)
+        return self._ask(f"Please enter a filename [{default}]: ").strip() or default
+
+    def confirm(self, question: str, default: bool) -> bool:
+        """A question whose answer is not yes by default (overwrite a
+        file? unless ``--overwrite``) is asked as dfrotz asks it (``_ask``):
+        yes when the line starts with y."""
+        if default or self.v6 is not None:      # (version 6: no such question)
+            return default
+        return self._ask(question + " ").strip()[:1] in ("y", "Y")
+
+    def _ask(self, prompt: str) -> str:
+        """A line read as dfrotz reads one outside the story: the screen is
+        shown, then the prompt is written straight out (it never enters the
+        screen, nor does the answer), and the keys still queued for
+        read_char stay where they are."""
         self._drain()
         self._text.flush()
         self._grid.show(False)
-        self.stdout.write(f"Please enter a filename [{default}]: ")
+        self.stdout.write(prompt)
         self._flush_before_input()
         answer = self.next_scripted()
         if answer is not None:
@@ -475,27 +488,7 @@ class HeadlessFrontend(HeadlessV6, Frontend):
             answer = self._read_raw_line()
             if self.echo:
                 self.stdout.write(answer + "\n")
-        return answer.strip() or default
-
-    def confirm(self, question: str, default: bool) -> bool:
-        """A question whose answer is not yes by default (overwrite a
-        file? unless ``--overwrite``) is asked as dfrotz asks it: written
-        straight out, then a line read, yes when it starts with y."""
-        if default or self.v6 is not None:      # (version 6: no such question)
-            return default
-        self._drain()
-        self._text.flush()
-        self._grid.show(False)
-        self.stdout.write(question + " ")
-        self._flush_before_input()
-        answer = self.next_scripted()
-        if answer is not None:
-            self.stdout.write(answer + "\n")      # replayed: shown as --echo shows it
-        else:
-            answer = self._read_raw_line()
-            if self.echo:
-                self.stdout.write(answer + "\n")
-        return answer.strip()[:1] in ("y", "Y")
+        return answer
 
     @property
     def upper_rows(self) -> list[str]:
