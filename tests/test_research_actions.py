@@ -134,3 +134,18 @@ def test_tried_commands_are_cut_off_and_the_alarm_handler_put_back(monkeypatch):
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     finally:
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_verb_table_that_would_run_past_memory_is_no_grammar(tmp_path):
+    """The fuzzer's case: CZECH with its static memory's start moved (header
+    byte $0f) to where the verb table's first word points past the end of
+    memory. Reading the table raised IndexError out of zvm.Game; such a story
+    now simply has no grammar the library can read."""
+    from helpers import shared_story
+    import zvm
+    data = bytearray(shared_story("czech.z5").read_bytes())
+    data[0x0F] = 0x49
+    story = tmp_path / "czech.z5"
+    story.write_bytes(bytes(data))
+    game = zvm.Game(str(story))
+    assert game.profile.grammar.kind == "none" and game.profile.grammar.patterns == []

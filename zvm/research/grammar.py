@@ -137,9 +137,14 @@ class _Reader:
 
     # -- the verb table ----------------------------------------------------------------
     def table(self) -> list[int] | None:
+        """The verb table's entries (at the start of static memory, where
+        Inform and Infocom put it); None when no table can lie there (in a
+        damaged story, one that would run past the end of memory)."""
         base = self.acc.static_base
+        if base + 2 > len(self.mem):
+            return None
         first = self.word(base)
-        if first <= base or (first - base) % 2:
+        if first <= base or (first - base) % 2 or first > len(self.mem):
             return None
         count = (first - base) // 2
         ptrs = [self.word(base + 2 * i) for i in range(count)]
