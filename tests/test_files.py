@@ -119,11 +119,10 @@ def test_an_existing_save_is_replaced_when_the_player_says_so_as_dfrotz_asks(tmp
     result = run_zvm(["--headless", "--seed", 1, "--save-dir", ours, story], input=commands)
     assert result.stdout.count("Overwrite existing file? ") == 2
     assert result.stdout.count("Ok.") == 2 and result.stdout.count("Failed.") == 1
-    first = run_zvm(["--headless", "--seed", 1, "--save-dir", tmp_path, story],
-                    input="north\nsave\nx2\n")
+    run_zvm(["--headless", "--seed", 1, "--save-dir", tmp_path, story], input="north\nsave\nx2\n")
     assert (ours / "x1").read_bytes() == (tmp_path / "x2").read_bytes()   # the "y" one
     dfrotz = shutil.which("dfrotz") or "/usr/games/dfrotz"
-    if first.returncode == 0 and shutil.os.path.exists(dfrotz):
+    if shutil.os.path.exists(dfrotz):
         theirs = tmp_path / "dfrotz"
         theirs.mkdir()
         reference = subprocess.run(

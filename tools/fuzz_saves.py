@@ -106,10 +106,11 @@ def make_saves(story: str, folder: str, zvm: list[str], seconds: float = 30) -> 
         if os.path.isfile(path):
             with open(path, "rb") as f:
                 data = f.read()
-            if chunks(data):
+            parts = chunks(data)
+            if parts:
                 made.append(data)
-                if any(cid == ZVM_CHECK for cid, _ in chunks(data)):
-                    made.append(unchecked(data))
+                if any(cid == ZVM_CHECK for cid, _ in parts):
+                    made.append(build([p for p in parts if p[0] != ZVM_CHECK]))
     return made
 
 

@@ -58,7 +58,7 @@ from zvm.ui.headless_text import CoreText
 from zvm.ui.headless_v6 import KEY_BASE, NO_KEY, HeadlessV6, key_of
 
 if TYPE_CHECKING:
-    from typing import Callable, Protocol, TextIO
+    from typing import Protocol, TextIO
 
     from zvm.screen.protocol import Click
 
@@ -249,7 +249,6 @@ class HeadlessFrontend(HeadlessV6, Frontend):
         # A print writes cells left to right: each run of neighbouring cells
         # in one style goes to the grid as one write (which marks each cell
         # as a write of that cell alone would: the cells are all different).
-        put = self._grid.put
         run: list[str] = []
         row = start = -1
         last = Style()                 # (any: the first cell starts a run)
@@ -258,18 +257,17 @@ class HeadlessFrontend(HeadlessV6, Frontend):
                 ch, style = cells[r][c]
                 if r != row or c != start + len(run) or style != last:
                     if run:
-                        self._put_run(put, top + row, start, run, last)
+                        self._put_run(top + row, start, run, last)
                     run, row, start, last = [], r, c, style
                 run.append(ch)
         if run:
-            self._put_run(put, top + row, start, run, last)
+            self._put_run(top + row, start, run, last)
         text.update_cursor()
 
-    @staticmethod
-    def _put_run(put: Callable[[int, int, str, int], None], row: int, col: int,
-                 run: list[str], style: Style) -> None:
+    def _put_run(self, row: int, col: int, run: list[str], style: Style) -> None:
         chars = "".join(run)
-        put(row, col, graphics(chars) if style.font == 3 else chars, (style.bits & 0xF) | FIXED)
+        self._grid.put(row, col, graphics(chars) if style.font == 3 else chars,
+                       (style.bits & 0xF) | FIXED)
 
     def split_changed(self, height: int) -> None:
         """split_window: the story's own upper window height, which the

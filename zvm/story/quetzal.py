@@ -24,7 +24,7 @@ import zlib
 
 from construct import Bytes, ConstructError, Int16ub, Int24ub, StreamError, Struct
 
-from zvm.story.iff import form
+from zvm.story.iff import CHUNK_HEADER, FORM_HEADER, form
 from zvm.story.state import (ZVM_BUFFERS, ZVM_CHECK, ZVM_DONE, ZVM_RNG,  # noqa: F401
                              ZVM_TURN, MAX_FRAMES, SavedState, StackFrame)
 
@@ -104,8 +104,10 @@ def encode(state: SavedState, original: bytes) -> bytes:
         dict(id=b"Stks", data=_encode_frames(state.frames)),
     ] + [dict(id=cid, data=data) for cid, data in state.extra.items() if cid != ZVM_CHECK]
     data = Form.build(dict(body=dict(chunks=chunks)))
-    check = ZVM_CHECK + (4).to_bytes(4, "big") + zlib.crc32(data[12:]).to_bytes(4, "big")
-    return b"FORM" + (len(data) - 8 + len(check)).to_bytes(4, "big") + data[8:] + check
+    check = (CHUNK_HEADER.build(dict(id=ZVM_CHECK, length=4))
+             + zlib.crc32(data[12:]).to_bytes(4, "big"))
+    head = FORM_HEADER.build(dict(magic=b"FORM", length=len(data) - 8 + len(check), type=b"IFZS"))
+    return head + data[12:] + check
 
 
 def _check(data: bytes, chunks: list) -> None:
