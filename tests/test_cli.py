@@ -152,3 +152,30 @@ def test_a_driver_that_waits_for_each_prompt_gets_it():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_the_command_leaves_what_the_run_made_to_the_system_and_loses_nothing(tmp_path):
+    """``zvm.cli.guard.main`` freezes the objects a run made before the
+    process exits (Python's collections at exit would walk them all);
+    the transcript and the disk cache are still whole afterwards."""
+    import os
+    import subprocess
+    transcript = tmp_path / "t.txt"
+    probe = ("import gc, sys\nfrom zvm.cli.guard import main\n"
+             "status = main(sys.argv[1:])\n"
+             "print('frozen', gc.get_freeze_count(), file=sys.stderr)\n"
+             "sys.exit(status)\n")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    result = subprocess.run(
+        [sys.executable, "-c", probe, "--headless", "--transcript", str(transcript),
+         str(ROOT / "stories" / "hollinbrook.z5")],
+        input="look\ninventory\n", capture_output=True, text=True, cwd=tmp_path, env=env,
+        timeout=60)
+    assert result.returncode == 0, result.stderr
+    frozen = int(result.stderr.split("frozen ")[1])
+    assert frozen > 1000                       # the run's code, instructions, history
+    lines = transcript.read_text().splitlines()
+    reply = [line for line in result.stdout.splitlines() if line.strip(" >")][-1]
+    assert ">inventory" in lines and lines.index(">inventory") < lines.index(reply)
+    kept = list((tmp_path / "cache" / "zvm").rglob("*"))
+    assert any(p.is_file() for p in kept)      # the atexit handlers wrote the cache

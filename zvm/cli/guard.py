@@ -14,6 +14,7 @@ status 1, as any failure of a run does (the ``zvm`` command's statuses are
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import sys
 
@@ -92,5 +93,15 @@ def _zvm(argv: list[str] | None) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The ``zvm`` command."""
-    return run(_zvm, argv)
+    """The ``zvm`` command: the process's entry point, which exits next.
+
+    Python's exit collects garbage two or three times, walking every object
+    the run made (its compiled code, decoded instructions, undo history):
+    8-12 ms of a Zork I walkthrough's 0.23 s. Frozen (``gc.freeze``), they
+    are left to the operating system instead. Nothing is lost: by now the
+    output is flushed, saves and the transcript were written when made,
+    the terminal is restored, and the disk cache is written by ``atexit``
+    handlers, which still run."""
+    status = run(_zvm, argv)
+    gc.freeze()
+    return status
