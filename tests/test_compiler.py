@@ -214,6 +214,36 @@ def test_without_the_disk_cache_only_code_far_hotter_is_compiled(tmp_path, monke
     assert units(cache=False) > 0
 
 
+def test_all_code_at_an_address_has_defaults(tmp_path, monkeypatch):
+    """Tier-0 functions are made by FunctionType; CPython 3.12 can give one
+    the version of a closure, and a call it specialised for the first then
+    reads the closure's defaults unchecked: with none, a segmentation fault
+    (zvm.compile.code's docstring). So every function that stands at an
+    address has defaults: tier-0 code, units, the counting and bounding
+    wrappers, a stored unit's first run, the interrupt return."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(diskcache, "enabled", True)
+    storecode.HOT = 3
+    story = load(str(ROOT / "stories" / "hollinbrook.z5"))
+    seen = set()
+
+    def run():
+        storecode._stories.clear()
+        m = Machine(story, HeadlessFrontend(io.StringIO("look\nwait\nnorth\n"),
+                                            io.StringIO(), 80, 24))
+        m.run()
+        for f in m.code.cache:
+            if f is not None:
+                seen.add(f.__name__)
+                assert f.__defaults__ is not None, f"{f.__name__} at an address has no defaults"
+        m.code.save()
+        m.code.save_counts()
+
+    run()
+    run()                                   # units kept by the first run wait as first_run
+    assert {"op", "unit", "counted", "first_run", "_interrupt_return"} <= seen, seen
+
+
 @pytest.mark.parametrize("name", ["leaves.z3", "leaves.z5"])
 def test_leaf_routines_are_written_into_their_callers(name):
     """leaves.z*: small routines that call nothing (or only such routines),
@@ -671,7 +701,7 @@ def test_generated_code_can_be_read():
     p = subprocess.run([sys.executable, "-m", "zvm", "--headless", "--no-cache",
                         str(shared_story("praxix.z5"))], input="all\nquit\n",
                        capture_output=True, text=True, env=env, timeout=300)
-    assert "# zvm: unit at $" in p.stderr and "def unit(m):" in p.stderr
+    assert "# zvm: unit at $" in p.stderr and "def unit(m, _=None):" in p.stderr
     import traceback
     storecode.HOT = storecode.HOT_ALONE = 1
     story = load(str(STORIES / "fatal_loop.z5"))

@@ -22,6 +22,16 @@ memory is each machine's own and never shared (``Machine.code_at``).
 
 ``ZVM_SHOW_PYTHON=1`` in the environment prints the Python source of each
 unit as it is compiled or loaded.
+
+Every function that stands at an address (in ``StoryCode.cache``) takes a
+parameter with a default, even where it has no use for one (``_``): the
+wrappers here, units (``def unit(m, _=None)``) and the machine's interrupt
+return. CPython 3.12 (seen with 3.12.1) can give a function made by
+``types.FunctionType``, as tier-0 functions are, the same version number
+as a closure; a call site it has specialised for the first then reads the
+second's defaults without checking that it has any, and with none the
+process dies (a segmentation fault in ``Machine._loop``'s call). With
+defaults on both sides that specialised call stays sound.
 """
 
 from __future__ import annotations
@@ -68,7 +78,7 @@ def _bounded(f: Code) -> Code:
     """f, where no unit can start (at input, say): a loop through it stays
     in tier 0, so here the stack is held to its bound (``MAX_STACK``), as
     units hold it on their ways back (``zvm.compile.units``)."""
-    def bounded(m: Any) -> int:
+    def bounded(m: Any, _: None = None) -> int:      # (_: see the module's docstring)
         if len(m.stack) > MAX_STACK:
             m.stack_overflow()
         return f(m)
@@ -374,7 +384,7 @@ class StoryCode:
             atexit.register(self.save_counts)
         hot = HOT if diskcache.enabled else HOT_ALONE
 
-        def counted(m: Any) -> int:
+        def counted(m: Any, _: None = None) -> int:  # (_: see the module's docstring)
             runs[0] += 1
             if runs[0] >= hot:
                 del self.counters[pc]
@@ -419,7 +429,7 @@ class StoryCode:
             return
         self.stored.add(entry)
 
-        def first_run(m: Any) -> int:
+        def first_run(m: Any, _: None = None) -> int:  # (_: see the module's docstring)
             return self._materialize(entry)(m)
         self.cache[entry] = first_run
 

@@ -570,7 +570,7 @@ class UnitEmitter(Emitter):
                          f"        return TIER0[{self.entry}](m)"]
         if self.has_loops:
             prologue.append("    n = 0")
-        head = ["def unit(m):"] + prologue
+        head = ["def unit(m, _=None):"] + prologue   # (_: zvm.compile.code's docstring)
         offset = len(head) + 1                       # source lines are 1-based
         # (a local the unit only reads still holds the machine's value: only
         # those it writes are written back)

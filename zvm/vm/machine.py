@@ -64,9 +64,9 @@ class _InterruptDone(Exception):
     """An interrupt routine returned (see ``Machine.call_interrupt``)."""
 
 
-def _interrupt_return(m: Machine) -> int:
-    """The code at the return address of interrupt routines: it ends the
-    nested run that ``call_interrupt`` started."""
+def _interrupt_return(m: Machine, _: None = None) -> int:
+    """The code at the return address of interrupt routines: it ends the nested
+    run that ``call_interrupt`` started (``_``: see ``zvm.compile.code``)."""
     raise _InterruptDone
 
 
