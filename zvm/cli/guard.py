@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
     Python's exit collects garbage two or three times, walking every object
     the run made (its compiled code, decoded instructions, undo history):
-    8-12 ms of a Zork I walkthrough's 0.23 s. Frozen (``gc.freeze``), they
+    8-9 ms of a Zork I walkthrough's 0.23 s. Frozen (``gc.freeze``), they
     are left to the operating system instead. Nothing is lost: by now the
     output is flushed, saves and the transcript were written when made,
     the terminal is restored, and the disk cache is written by ``atexit``
