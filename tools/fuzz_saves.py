@@ -110,7 +110,7 @@ def make_saves(story: str, folder: str, zvm: list[str], seconds: float = 30) -> 
             if parts:
                 made.append(data)
                 if any(cid == ZVM_CHECK for cid, _ in parts):
-                    made.append(build([p for p in parts if p[0] != ZVM_CHECK]))
+                    made.append(unchecked(data))
     return made
 
 

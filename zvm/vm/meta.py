@@ -29,7 +29,7 @@ from zvm.story.files import (
     write_atomically,
 )
 from zvm.story.state import ZVM_RNG, ZVM_TURN, SavedState
-from zvm.vm.ops.saves import restore_from
+from zvm.vm.ops.saves import OVERWRITE, restore_from
 
 if TYPE_CHECKING:
     from zvm.vm.machine import Machine
@@ -149,7 +149,7 @@ class MetaCommands:
         if path is None:
             return
         if os.path.exists(path) and not self.m.frontend.confirm(
-                "Overwrite existing file?", self.m.overwrite):
+                OVERWRITE, self.m.overwrite):
             self.say(f"[{os.path.basename(path)} exists; not overwritten.]")
             return
         try:

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from zvm.vm.decoder import Instruction
     from zvm.vm.machine import Machine
 
+# What is asked before a save replaces an existing file (dfrotz's words, so
+# that a transcript recorded with dfrotz answers it where zvm asks it).
+OVERWRITE = "Overwrite existing file?"
+
 
 def _answer(m: Machine, ins: Instruction, ok: bool) -> int:
     """save/restore answer by branching (v1-3) or storing (v4+)."""
@@ -45,8 +49,9 @@ def _answer(m: Machine, ins: Instruction, ok: bool) -> int:
 def _file_for(m: Machine, name_addr: int, prompt: int | None, saving: bool) -> str | None:
     """The path of a save (or, with a name from the game, auxiliary
     file) inside the save folder; None when the player's name is unusable
-    or an existing file the player named is not to be overwritten. A save's prompt offers
-    the name last typed at one (as Frotz), at first STORY.qzl."""
+    or an existing file the player named is not to be overwritten. A
+    save's prompt offers the name last typed at one (as Frotz), at first
+    STORY.qzl."""
     frontend = m.frontend
     default = m.meta.save_name or m.stem + ".qzl"
     if name_addr:
@@ -69,7 +74,7 @@ def _file_for(m: Machine, name_addr: int, prompt: int | None, saving: bool) -> s
     # (a file the story names without asking the player is the story's own
     # to replace, as a high-score table is)
     if saving and asked and os.path.exists(path) and not frontend.confirm(
-            "Overwrite existing file?", m.overwrite):
+            OVERWRITE, m.overwrite):
         frontend.message(f"zvm: {os.path.basename(path)} exists; not overwritten")
         return None
     return path
