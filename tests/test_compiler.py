@@ -368,6 +368,25 @@ def test_machines_of_a_story_share_their_code():
     assert a._routines and b._routines == a._routines      # routines a has called, b knows
 
 
+@pytest.mark.parametrize("args, expected", [
+    ((), [7, 8, 9]), ((1,), [1, 8, 9]), ((1, 2, 3), [1, 2, 3]), ((1, 2, 3, 4, 5), [1, 2, 3])])
+def test_a_call_gives_the_arguments_then_the_other_locals_initial_values(args, expected):
+    """§6.4.4: arguments go into the first locals, the rest keep their
+    initial values (from the routine's header in versions 1-4), and
+    arguments beyond the locals are dropped; argc counts all given."""
+    m = Machine(load(str(STORIES / "opcodes.z5")),
+                HeadlessFrontend(io.StringIO(""), io.StringIO()))
+    m._routines[0x4321] = (0x1234, (7, 8, 9))
+    caller_locals, caller_stack = m.locals, m.stack
+    assert m.call(0x4321, args, 0, 0x99) == 0x1234
+    assert (m.locals, m.stack, m.argc) == (expected, [], len(args))
+    assert m.frames[-1][:4] == (0x99, 0, caller_locals, caller_stack)
+    m.locals[0] = 77                                # the routine's own list
+    assert m._routines[0x4321][1] == (7, 8, 9)
+    assert m.ret(6) == 0x99 and m.locals is caller_locals and m.stack is caller_stack
+    assert caller_stack == [6]                      # the result, stored on the stack
+
+
 # -- the disk cache ------------------------------------------------------------------
 
 RUN = """

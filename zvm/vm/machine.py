@@ -53,6 +53,7 @@ INTERP_VERSION = ord("Z")
 
 FLAGS1 = OFFSET["flags1"]
 FLAGS2_LOW = OFFSET["flags2"] + 1
+EVER = range(1 << 62)   # the run loop counts by it: one step a pass, where n += 1 takes four
 
 # A frame of a calling routine: (return PC, store variable or -1 to discard
 # the result or -2 for an interrupt routine, locals, evaluation stack,
@@ -297,12 +298,12 @@ class Machine:
         m = self
         n = 0
         try:
-            while True:
+            for n in EVER:  # noqa: B007 (n: the functions that returned, read below)
                 f = cache[pc]
                 if f is None:
                     f = code_at(pc)
                 pc = f(m)
-                n += 1
+            raise ZMachineError("the run loop ran out of steps", pc)
         except _InterruptDone:
             # The slot past memory is an interrupt routine's return only when
             # one is running and its frame is the one just gone; otherwise the
@@ -425,20 +426,20 @@ class Machine:
                 return return_pc
             routine = self._routine(packed)
         start, initial = routine
-        if len(self.frames) >= MAX_FRAMES:
+        frames = self.frames
+        if len(frames) >= MAX_FRAMES:
             raise ZMachineError("call stack overflow")
-        if len(self.stack) > HELD_LOOK:
+        stack = self.stack
+        if len(stack) > HELD_LOOK:
             self.check_held()
-        new_locals = list(initial)
-        if args:
-            k = len(initial)
-            if len(args) < k:
-                k = len(args)
-            new_locals[:k] = args[:k]
-        self.frames.append((return_pc, store, self.locals, self.stack, self.argc))
-        self.locals = new_locals
+        frames.append((return_pc, store, self.locals, stack, self.argc))
+        n = len(args)
+        if n:                   # the arguments, then the other locals' values (§6.4.4)
+            self.locals = [*args, *initial[n:]] if n <= len(initial) else list(args[:len(initial)])
+        else:
+            self.locals = [*initial]
         self.stack = []
-        self.argc = len(args)
+        self.argc = n
         return start
 
     def _routine(self, packed: int) -> tuple[int, tuple[int, ...]]:
