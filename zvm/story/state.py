@@ -10,6 +10,8 @@ dataclasses module costs more to import than they are worth).
 
 from __future__ import annotations
 
+from zvm.errors import ZMachineError
+
 # zvm's own chunks (other interpreters skip chunks they do not know,
 # Quetzal §1.3): a seeded random generator's state; a mark that the PC is
 # an instruction to run again (a save taken at a read) rather than the
@@ -99,3 +101,38 @@ class SavedState(_Record):
         """The same state with other further chunks."""
         return SavedState(self.release, self.serial, self.checksum, self.pc, self.memory,
                           self.frames, extra)
+
+
+class Moment:
+    """The machine at one instruction, held cheaply: dynamic memory as
+    bytes and each routine's context as a tuple of numbers (return PC,
+    store variable, locals, stack, argument count, as the machine's frames
+    hold them; last the running routine's, with 0 for the two it has not),
+    which Python's garbage collector
+    stops tracking. A turn's snapshot is one, made a SavedState only when
+    it is used (``saved``): most are never used."""
+
+    __slots__ = ("pc", "memory", "contexts")
+
+    def __init__(self, pc: int, memory: bytes,
+                 contexts: tuple[tuple[int, int, tuple[int, ...], tuple[int, ...], int], ...]
+                 ) -> None:
+        self.pc = pc
+        self.memory = memory
+        self.contexts = contexts
+
+    def saved(self, release: int, serial: bytes, checksum: int,
+              extra: dict[bytes, bytes] | None = None) -> SavedState:
+        """This moment as a SavedState of the story with that identity."""
+        contexts = self.contexts
+        # Quetzal: the dummy frame below the main routine has every field 0
+        # (dfrotz refuses a save whose dummy frame says "discard result").
+        frames = [StackFrame(0, list(contexts[0][2]), list(contexts[0][3]), 0, 0)]
+        for i in range(1, len(contexts)):
+            return_pc, store = contexts[i - 1][:2]      # (kept with the caller's context)
+            if store == -2:
+                raise ZMachineError("cannot save inside an interrupt routine")
+            _, _, loc, stk, argc = contexts[i]
+            frames.append(StackFrame(return_pc, list(loc), list(stk),
+                                     None if store < 0 else store, argc))
+        return SavedState(release, serial, checksum, self.pc, self.memory, frames, extra)

@@ -32,8 +32,8 @@ from zvm.screen.model import Screen
 from zvm.screen.protocol import Frontend, InputEnded
 from zvm.story.header import EXT_FLAGS3, EXT_TRUE_BG, EXT_TRUE_FG, EXT_UNICODE_TABLE, OFFSET
 from zvm.story.loader import Story
-from zvm.story.state import (HELD_LOOK, MAX_FRAMES, MAX_HELD, MAX_STACK, ZVM_RNG, SavedState,
-                              StackFrame)
+from zvm.story.state import (HELD_LOOK, MAX_FRAMES, MAX_HELD, MAX_STACK, ZVM_RNG, Moment,
+                              SavedState, StackFrame)
 from zvm.vm.decoder import Instruction, decode
 from zvm.vm.dictionary import Dictionaries
 from zvm.vm.meta import MetaCommands, Resume
@@ -503,10 +503,6 @@ class Machine:
             self.interrupt_depths.pop()
             self.pc = saved_pc
 
-    def in_interrupt(self) -> bool:
-        """Whether the running routine is an interrupt routine's."""
-        return bool(self.frames) and self.frames[-1][1] == -2
-
     def jump_to(self, target: int) -> int:
         if not 0 <= target < len(self.mem):
             return self.bad_jump(target)
@@ -562,23 +558,17 @@ class Machine:
         """The machine as a SavedState that resumes at pc; keep_rng adds a
         seeded generator's state (disk saves, not undo: Frotz's undo does not
         rewind the generator, and seeded runs must play as dfrotz's do)."""
-        contexts = [f[2:] for f in self.frames] + [(self.locals, self.stack, self.argc)]
-        # Quetzal: the dummy frame below the main routine has every field 0
-        # (dfrotz refuses a save whose dummy frame says "discard result").
-        frames = [StackFrame(0, list(contexts[0][0]), list(contexts[0][1]), 0, 0)]
-        for i, (return_pc, store, *_rest) in enumerate(self.frames):
-            loc, stk, argc = contexts[i + 1]
-            if store == -2:
-                raise ZMachineError("cannot save inside an interrupt routine")
-            frames.append(StackFrame(return_pc, list(loc), list(stk),
-                                     None if store < 0 else store, argc))
-        h = self.header
         # A seeded game is meant to be reproducible, restores included: its
         # generator travels in a chunk of zvm's own, which others skip.
         extra = {ZVM_RNG: self.rng.state()} if keep_rng and self.rng.seeded else {}
-        return SavedState(release=h.release, serial=h.serial, checksum=h.checksum,
-                          pc=pc, memory=bytes(self.mem[:self.dyn_end]), frames=frames,
-                          extra=extra)
+        h = self.header
+        return self.moment(pc).saved(h.release, h.serial, h.checksum, extra)
+
+    def moment(self, pc: int) -> Moment:
+        """The machine as a Moment that resumes at pc (a turn's snapshot)."""
+        return Moment(pc, bytes(self.mem[:self.dyn_end]), (
+            *[(f[0], f[1], (*f[2],), (*f[3],), f[4]) for f in self.frames],
+            (0, 0, (*self.locals,), (*self.stack,), self.argc)))
 
     def load_state(self, s: SavedState) -> None:
         """Put the machine into state s (the caller checked it is ours)."""

@@ -4,8 +4,9 @@ undo for stories without @save_undo.
 
 At every line input the machine keeps a snapshot whose PC is the read
 instruction itself ("turn snapshots"); restoring one runs that read again,
-so the player is back at the prompt of that turn. Snapshots are Quetzal
-``SavedState`` records, encoded to bytes only when written to disk, where
+so the player is back at the prompt of that turn. Snapshots are kept as
+``Moment`` records (cheap to take: most are never used), made Quetzal
+``SavedState`` records when used and bytes only when written to disk, where
 zvm's own ``ZVMm`` chunk marks the PC as an instruction to run again
 rather than the store or branch of a save (Quetzal lets interpreters add
 chunks of their own, which others skip).
@@ -28,7 +29,7 @@ from zvm.story.files import (
     with_extension,
     write_atomically,
 )
-from zvm.story.state import ZVM_RNG, ZVM_TURN, SavedState
+from zvm.story.state import ZVM_RNG, ZVM_TURN, Moment, SavedState
 from zvm.vm.ops.saves import OVERWRITE, restore_from
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class MetaCommands:
         # The file name last typed at a save or restore prompt: Frotz offers
         # it as the next prompt's default.
         self.save_name: str | None = None
-        self.turns: deque[SavedState] = deque(maxlen=TURNS_KEPT)
+        self.turns: deque[Moment] = deque(maxlen=TURNS_KEPT)
 
     def say(self, text: str) -> None:
         """Interpreter text in the lower window, then a fresh prompt."""
@@ -78,9 +79,9 @@ class MetaCommands:
         m = self.m
         if not (self.enabled or self.autosave_path):
             return
-        if m.in_interrupt():
+        if m.interrupt_depths:          # (a read in an interrupt routine: no turn)
             return
-        self.turns.append(m.state(read_pc, keep_rng=False))
+        self.turns.append(m.moment(read_pc))
         if self.autosave_path:
             try:
                 write_atomically(self.autosave_path, self.turn_save_bytes(self.turns[-1]))
@@ -89,9 +90,16 @@ class MetaCommands:
                                    f"{e.strerror or e}")
                 self.autosave_path = None
 
-    def turn_save_bytes(self, state: SavedState) -> bytes:
+    def turn_state(self, turn: Moment) -> SavedState:
+        """A turn snapshot as a SavedState (without the generator's state:
+        undo does not rewind it, as in Frotz)."""
+        h = self.m.header
+        return turn.saved(h.release, h.serial, h.checksum)
+
+    def turn_save_bytes(self, turn: Moment) -> bytes:
         """A turn snapshot as a save file: marked as resuming at its read,
         with a seeded generator's state."""
+        state = self.turn_state(turn)
         extra = dict(state.extra)
         extra[ZVM_TURN] = b"\x01"
         if self.m.rng.seeded:
@@ -128,7 +136,7 @@ class MetaCommands:
             self.say("[Nothing to undo.]")
             return
         self.turns.pop()                             # this turn's own snapshot
-        state = self.turns.pop()                     # the read before it runs again
+        state = self.turn_state(self.turns.pop())    # the read before it runs again
         self.m.load_state(state)
         self.say("[Previous turn undone.]")
         raise Resume(state.pc)
