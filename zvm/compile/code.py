@@ -395,8 +395,16 @@ class StoryCode:
     # -- tier 1 ----------------------------------------------------------------
     def promote(self, pc: int, fallback: Code) -> None:
         """Compile the unit at pc and let it run there from now on; where
-        no unit can start, the plain tier-0 code stays."""
-        unit = compile_unit(pc, self.layout, self.instruction, self.ran)
+        no unit can start, the plain tier-0 code stays. Without the disk
+        cache a unit must pay for its compiling in this run, so it leaves
+        for the code other units start at rather than holding it again:
+        after each call in a loop is an entry, and each of their units
+        would hold the whole loop (Zork I's walkthrough compiled one loop
+        five times: 2% of its run). With the cache a unit is compiled once
+        for many runs, and units that run on through such code run faster
+        (the same walkthrough, warm: 6% more instructions without them)."""
+        unit = compile_unit(pc, self.layout, self.instruction, self.ran,
+                            () if diskcache.enabled else self.units)
         if unit is None:
             self.cache[pc] = _bounded(fallback)
             return

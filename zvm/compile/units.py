@@ -17,7 +17,8 @@ and a call to a routine at a known address is written out in place
 that unit's entry as tier 0 instead, where the error names its instruction.
 Code is laid out as a tree: where two paths meet, the code after the
 meeting point is written again on each path, until a budget runs out, after
-which a path leaves the unit and the run loop goes on at that address.
+which a path leaves the unit and the run loop goes on at that address (so
+does a path that reaches ``elsewhere``: ``StoryCode.promote`` says why).
 
 A unit is left (``return ADDRESS``) wherever the machine must be able to
 stop or change frames: at a call and a return, before the opcodes in
@@ -48,7 +49,7 @@ from zvm.story.state import HELD_LOOK, MAX_STACK
 from zvm.vm.decoder import Instruction
 
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from typing import Any, Callable, Container
     Decode = Callable[[int], Instruction]
     Seen = Callable[[int], bool]
 
@@ -105,11 +106,13 @@ class UnitEmitter(Emitter):
 
     locals_named = True
 
-    def __init__(self, entry: int, layout: Layout, decode: Decode, seen: Seen) -> None:
+    def __init__(self, entry: int, layout: Layout, decode: Decode, seen: Seen,
+                 elsewhere: Container[int] = ()) -> None:
         self.entry = entry
         self.layout = layout
         self.decode = decode
         self.seen = seen
+        self.elsewhere = elsewhere                   # other units' entries, left for
         self.body: list[str] = []
         # (body index, pc, instructions on the path so far, part in n)
         self.marks: list[tuple[int, int, int, bool]] = []
@@ -132,9 +135,7 @@ class UnitEmitter(Emitter):
 
     # -- the Emitter interface ---------------------------------------------------
     def const(self, value: int | str) -> str:
-        if value == "DYN":
-            return str(self.layout.dyn_end)
-        return repr(value)
+        return str(self.layout.dyn_end) if value == "DYN" else repr(value)
 
     def line(self, text: str) -> None:
         self.body.append("    " * self.path.indent + text)
@@ -187,10 +188,9 @@ class UnitEmitter(Emitter):
         path = self.path
         if path.pending:
             s = self.use("S")
-            if len(path.pending) == 1:
-                self.line(f"{s}.append({path.pending[0]})")
-            else:
-                self.line(f"{s}.extend(({', '.join(path.pending)},))")
+            pending = path.pending
+            self.line(f"{s}.append({pending[0]})" if len(pending) == 1
+                      else f"{s}.extend(({', '.join(pending)},))")
             path.pending = ()
 
     def reload(self, var: int | None = None) -> None:
@@ -416,7 +416,8 @@ class UnitEmitter(Emitter):
         return (self.layout.dyn_end <= pc < self.layout.size
                 and self.copies[self._copy(pc, path)] < COPIES
                 and self.total < BUDGET and path.indent < DEPTH and len(path.loops) < LOOPS
-                and (pc == self.entry or self.seen(pc)))
+                and (pc == self.entry or self.seen(pc) and (
+                    pc not in self.elsewhere or path.inline is not None)))
 
     @staticmethod
     def _copy(pc: int, path: _Path) -> tuple[int, str]:
@@ -538,7 +539,7 @@ class UnitEmitter(Emitter):
         while todo and len(seen) < 4 * BUDGET:
             pc = todo.pop()
             if pc in seen or not self.layout.dyn_end <= pc < self.layout.size \
-                    or pc != self.entry and not self.seen(pc):
+                    or pc != self.entry and (not self.seen(pc) or pc in self.elsewhere):
                 continue
             seen.add(pc)
             ins = self.decode(pc)
@@ -590,10 +591,10 @@ PUSHES = ("S.append(", "S.extend(", "OPS[", "TIER0[")
 ALL_LOCALS = "#all-locals"     # stands for writing back every local the unit keeps
 
 
-
-def compile_unit(entry: int, layout: Layout, decode: Decode, seen: Seen) -> Unit | None:
+def compile_unit(entry: int, layout: Layout, decode: Decode, seen: Seen,
+                 elsewhere: Container[int] = ()) -> Unit | None:
     """The unit starting at entry, or None when nothing there can be
     compiled (dynamic memory, or an opcode that stops the machine)."""
     if not layout.dyn_end <= entry < layout.size:
         return None
-    return UnitEmitter(entry, layout, decode, seen).build()
+    return UnitEmitter(entry, layout, decode, seen, elsewhere).build()
