@@ -298,6 +298,32 @@ def test_what_ends_a_globals_known_value():
         assert not _may_write(line), line
 
 
+def test_without_the_disk_cache_a_unit_leaves_for_code_another_unit_starts_at(
+        tmp_path, monkeypatch):
+    """calls.z5's hot loop makes a call, so the instruction after it is an
+    entry, and becomes a unit: without the cache that unit leaves for the
+    units already compiled rather than writing their code again (fewer
+    instructions written); with it, units run on through that code."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    def units(cache: bool) -> tuple[int, int, str]:
+        storecode._stories.clear()
+        monkeypatch.setattr(diskcache, "enabled", cache)
+        storecode.HOT = storecode.HOT_ALONE = 20
+        out = io.StringIO()
+        m = Machine(load(str(STORIES / "calls.z5")), HeadlessFrontend(io.StringIO(""), out))
+        with pytest.raises(ZMachineError):
+            m.run()                                 # (the story ends in a division by zero)
+        made = list(m.code.units.values())
+        leaving = sum(u.entry in v.exits for i, v in enumerate(made) for u in made[:i])
+        return leaving, sum(len(u.lines) for u in made), out.getvalue()
+
+    alone, cached = units(cache=False), units(cache=True)
+    assert alone[0] > 0 and cached[0] == 0
+    assert alone[1] < cached[1] * 3 // 4
+    assert alone[2] == cached[2]
+
+
 def _units_of(path, hot: int):
     storecode.HOT = storecode.HOT_ALONE = hot
     storecode._stories.clear()
