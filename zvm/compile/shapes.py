@@ -46,6 +46,8 @@ SCOPE: dict[str, Any] = {"print_addr": print_addr, "print_paddr": print_paddr,
 LOADS = {"mem": "mem = m.mem", "L": "L = m.locals", "S": "S = m.stack",
          "O": "O = m.objects", "ST": "ST = m.streams"}
 ORDER = ("mem", "L", "S", "O", "ST")
+# In a shape's source, until it is finished: where each name is used.
+MARKS = {name: f"\x00{name}\x01" for name in ORDER}
 
 _factories: dict[str, Any] = {}           # shape source -> its compiled op's code
 _scope: dict[str, Any] = dict(SCOPE)      # the globals of every shape's function
@@ -105,7 +107,6 @@ class ShapeEmitter(Emitter):
         self.layout = layout
         self.lines: list[str] = []
         self.params: list[Any] = []
-        self.used: set[str] = set()
 
     def const(self, value: int | str) -> str:
         if value == "DYN":
@@ -118,16 +119,16 @@ class ShapeEmitter(Emitter):
         self.lines.append(text)
 
     def use(self, name: str) -> str:
-        self.used.add(name)
-        return name
+        return MARKS[name]                  # (named or loaded in place: ``source``)
 
     def global_addr(self, var: int) -> int:
         return self.layout.globals_addr + 2 * (var - 16)
 
     def target(self, address: int) -> str:
+        """Where the code goes on at address: an expression."""
         if 0 <= address < self.layout.size:
-            return f"return {self.const(address)}"
-        return f"return m.bad_jump({self.const(address)})"
+            return self.const(address)
+        return f"m.bad_jump({self.const(address)})"
 
     def cont(self) -> None:
         self.line(f"return {self.const(self.ins.next)}")
@@ -151,27 +152,30 @@ class ShapeEmitter(Emitter):
 
     def branch(self, cond: str) -> None:
         """§4.7: the branch sense decides which way is which, not the code:
-        ``if cond:`` goes to the outcome for true, whatever the sense."""
+        ``A if cond else B`` goes to the outcome for true, whatever the
+        sense. (One conditional expression compiles to the code an ``if``
+        statement does, and compiles faster.)"""
         if TYPE_CHECKING:                   # an instruction that branches
             assert self.ins.branch is not None
         on_true, off = self.ins.branch
 
         def taken() -> str:
             if off in (0, 1):
-                return f"return m.ret({self.const(off)})"
+                return f"m.ret({self.const(off)})"
             return self.target(self.ins.next + off - 2)
 
         def onward() -> str:
-            return f"return {self.const(self.ins.next)}"
+            return self.const(self.ins.next)
         # (parameters are numbered in the order they are written, so that
         # both senses give the same source)
         first, second = (taken, onward) if on_true else (onward, taken)
-        self.line(f"if {cond}:")
-        self.line("    " + first())
-        self.line(second())
+        if " if " in cond or ":=" in cond:
+            cond = f"({cond})"
+        way = first()
+        self.line(f"return {way} if {cond} else {second()}")
 
     def goto(self, target: int) -> None:
-        self.line(self.target(target))
+        self.line(f"return {self.target(target)}")
 
     def leave(self, expr: str) -> None:
         self.line(f"return {expr}")
@@ -185,10 +189,19 @@ class ShapeEmitter(Emitter):
         self.line(f"return {self.const(function)}(m, {self.const(self.ins)}{args})")  # type: ignore[arg-type]
 
     def source(self) -> str:
-        used = self.used
-        body = [LOADS[n] for n in ORDER if n in used] if used else []
-        body += self.lines
-        return f"def op(m{PARAMETERS[len(self.params)]}):\n    " + "\n    ".join(body) + "\n"
+        """The shape's source: a name used more than once is loaded first,
+        one used once is read where it is used (a line less to compile)."""
+        body = "\n    ".join(self.lines)
+        loads = ""
+        if "\x00" in body:
+            for name in ORDER:
+                mark = MARKS[name]
+                uses = body.count(mark)
+                if uses > 1:
+                    loads += LOADS[name] + "\n    "
+                if uses:
+                    body = body.replace(mark, name if uses > 1 else LOADS[name][len(name) + 3:])
+        return f"def op(m{PARAMETERS[len(self.params)]}):\n    " + loads + body + "\n"
 
 
 # The parameters' names, and the parameter list after ``m`` of a shape with
