@@ -224,3 +224,30 @@ def test_a_dictionary_past_the_end_of_memory_is_no_trouble(tmp_path):
     game.reset()
     assert all(word == "" or word.isprintable() for _, word, _ in game.access.dictionary_entries())
     assert len(game.copy().world_hash()) == 32
+
+
+def test_object_links_past_the_objects_are_no_trouble(tmp_path):
+    # The fuzzer's case: crashme.z5 with its object table pointer ($0a)
+    # set to $8000; learning where the player is followed child and sibling
+    # links to objects past the table's end, and past the end of memory.
+    data = bytearray(shared_story("crashme.z5").read_bytes())
+    data[0x0A] = 0x80
+    story = tmp_path / "far_objects.z5"
+    story.write_bytes(bytes(data))
+    game = zvm.Game(story, seed=1)
+    assert len(game.world_hash()) == 32
+
+
+def test_children_and_ancestors_stop_at_links_to_no_object():
+    """A link to a number past the object table (0xFFFF: past the end of
+    memory too) ends a list of children or ancestors."""
+    game = zvm.Game(ROOT / "stories" / "hollinbrook.z5", seed=1)
+    acc = game.access
+    count = acc.object_count()
+    parent = next(n for n in range(1, count + 1) if acc.children(n))
+    first = acc.children(parent)[0]
+    a = acc.objects.addr(first)
+    game.access.mem[a + 8:a + 10] = b"\xff\xff"      # first's sibling (§12.3.2)
+    assert acc.children(parent) == [first]
+    game.access.mem[a + 6:a + 8] = b"\xff\xff"      # first's parent
+    assert acc.ancestors(first) == []

@@ -119,9 +119,11 @@ class Access:
         return self.objects.links(n)[0]
 
     def children(self, n: int) -> list[int]:
+        """n's children, as far as the links name objects that exist (a
+        damaged table may link past them, and past memory)."""
         out: list[int] = []
         child = self.objects.links(n)[2]
-        while child and len(out) <= self.object_count():
+        while self.valid_object(child) and len(out) <= self.object_count():
             out.append(child)
             child = self.objects.links(child)[1]
         return out
@@ -138,9 +140,10 @@ class Access:
     def ancestors(self, n: int) -> list[int]:
         out: list[int] = []
         parent = self.parent(n)
-        while parent and parent not in out and len(out) <= self.object_count():
+        while self.valid_object(parent) and parent not in out \
+                and len(out) <= self.object_count():
             out.append(parent)
-            parent = self.parent(parent) if self.valid_object(parent) else 0
+            parent = self.parent(parent)
         return out
 
     def move(self, n: int, dest: int) -> None:
