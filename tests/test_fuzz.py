@@ -245,3 +245,20 @@ def test_a_fixed_seed_campaign_finds_nothing(capsys):
     out = capsys.readouterr().out
     assert status == 0, out[-20000:]
     assert "distinct failures: 0" in out
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--seeds", "1-x"], "seeds are numbers and ranges"),
+    (["--workdir", "/nonexistent/zvm-fuzz"], "cannot make a scratch folder in /nonexistent"),
+])
+def test_the_harness_refuses_bad_arguments_in_one_line(args, says, capsys):
+    assert fuzz.main(["--seconds", "1", *args]) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1
+
+
+def test_the_harness_refuses_a_case_that_is_not_seed_colon_index(capsys):
+    with pytest.raises(SystemExit) as stop:
+        fuzz.main(["--case", "x:1"])
+    assert stop.value.code == 2
+    assert "not SEED:INDEX: 'x:1'" in capsys.readouterr().err

@@ -84,6 +84,14 @@ def find_stories(folders: list[str]) -> list[str]:
     return sorted({os.path.realpath(p) for p in found})
 
 
+def _case(text: str) -> tuple[int, int]:
+    """'2:55' -> (2, 55): the seed and case number of a report."""
+    seed, colon, index = text.partition(":")
+    if not (colon and seed.isdigit() and index.isdigit()):
+        raise argparse.ArgumentTypeError(f"not SEED:INDEX: {text!r}")
+    return int(seed), int(index)
+
+
 def parse_seeds(text: str) -> list[int]:
     """'1-3' -> [1, 2, 3]; '1,5,7-8' -> [1, 5, 7, 8]."""
     seeds = []
@@ -211,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shrink-runs", type=int, default=40,
                    help="runs to spend minimising each distinct failure (default 40)")
     p.add_argument("--workdir", help="scratch folder (default: a new one in TMPDIR)")
-    p.add_argument("--case", metavar="SEED:INDEX",
+    p.add_argument("--case", metavar="SEED:INDEX", type=_case,
                    help="run only that case of a report (\"seed 2, case 55\"), minimised")
     return p
 
@@ -219,24 +227,34 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     seconds = args.seconds if args.seconds is not None else 60 * (args.minutes or 1)
-    seeds = parse_seeds(args.seeds)
+    try:
+        seeds = parse_seeds(args.seeds)
+    except ValueError:
+        print(f"zvm-fuzz: seeds are numbers and ranges (1-3,7), not {args.seeds!r}",
+              file=sys.stderr)
+        return 2
     stories = find_stories(args.stories or default_story_folders())
     if not stories:
         print("zvm-fuzz: no stories found", file=sys.stderr)
         return 2
     zvm = shlex.split(args.zvm) if args.zvm else zvm_command()
-    workdir = tempfile.mkdtemp(prefix="zvm-fuzz-", dir=args.workdir)
+    try:
+        workdir = tempfile.mkdtemp(prefix="zvm-fuzz-", dir=args.workdir)
+    except OSError as e:
+        print(f"zvm-fuzz: cannot make a scratch folder in "
+              f"{args.workdir or tempfile.gettempdir()}: {e.strerror or e}", file=sys.stderr)
+        return 2
     try:
         campaign = Campaign(stories, Limits(seconds=args.timeout, memory_mb=args.memory),
                             zvm, workdir, args.shrink_runs, args.family)
         campaign.say(f"zvm fuzz: {len(stories)} stories, seeds {args.seeds}, "
                      f"{seconds / 60:.1f} minutes")
         if args.case:
-            seed, _, index = args.case.partition(":")
-            seeds = [int(seed)]
-            case = generate(int(seed), int(index), campaign.pool, args.family)
+            seed, index = args.case
+            seeds = [seed]
+            case = generate(seed, index, campaign.pool, args.family)
             campaign.record(case, run_case(case, workdir, campaign.limits, zvm,
-                                           campaign.pool.cache), int(seed), int(index))
+                                           campaign.pool.cache), seed, index)
             if not campaign.tally.distinct:
                 campaign.say("\n".join(["no failure:"] + case.describe()))
             tally = campaign.tally
