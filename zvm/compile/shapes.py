@@ -211,7 +211,7 @@ class ShapeEmitter(Emitter):
 # only lengthen what ``compile`` parses (Zork I's 328 shapes: 0.7% of a
 # run with no cache).
 PARAMS = [f"p{i}" for i in range(64)]
-PARAMETERS = ["".join(f", p{i}" for i in range(n)) for n in range(64)]
+PARAMETERS = [", " + ", ".join(PARAMS[:n]) if n else "" for n in range(64)]
 
 
 def shape_key(src: str) -> int:
