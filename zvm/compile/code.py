@@ -65,6 +65,8 @@ HOT = 100                # runs of an entry before it is compiled as a unit
 # far more often does (Zork I's walkthrough, measured with callgrind: 37%
 # fewer instructions than at HOT; Praxix's short run 8% more).
 HOT_ALONE = 1000
+# ... and a unit leaves for code another unit starts at (``promote``).
+ALONE_LEAVES = True
 # Runs counted by earlier runs weigh 1/EARLIER of this run's: code that
 # runs a few times each run still becomes a unit, a few units a run, not
 # the many that just crossed HOT (Zork I's walkthrough, run again and
@@ -403,8 +405,9 @@ class StoryCode:
         five times: 2% of its run). With the cache a unit is compiled once
         for many runs, and units that run on through such code run faster
         (the same walkthrough, warm: 6% more instructions without them)."""
+        alone = ALONE_LEAVES and not diskcache.enabled
         unit = compile_unit(pc, self.layout, self.instruction, self.ran,
-                            () if diskcache.enabled else self.units)
+                            self.units if alone else ())
         if unit is None:
             self.cache[pc] = _bounded(fallback)
             return
