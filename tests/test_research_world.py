@@ -212,15 +212,20 @@ def test_globals_past_dynamic_memory_are_no_trouble(tmp_path):
     assert isinstance(game.valid_actions(), list)
 
 
+def crashme_pointing_at_8000(tmp_path, header_offset: int):
+    """crashme.z5 with the header's pointer at header_offset set to $8000."""
+    data = bytearray(shared_story("crashme.z5").read_bytes())
+    data[header_offset] = 0x80
+    story = tmp_path / f"crashme_{header_offset:02x}.z5"
+    story.write_bytes(bytes(data))
+    return story
+
+
 def test_a_dictionary_past_the_end_of_memory_is_no_trouble(tmp_path):
     # The fuzzer's case: crashme.z5 with its dictionary pointer ($08) set to
     # $8000; its entries' words ran past the end of memory, and reading the
     # grammar for copy() raised ZMachineError outside the GameError family.
-    data = bytearray(shared_story("crashme.z5").read_bytes())
-    data[0x08] = 0x80
-    story = tmp_path / "far_dictionary.z5"
-    story.write_bytes(bytes(data))
-    game = zvm.Game(story, seed=1)
+    game = zvm.Game(crashme_pointing_at_8000(tmp_path, 0x08), seed=1)
     game.reset()
     assert all(word == "" or word.isprintable() for _, word, _ in game.access.dictionary_entries())
     assert len(game.copy().world_hash()) == 32
@@ -230,11 +235,7 @@ def test_object_links_past_the_objects_are_no_trouble(tmp_path):
     # The fuzzer's case: crashme.z5 with its object table pointer ($0a)
     # set to $8000; learning where the player is followed child and sibling
     # links to objects past the table's end, and past the end of memory.
-    data = bytearray(shared_story("crashme.z5").read_bytes())
-    data[0x0A] = 0x80
-    story = tmp_path / "far_objects.z5"
-    story.write_bytes(bytes(data))
-    game = zvm.Game(story, seed=1)
+    game = zvm.Game(crashme_pointing_at_8000(tmp_path, 0x0A), seed=1)
     assert len(game.world_hash()) == 32
 
 
