@@ -22,6 +22,7 @@ import pytest
 from helpers import ROOT, shared_story, shared_transcript
 from zvm.compile import code as storecode
 from zvm.compile import diskcache
+from zvm.compile.units import compile_unit
 from zvm.errors import ZMachineError
 from zvm.story.loader import load
 from zvm.ui.headless import HeadlessFrontend
@@ -37,6 +38,7 @@ def _fresh_code(monkeypatch):
     monkeypatch.setattr(diskcache, "enabled", False)
     monkeypatch.setattr(storecode, "HOT", storecode.HOT)
     monkeypatch.setattr(storecode, "HOT_ALONE", storecode.HOT_ALONE)
+    monkeypatch.setattr(storecode, "SPARE_ALONE", storecode.SPARE_ALONE)
     storecode._stories.clear()
     yield
     storecode._stories.clear()
@@ -298,30 +300,53 @@ def test_what_ends_a_globals_known_value():
         assert not _may_write(line), line
 
 
-def test_without_the_disk_cache_a_unit_leaves_for_code_another_unit_starts_at(
-        tmp_path, monkeypatch):
-    """calls.z5's hot loop makes a call, so the instruction after it is an
-    entry, and becomes a unit: without the cache that unit leaves for the
-    units already compiled rather than writing their code again (fewer
-    instructions written); with it, units run on through that code."""
+def test_a_unit_leaves_for_code_given_as_elsewhere():
+    """compile_unit's elsewhere (given when nothing is kept on disk): a path
+    that reaches one of those entries leaves for it instead of writing its
+    code again. calls.z5 compiled as a run that keeps its code: a unit that
+    holds another unit's entry, compiled again with that entry elsewhere."""
+    storecode.HOT = storecode.HOT_ALONE = 20
+    storecode.SPARE_ALONE = False
+    m = Machine(load(str(STORIES / "calls.z5")), HeadlessFrontend(io.StringIO(""), io.StringIO()))
+    with pytest.raises(ZMachineError):
+        m.run()                                     # (the story ends in a division by zero)
+    code = m.code
+    made = list(code.units.values())
+    pairs = [(v, u) for v in made for u in made
+             if u is not v and u.entry in {pc for _, pc, _, _ in v.lines}]
+    left = 0
+    for v, u in pairs:
+        plain = compile_unit(v.entry, code.layout, code.instruction, code.ran)
+        spared = compile_unit(v.entry, code.layout, code.instruction, code.ran, {u.entry})
+        assert plain is not None and spared is not None
+        assert len(spared.lines) <= len(plain.lines)   # (a routine written in place holds
+        if u.entry in spared.exits and u.entry not in plain.exits:   # it: no way to leave)
+            assert len(spared.lines) < len(plain.lines)
+            left += 1
+    assert left
+
+
+def test_without_the_disk_cache_a_tier0_call_returns_to_no_entry(monkeypatch, tmp_path):
+    """Without the cache the instruction a call in tier-0 code returns to
+    is not counted as an entry (no unit is made there); with it, it is."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
 
-    def units(cache: bool) -> tuple[int, int, str]:
+    def after_calls(cache: bool) -> tuple[int, str]:
         storecode._stories.clear()
         monkeypatch.setattr(diskcache, "enabled", cache)
-        storecode.HOT = storecode.HOT_ALONE = 20
+        storecode.HOT = storecode.HOT_ALONE = NEVER
         out = io.StringIO()
         m = Machine(load(str(STORIES / "calls.z5")), HeadlessFrontend(io.StringIO(""), out))
         with pytest.raises(ZMachineError):
-            m.run()                                 # (the story ends in a division by zero)
-        made = list(m.code.units.values())
-        leaving = sum(u.entry in v.exits for i, v in enumerate(made) for u in made[:i])
-        return leaving, sum(len(u.lines) for u in made), out.getvalue()
+            m.run()
+        code = m.code
+        targets = {t for ins in code.decoded.values() for t in ins.successors() if t <= ins.addr}
+        returns = {ins.next for ins in code.decoded.values() if ins.name.startswith("call")}
+        return len((returns - targets) & code.entries), out.getvalue()
 
-    alone, cached = units(cache=False), units(cache=True)
-    assert alone[0] > 0 and cached[0] == 0
-    assert alone[1] < cached[1] * 3 // 4
-    assert alone[2] == cached[2]
+    alone, cached = after_calls(cache=False), after_calls(cache=True)
+    assert alone[0] == 0 and cached[0] > 0
+    assert alone[1] == cached[1]
 
 
 def _units_of(path, hot: int):

@@ -89,10 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     from zvm.compile import diskcache
     diskcache.enabled = False
     # The first run stands in for the disk cache: it compiles as a run that
-    # keeps its code does (at HOT, units running on through other units'
-    # code), not as a run without the cache.
+    # keeps its code does (at HOT, with the entries and units of such a
+    # run: SPARE_ALONE), not as a run without the cache.
     storecode.HOT_ALONE = storecode.HOT
-    storecode.ALONE_LEAVES = False
+    storecode.SPARE_ALONE = False
     with open(args.commands, encoding="utf-8") as f:
         commands = f.read().splitlines()
     story = load(args.story)

@@ -4,7 +4,9 @@
 the function that runs the code there: a tier-0 function of one
 instruction (``zvm.compile.shapes``) until the address proves hot, then,
 at entries, a tier-1 unit (``zvm.compile.units``). Entries are the first
-instructions of routines, loop heads and the instructions after calls;
+instructions of routines, loop heads, the instructions after calls and
+where units leave (without the disk cache, after calls in units only:
+``SPARE_ALONE``);
 tier-0 code there counts its runs, and after ``HOT`` runs the unit is
 compiled and takes its place (``HOT_ALONE`` runs without the disk cache).
 Counts carry over between runs (with the disk cache), so code that is
@@ -65,8 +67,13 @@ HOT = 100                # runs of an entry before it is compiled as a unit
 # far more often does (Zork I's walkthrough, measured with callgrind: 37%
 # fewer instructions than at HOT; Praxix's short run 8% more).
 HOT_ALONE = 1000
-# ... and a unit leaves for code another unit starts at (``promote``).
-ALONE_LEAVES = True
+# ... and compiling is spared more: a unit leaves for code another unit
+# starts at (``promote``), and the instruction a call in tier-0 code
+# returns to is no entry (``_build``: counting those and compiling their
+# units cost Zork I-III's walkthroughs 1.8-2.2% more instructions, Praxix's
+# short run 1.9%). Where a unit leaves stays an entry (``_install``): a
+# loop that goes round through a unit and tier-0 code is bounded there.
+SPARE_ALONE = True
 # Runs counted by earlier runs weigh 1/EARLIER of this run's: code that
 # runs a few times each run still becomes a unit, a few units a run, not
 # the many that just crossed HOT (Zork I's walkthrough, run again and
@@ -74,6 +81,11 @@ ALONE_LEAVES = True
 EARLIER = 10
 
 _stories: dict[str, StoryCode] = {}
+
+
+def _spare() -> bool:
+    """Whether nothing compiled is kept, so compiling is spared (SPARE_ALONE)."""
+    return SPARE_ALONE and not diskcache.enabled
 
 
 def _bounded(f: Code) -> Code:
@@ -345,7 +357,7 @@ class StoryCode:
         name = ins.name
         mark = 0
         if name.startswith("call"):
-            mark = ins.next
+            mark = 0 if _spare() else ins.next
         else:
             target = ins.branch_target() or ins.jump_target()
             if target is not None and target <= pc:
@@ -405,9 +417,8 @@ class StoryCode:
         five times: 2% of its run). With the cache a unit is compiled once
         for many runs, and units that run on through such code run faster
         (the same walkthrough, warm: 6% more instructions without them)."""
-        alone = ALONE_LEAVES and not diskcache.enabled
         unit = compile_unit(pc, self.layout, self.instruction, self.ran,
-                            self.units if alone else ())
+                            self.units if _spare() else ())
         if unit is None:
             self.cache[pc] = _bounded(fallback)
             return
