@@ -248,7 +248,7 @@ def test_children_and_ancestors_stop_at_links_to_no_object():
     parent = next(n for n in range(1, count + 1) if acc.children(n))
     first = acc.children(parent)[0]
     a = acc.objects.addr(first)
-    game.access.mem[a + 8:a + 10] = b"\xff\xff"      # first's sibling (§12.3.2)
+    acc.mem[a + 8:a + 10] = b"\xff\xff"            # first's sibling (§12.3.2)
     assert acc.children(parent) == [first]
-    game.access.mem[a + 6:a + 8] = b"\xff\xff"      # first's parent
+    acc.mem[a + 6:a + 8] = b"\xff\xff"            # first's parent
     assert acc.ancestors(first) == []

@@ -4,9 +4,9 @@
 the function that runs the code there: a tier-0 function of one
 instruction (``zvm.compile.shapes``) until the address proves hot, then,
 at entries, a tier-1 unit (``zvm.compile.units``). Entries are the first
-instructions of routines, loop heads, the instructions after calls and
-where units leave (without the disk cache, after calls in units only:
-``SPARE_ALONE``);
+instructions of routines, loop heads, the instructions calls return to
+and where units leave (without the disk cache a call in tier-0 code
+returns to no entry: ``SPARE_ALONE``);
 tier-0 code there counts its runs, and after ``HOT`` runs the unit is
 compiled and takes its place (``HOT_ALONE`` runs without the disk cache).
 Counts carry over between runs (with the disk cache), so code that is

@@ -42,9 +42,10 @@ if TYPE_CHECKING:
 SCOPE: dict[str, Any] = {"print_addr": print_addr, "print_paddr": print_paddr,
                          "print_obj": print_obj, "ret_popped": op_ret_popped}
 
-# What each of the names an emitter hands out is loaded from.
-LOADS = {"mem": "mem = m.mem", "L": "L = m.locals", "S": "S = m.stack",
-         "O": "O = m.objects", "ST": "ST = m.streams"}
+# What each of the names an emitter hands out is read from, and the line
+# that loads it into that name.
+ATTRS = {"mem": "m.mem", "L": "m.locals", "S": "m.stack", "O": "m.objects", "ST": "m.streams"}
+LOADS = {name: f"{name} = {attr}" for name, attr in ATTRS.items()}
 ORDER = ("mem", "L", "S", "O", "ST")
 # In a shape's source, until it is finished: where each name is used.
 MARKS = {name: f"\x00{name}\x01" for name in ORDER}
@@ -200,7 +201,7 @@ class ShapeEmitter(Emitter):
                 if uses > 1:
                     loads += LOADS[name] + "\n    "
                 if uses:
-                    body = body.replace(mark, name if uses > 1 else LOADS[name][len(name) + 3:])
+                    body = body.replace(mark, name if uses > 1 else ATTRS[name])
         return f"def op(m{PARAMETERS[len(self.params)]}):\n    " + loads + body + "\n"
 
 

@@ -11,6 +11,10 @@ dataclasses module costs more to import than they are worth).
 from __future__ import annotations
 
 from zvm.errors import ZMachineError
+from zvm.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zvm.story.header import Header
 
 # zvm's own chunks (other interpreters skip chunks they do not know,
 # Quetzal §1.3): a seeded random generator's state; a mark that the PC is
@@ -108,9 +112,9 @@ class Moment:
     bytes and each routine's context as a tuple of numbers (return PC,
     store variable, locals, stack, argument count, as the machine's frames
     hold them; last the running routine's, with 0 for the two it has not),
-    which Python's garbage collector
-    stops tracking. A turn's snapshot is one, made a SavedState only when
-    it is used (``saved``): most are never used."""
+    which Python's garbage collector stops tracking. A turn's snapshot is
+    one, made a SavedState only when it is used (``saved``): most are
+    never used."""
 
     __slots__ = ("pc", "memory", "contexts")
 
@@ -121,9 +125,9 @@ class Moment:
         self.memory = memory
         self.contexts = contexts
 
-    def saved(self, release: int, serial: bytes, checksum: int,
-              extra: dict[bytes, bytes] | None = None) -> SavedState:
-        """This moment as a SavedState of the story with that identity."""
+    def saved(self, header: Header, extra: dict[bytes, bytes] | None = None) -> SavedState:
+        """This moment as a SavedState of the story whose header is given
+        (its identity: release, serial, checksum), with further chunks."""
         contexts = self.contexts
         # Quetzal: the dummy frame below the main routine has every field 0
         # (dfrotz refuses a save whose dummy frame says "discard result").
@@ -135,4 +139,5 @@ class Moment:
             _, _, loc, stk, argc = contexts[i]
             frames.append(StackFrame(return_pc, list(loc), list(stk),
                                      None if store < 0 else store, argc))
-        return SavedState(release, serial, checksum, self.pc, self.memory, frames, extra)
+        return SavedState(header.release, header.serial, header.checksum, self.pc, self.memory,
+                          frames, extra)

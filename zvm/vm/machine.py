@@ -561,8 +561,7 @@ class Machine:
         # A seeded game is meant to be reproducible, restores included: its
         # generator travels in a chunk of zvm's own, which others skip.
         extra = {ZVM_RNG: self.rng.state()} if keep_rng and self.rng.seeded else {}
-        h = self.header
-        return self.moment(pc).saved(h.release, h.serial, h.checksum, extra)
+        return self.moment(pc).saved(self.header, extra)
 
     def moment(self, pc: int) -> Moment:
         """The machine as a Moment that resumes at pc (a turn's snapshot)."""

@@ -93,20 +93,16 @@ class MetaCommands:
     def turn_state(self, turn: Moment) -> SavedState:
         """A turn snapshot as a SavedState (without the generator's state:
         undo does not rewind it, as in Frotz)."""
-        h = self.m.header
-        return turn.saved(h.release, h.serial, h.checksum)
+        return turn.saved(self.m.header)
 
     def turn_save_bytes(self, turn: Moment) -> bytes:
         """A turn snapshot as a save file: marked as resuming at its read,
         with a seeded generator's state."""
-        state = self.turn_state(turn)
-        extra = dict(state.extra)
-        extra[ZVM_TURN] = b"\x01"
+        extra = {ZVM_TURN: b"\x01"}
         if self.m.rng.seeded:
             extra[ZVM_RNG] = self.m.rng.state()
         from zvm.story import quetzal
-        return quetzal.encode(state.with_extra(extra),
-                              self.m.original_dynamic)
+        return quetzal.encode(turn.saved(self.m.header, extra), self.m.original_dynamic)
 
     def end_autosave(self) -> None:
         """The story ended by itself (@quit): the next start is a new game."""
