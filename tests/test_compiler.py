@@ -432,8 +432,10 @@ def test_a_call_gives_the_arguments_then_the_other_locals_initial_values(args, e
     assert m.call(0x4321, args, 0, 0x99) == 0x1234
     assert (m.locals, m.stack, m.argc) == (expected, [], len(args))
     assert m.frames[-1][:4] == (0x99, 0, caller_locals, caller_stack)
-    m.locals[0] = 77                                # the routine's own list
-    assert m._routines[0x4321][1] == (7, 8, 9)
+    m.locals[0] = 77                                # the routine's own list:
+    assert m.call(0x4321, args, 0, 0x98) == 0x1234  # a second call starts afresh
+    assert m.locals == expected
+    assert m.ret(5) == 0x98 and m.locals[0] == 77 and m.stack == [5]
     assert m.ret(6) == 0x99 and m.locals is caller_locals and m.stack is caller_stack
     assert caller_stack == [6]                      # the result, stored on the stack
 
