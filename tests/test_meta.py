@@ -4,6 +4,8 @@ record and replay, and --no-meta."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from helpers import run_zvm, shared_story
 
 
@@ -81,3 +83,27 @@ def test_a_replayed_replay_is_refused(tmp_path):
     assert out.count("Opening the small mailbox reveals a leaflet.") == 1
     assert out.count("[Not replayed: a replay cannot start another.]") == 1
     assert "You are empty-handed." in out.split("[Not replayed", 1)[1]
+
+
+def test_reads_inside_interrupt_routines_take_no_turn_snapshot():
+    """/undo goes back to line reads the story made itself, never to one
+    inside an interrupt routine the interpreter called (§10.2), at any
+    depth: nested_reads.z5 reads at the top, in its timed read's routine,
+    in that routine's own timed read's routine, then at the top again."""
+    import io
+
+    from zvm.story.loader import load
+    from zvm.ui.headless import HeadlessFrontend
+    from zvm.vm.machine import Machine
+    story = Path(__file__).parent / "stories" / "nested_reads.z5"
+    out = io.StringIO()
+    m = Machine(load(str(story)), HeadlessFrontend(io.StringIO("{timer}\n{timer}\nc\na\n"), out,
+                                                   virtual_clock=True))
+    depths = []
+    remember = m.meta.remember_turn
+    m.meta.remember_turn = lambda pc: (depths.append(len(m.interrupt_depths)), remember(pc))
+    m.run()
+    assert 'Inner read "c".' in out.getvalue()
+    assert depths == [0, 1, 2, 0]                   # four reads, two of them in routines
+    top = [len(t.contexts) for t in m.meta.turns]
+    assert top == [top[0], top[0]] and top[0] <= 3  # the two at the top only
