@@ -84,20 +84,28 @@ def find_stories(folders: list[str]) -> list[str]:
     return sorted({os.path.realpath(p) for p in found})
 
 
-def _case(text: str) -> tuple[int, int]:
-    """'2:55' -> (2, 55): the seed and case number of a report."""
+def parse_case(text: str) -> tuple[int, int]:
+    """'2:55' -> (2, 55): the seed and case number of a report; ValueError
+    for anything else."""
     seed, colon, index = text.partition(":")
     if not (colon and seed.isdigit() and index.isdigit()):
-        raise argparse.ArgumentTypeError(f"not SEED:INDEX: {text!r}")
+        raise ValueError(text)
     return int(seed), int(index)
 
 
+MAX_SEEDS = 100_000      # more would give each seed no time, and fill memory first
+
+
 def parse_seeds(text: str) -> list[int]:
-    """'1-3' -> [1, 2, 3]; '1,5,7-8' -> [1, 5, 7, 8]."""
-    seeds = []
+    """'1-3' -> [1, 2, 3]; '1,5,7-8' -> [1, 5, 7, 8]; ValueError for anything
+    else, a range that runs backwards, or more than MAX_SEEDS seeds."""
+    seeds: list[int] = []
     for part in text.split(","):
         a, _, b = part.partition("-")
-        seeds += list(range(int(a), int(b or a) + 1))
+        first, last = int(a), int(b or a)
+        if first < 0 or last < first or len(seeds) + last - first >= MAX_SEEDS:
+            raise ValueError(part)
+        seeds += range(first, last + 1)
     return seeds
 
 
@@ -219,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shrink-runs", type=int, default=40,
                    help="runs to spend minimising each distinct failure (default 40)")
     p.add_argument("--workdir", help="scratch folder (default: a new one in TMPDIR)")
-    p.add_argument("--case", metavar="SEED:INDEX", type=_case,
+    p.add_argument("--case", metavar="SEED:INDEX",
                    help="run only that case of a report (\"seed 2, case 55\"), minimised")
     return p
 
@@ -230,8 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         seeds = parse_seeds(args.seeds)
     except ValueError:
-        print(f"zvm-fuzz: seeds are numbers and ranges (1-3,7), not {args.seeds!r}",
-              file=sys.stderr)
+        print(f"zvm-fuzz: seeds are numbers and ranges (1-3,7), at most {MAX_SEEDS:,}, "
+              f"not {args.seeds!r}", file=sys.stderr)
+        return 2
+    try:
+        case = parse_case(args.case) if args.case is not None else None
+    except ValueError:
+        print(f"zvm-fuzz: a case is SEED:INDEX (2:55), not {args.case!r}", file=sys.stderr)
         return 2
     stories = find_stories(args.stories or default_story_folders())
     if not stories:
@@ -249,14 +262,14 @@ def main(argv: list[str] | None = None) -> int:
                             zvm, workdir, args.shrink_runs, args.family)
         campaign.say(f"zvm fuzz: {len(stories)} stories, seeds {args.seeds}, "
                      f"{seconds / 60:.1f} minutes")
-        if args.case:
-            seed, index = args.case
+        if case is not None:
+            seed, index = case
             seeds = [seed]
-            case = generate(seed, index, campaign.pool, args.family)
-            campaign.record(case, run_case(case, workdir, campaign.limits, zvm,
+            made = generate(seed, index, campaign.pool, args.family)
+            campaign.record(made, run_case(made, workdir, campaign.limits, zvm,
                                            campaign.pool.cache), seed, index)
             if not campaign.tally.distinct:
-                campaign.say("\n".join(["no failure:"] + case.describe()))
+                campaign.say("\n".join(["no failure:"] + made.describe()))
             tally = campaign.tally
         else:
             tally = campaign.run(seeds, seconds, args.runs)
