@@ -47,3 +47,18 @@ def test_the_terminal_draw_benchmark_pages_through_the_whole_output():
         write, paging, pages, per_key = bench_draw.draw(lines)
         assert pages >= (2 * lines - 24) / 23, (lines, pages)   # (the last screen: no key)
         assert write > 0 and paging > 0 and per_key > 0
+
+
+def test_the_benchmark_writes_zvm_bytecode_before_timing_linked_rooms_included():
+    """Runs are timed with zvm's modules compiled: Python started with
+    PYTHONDONTWRITEBYTECODE set writes no bytecode itself, and each run
+    would compile them from source. ui/ sits in the package as a link,
+    which compileall passes over unless told."""
+    from zvm.tools import bench
+    tag = sys.implementation.cache_tag
+    written = [ROOT / "ui" / "__pycache__" / f"headless_grid.{tag}.pyc",
+               ROOT / "zvm" / "vm" / "__pycache__" / f"machine.{tag}.pyc"]
+    for pyc in written:
+        pyc.unlink(missing_ok=True)
+    assert bench.compile_bytecode() == str((ROOT / "zvm").resolve())
+    assert all(pyc.is_file() for pyc in written)
