@@ -42,6 +42,7 @@ from collections import Counter
 
 from zvm.compile.compiled import Unit, unit_filename
 from zvm.compile.inline import FRAME_OPS, NESTING, PREFIXES, Inline, leaf_at
+from zvm.compile.loops import loop_heads
 from zvm.compile.shapes import LOADS, ORDER, Layout
 from zvm.compile.templates import STOPS, TEMPLATES, Emitter
 from zvm.records import TYPE_CHECKING
@@ -531,31 +532,9 @@ class UnitEmitter(Emitter):
             self.pending = ins.next
 
     # -- the whole unit ---------------------------------------------------------
-    def find_heads(self) -> None:
-        """Loop heads: addresses a jump or branch inside the region goes
-        back to (at or before the instruction that goes there)."""
-        seen: set[int] = set()
-        todo = [self.entry]
-        while todo and len(seen) < 4 * BUDGET:
-            pc = todo.pop()
-            if pc in seen or not self.layout.dyn_end <= pc < self.layout.size \
-                    or pc != self.entry and (not self.seen(pc) or pc in self.elsewhere):
-                continue
-            seen.add(pc)
-            ins = self.decode(pc)
-            if ins.name in STOPS:
-                continue
-            # (a unit leaves at a call, unless the routine is written in place
-            # and brings its own heads)
-            targets = [t for t in ins.successors()
-                       if t != ins.next or not ins.name.startswith("call")]
-            for t in targets:
-                if t <= pc or t == self.entry:        # (back to the entry: a loop too)
-                    self.heads.add(t)
-                todo.append(t)
-
     def build(self) -> Unit | None:
-        self.find_heads()
+        self.heads = loop_heads(self.entry, self.layout, self.decode, self.seen,
+                                self.elsewhere, 4 * BUDGET)
         self._emit(self.entry, _Path(1, (), 0, False))
         if self.total == 0:
             return None
