@@ -784,3 +784,11 @@ def test_generated_code_can_be_read():
     shown = "".join(traceback.format_tb(caught.value.__traceback__))
     assert "<zvm unit $" in shown + text
     assert "m.fatal('division by zero')" in shown + text
+
+
+def test_a_load_onto_the_stack_past_the_end_of_memory_is_out_of_range():
+    """copyloop's run "r" reads past the end of memory with a loadb whose
+    result goes on the stack: memory out of range at that loadb, not a
+    stack underflow (a result pushed never underflows)."""
+    _, _, error = play(STORIES / "copyloop.z5", "r\n", hot=NEVER)
+    assert error is not None and error.startswith("memory access out of range")

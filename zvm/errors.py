@@ -59,15 +59,14 @@ def diagnose(m: Machine, pc: int, e: IndexError) -> str:
         return inner.message
     except IndexError:
         return "instruction runs past the end of memory"
-    vars_used = [v for t, v in ins.operands if t == 2]
-    if ins.store is not None:
-        vars_used.append(ins.store)
+    vars_read = [v for t, v in ins.operands if t == 2]
     if ins.name in ("inc", "dec", "inc_chk", "dec_chk", "load", "store", "pull") \
             and ins.operands and ins.operands[0][0] != 2:
-        vars_used.append(ins.operands[0][1])
-    for var in vars_used:
+        vars_read.append(ins.operands[0][1])
+    for var in vars_read + ([ins.store] if ins.store is not None else []):
         if 0 < var < 16 and var > len(m.locals):
             return f"local variable {var} does not exist in this routine"
-    if 0 in vars_used and not m.stack:
+    # (a result stored to the stack is pushed, which never underflows)
+    if 0 in vars_read and not m.stack:
         return "stack underflow"
     return "memory access out of range"
