@@ -792,3 +792,65 @@ def test_a_load_onto_the_stack_past_the_end_of_memory_is_out_of_range():
     stack underflow (a result pushed never underflows)."""
     _, _, error = play(STORIES / "copyloop.z5", "r\n", hot=NEVER)
     assert error is not None and error.startswith("memory access out of range")
+
+
+# -- loops that copy a table (zvm.compile.loops) ------------------------------------
+
+def copies(name: str, run: str):
+    """copyloop's run with units made at an entry's third run (the loop has
+    run whole by then, so its unit holds it: at once, a unit would hold
+    only what had run) and in tier 0 alone: the same text, count and error
+    both ways. The units hold the slice."""
+    hot = play(STORIES / name, run + "\n", hot=3)
+    code = next(iter(storecode._stories.values()))
+    plain = play(STORIES / name, run + "\n", hot=NEVER)
+    assert hot == plain
+    assert any("n += 3 * " in u.source for u in code.units.values() if u.source), \
+        "no unit did the copies as a slice"
+    return hot
+
+
+@pytest.mark.parametrize("name", ["copyloop.z3", "copyloop.z5"])
+def test_copy_loops_give_what_the_passes_give_in_every_tier(name):
+    """copyloop's copies: tables apart and overlapping either way, onto
+    themselves, counters of 0 and below, a byte kept in a local, a table in
+    a constant, forty more of each kind: the same text and count whether a
+    unit does the passes as a slice or tier 0 does them one by one. The
+    checksums are dfrotz's."""
+    text, _, error = copies(name, "a")
+    assert error is None and text.rstrip().endswith("done")
+    assert "down by 5: -14260 -1" in text and "down by the counter: -4098 -1" in text
+    assert "down by one less: 9767 -1" in text and "up by 5: 17530 -1" in text
+    assert "kept: -25477 16" in text and "negative: -6695 -2" in text
+
+
+@pytest.mark.parametrize("name", ["copyloop.z3", "copyloop.z5"])
+@pytest.mark.parametrize("run, says, opcode", [
+    ("w", "write to $", "storeb"),
+    ("r", "memory access out of range", "loadb")])
+def test_a_copy_loop_that_leaves_memory_fails_at_its_instruction(name, run, says, opcode):
+    """A copy that writes past dynamic memory (§1.1) fails at its storeb,
+    one that reads past the end of memory at its loadb (a result pushed on
+    the stack is no stack underflow), with the same count in every tier."""
+    _, _, error = copies(name, run)
+    assert error is not None and error.startswith(says)
+    story = load(str(STORIES / name))
+    m = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+    assert m.decode(int(error.split("$")[-1].rstrip(")"), 16)).name == opcode
+
+
+@pytest.mark.parametrize("name", ["copyloop.z3", "copyloop.z5"])
+def test_a_copy_loop_into_the_header_stores_each_header_byte_as_a_pass(name, monkeypatch):
+    """A copy into the header writes each header byte through the store the
+    machine watches (Flags 2, §11.1.2.1), in every tier: a unit does as a
+    slice only passes that write dynamic memory above the header."""
+    written = []
+    special = Machine.write_special
+
+    def watched(self, addr, value, width):
+        written.append(addr)
+        return special(self, addr, value, width)
+    monkeypatch.setattr(Machine, "write_special", watched)
+    text, _, error = copies(name, "h")
+    assert error is None and "header: 18 172 221" in text
+    assert written == list(range(63, 39, -1)) * 2      # once each tier, the last byte first

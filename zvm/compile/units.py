@@ -42,12 +42,12 @@ from collections import Counter
 
 from zvm.compile.compiled import Unit, unit_filename
 from zvm.compile.inline import FRAME_OPS, NESTING, PREFIXES, Inline, leaf_at
-from zvm.compile.loops import loop_heads
+from zvm.compile.loops import copy_lines, copy_loop, loop_heads
 from zvm.compile.shapes import LOADS, ORDER, Layout
 from zvm.compile.templates import STOPS, TEMPLATES, Emitter
 from zvm.records import TYPE_CHECKING
 from zvm.story.state import HELD_LOOK, MAX_STACK
-from zvm.vm.decoder import Instruction
+from zvm.vm.decoder import VARIABLE, Instruction
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Container
@@ -491,6 +491,7 @@ class UnitEmitter(Emitter):
             self.loop_lines[pc] = len(self.body)
             looped = path.copy(indent=path.indent + 1, loops=path.loops + (pc,), k=0,
                                counted=True, dirty=None, known=frozenset())
+            self._copy_at(pc, looped)
             # The loop's body is written whole here, then what follows it.
             self._emit(pc, looped, opened=True)
             self.path = path
@@ -514,6 +515,21 @@ class UnitEmitter(Emitter):
         else:
             self._method(ins)
         return self.pending, self.path
+
+    def _copy_at(self, head: int, path: _Path) -> None:
+        """At the head of a loop that copies a table (``zvm.compile.loops``),
+        the passes but the last as one slice where that copies as they would."""
+        loop = copy_loop(head, self.decode)
+        if loop is not None:
+            self.path = path
+            try:
+                a, b, i = [self.read_var(v) if k == VARIABLE else str(v)
+                           for k, v in (loop.source, loop.target, (VARIABLE, loop.counter))]
+            except _Abort:                  # (a local the routine written in place lacks)
+                return
+            self.use("mem")
+            for text in copy_lines(a, b, i, self.layout.dyn_end, self.layout.size):
+                self.line(text)
 
     def _method(self, ins: Instruction) -> None:
         """An opcode with no template: its function in zvm.vm.ops, with its
