@@ -62,3 +62,17 @@ def test_the_benchmark_writes_zvm_bytecode_before_timing_linked_rooms_included()
         pyc.unlink(missing_ok=True)
     assert bench.compile_bytecode() == str((ROOT / "zvm").resolve())
     assert all(pyc.is_file() for pyc in written)
+
+
+def test_the_library_benchmark_times_a_first_process_that_fills_a_cache_for_the_rest(
+        tmp_path, monkeypatch, capsys):
+    """Game.step is timed in a first process with an empty disk cache, which
+    keeps what it compiles in the benchmark's own folder, so the rows after
+    it never depend on what the user's cache holds."""
+    story, walkthrough = shared_story("zork1.z3"), shared_transcript("zork1.cmd")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    from zvm.tools import bench_library
+    bench_library.first_process(story, walkthrough, 1)
+    out = capsys.readouterr().out
+    assert out.split()[:3] == ["step,", "first", "process"] and float(out.split()[3]) > 0
+    assert any(name.endswith(".zvmc") for name in os.listdir(tmp_path / "zvm"))
