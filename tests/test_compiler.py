@@ -796,16 +796,16 @@ def test_a_load_onto_the_stack_past_the_end_of_memory_is_out_of_range():
 
 # -- loops that copy a table (zvm.compile.loops) ------------------------------------
 
-def copies(name: str, run: str):
+def copies(name: str, run: str, kind: str = "n += 3 * "):
     """copyloop's run with units made at an entry's third run (the loop has
     run whole by then, so its unit holds it: at once, a unit would hold
     only what had run) and in tier 0 alone: the same text, count and error
-    both ways. The units hold the slice."""
+    both ways. A unit holds the slice (``kind``: the line that says which)."""
     hot = play(STORIES / name, run + "\n", hot=3)
     code = next(iter(storecode._stories.values()))
     plain = play(STORIES / name, run + "\n", hot=NEVER)
     assert hot == plain
-    assert any("n += 3 * " in u.source for u in code.units.values() if u.source), \
+    assert any(kind in u.source for u in code.units.values() if u.source), \
         "no unit did the copies as a slice"
     return hot
 
@@ -825,14 +825,18 @@ def test_copy_loops_give_what_the_passes_give_in_every_tier(name):
 
 
 @pytest.mark.parametrize("name", ["copyloop.z3", "copyloop.z5"])
-@pytest.mark.parametrize("run, says, opcode", [
-    ("w", "write to $", "storeb"),
-    ("r", "memory access out of range", "loadb")])
-def test_a_copy_loop_that_leaves_memory_fails_at_its_instruction(name, run, says, opcode):
-    """A copy that writes past dynamic memory (§1.1) fails at its storeb,
+@pytest.mark.parametrize("run, says, opcode, kind", [
+    ("w", "write to $", "storeb", "n += 3 * "),
+    ("r", "memory access out of range", "loadb", "n += 3 * "),
+    ("t", "write to $", "storeb", "cp_n"),
+    ("q", "memory access out of range", "loadw", "cp_n")])
+def test_a_copy_loop_that_leaves_memory_fails_at_its_instruction(name, run, says, opcode,
+                                                                 kind):
+    """A copy that writes past dynamic memory (§1.1) fails at its store,
     one that reads past the end of memory at its loadb (a result pushed on
-    the stack is no stack underflow), with the same count in every tier."""
-    _, _, error = copies(name, run)
+    the stack is no stack underflow), with the same count in every tier,
+    downwards and upwards."""
+    _, _, error = copies(name, run, kind)
     assert error is not None and error.startswith(says)
     story = load(str(STORIES / name))
     m = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
@@ -840,10 +844,34 @@ def test_a_copy_loop_that_leaves_memory_fails_at_its_instruction(name, run, says
 
 
 @pytest.mark.parametrize("name", ["copyloop.z3", "copyloop.z5"])
-def test_a_copy_loop_into_the_header_stores_each_header_byte_as_a_pass(name, monkeypatch):
-    """A copy into the header writes each header byte through the store the
-    machine watches (Flags 2, §11.1.2.1), in every tier: a unit does as a
-    slice only passes that write dynamic memory above the header."""
+def test_upward_copies_of_entries_give_what_the_passes_give_in_every_tier(name):
+    """copyloop's upward copies of four-byte entries (a word and two bytes
+    a pass, as Infocom's parsers copy their table of words): apart,
+    overlapping either way by less than, exactly and one less than their
+    length, onto themselves, from a later entry, counters at and past their
+    limit, a negative counter and limit, forty more: the same in every
+    tier, and dfrotz's checksums."""
+    text, _, error = copies(name, "u", "cp_n")
+    assert error is None and text.rstrip().endswith("done")
+    for line in ("up onto 5 above: -27273 6031", "up onto 6 below: 9038 6031",
+                 "up onto the length above: -20936 6031",
+                 "up onto one less above: -30407 6031", "up from entry 3: -5404 4621",
+                 "up at the limit: 30431 208", "up past the limit: -14300 210",
+                 "up from a negative count: 4457 1204", "up to a negative limit: 1267 202",
+                 "forty more up: 7744 40"):
+        assert line in text
+
+
+@pytest.mark.parametrize("name", ["copyloop.z3", "copyloop.z5"])
+@pytest.mark.parametrize("run, kind, first", [
+    ("h", "n += 3 * ", list(range(63, 39, -1))),
+    ("e", "cp_n", [a for p in range(6) for a in (40 + 4 * p, 42 + 4 * p, 43 + 4 * p)])])
+def test_a_copy_loop_into_the_header_stores_each_header_byte_as_a_pass(
+        name, run, kind, first, monkeypatch):
+    """A copy into the header writes each header byte (or word) through the
+    store the machine watches (Flags 2, §11.1.2.1), in every tier: a unit
+    does as a slice only passes that write dynamic memory above the
+    header. Downwards the last byte goes first; upwards the word first."""
     written = []
     special = Machine.write_special
 
@@ -851,6 +879,6 @@ def test_a_copy_loop_into_the_header_stores_each_header_byte_as_a_pass(name, mon
         written.append(addr)
         return special(self, addr, value, width)
     monkeypatch.setattr(Machine, "write_special", watched)
-    text, _, error = copies(name, "h")
-    assert error is None and "header: 18 172 221" in text
-    assert written == list(range(63, 39, -1)) * 2      # once each tier, the last byte first
+    text, _, error = copies(name, run, kind)
+    assert error is None and "header: " in text and text.rstrip().endswith("done")
+    assert written == first * 2                 # once each tier

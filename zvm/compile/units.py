@@ -42,7 +42,7 @@ from collections import Counter
 
 from zvm.compile.compiled import Unit, unit_filename
 from zvm.compile.inline import FRAME_OPS, NESTING, PREFIXES, Inline, leaf_at
-from zvm.compile.loops import copy_lines, copy_loop, loop_heads
+from zvm.compile.loops import copy_plan, loop_heads
 from zvm.compile.shapes import LOADS, ORDER, Layout
 from zvm.compile.templates import STOPS, TEMPLATES, Emitter
 from zvm.records import TYPE_CHECKING
@@ -519,16 +519,15 @@ class UnitEmitter(Emitter):
     def _copy_at(self, head: int, path: _Path) -> None:
         """At the head of a loop that copies a table (``zvm.compile.loops``),
         the passes but the last as one slice where that copies as they would."""
-        loop = copy_loop(head, self.decode)
-        if loop is not None:
+        plan = copy_plan(head, self.decode)
+        if plan is not None:
             self.path = path
             try:
-                a, b, i = [self.read_var(v) if k == VARIABLE else str(v)
-                           for k, v in (loop.source, loop.target, (VARIABLE, loop.counter))]
+                names = [self.read_var(v) if k == VARIABLE else str(v) for k, v in plan.operands]
             except _Abort:                  # (a local the routine written in place lacks)
                 return
             self.use("mem")
-            for text in copy_lines(a, b, i, self.layout.dyn_end, self.layout.size):
+            for text in plan.write(names, self.layout.dyn_end, self.layout.size):
                 self.line(text)
 
     def _method(self, ins: Instruction) -> None:
