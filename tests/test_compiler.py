@@ -794,6 +794,24 @@ def test_a_load_onto_the_stack_past_the_end_of_memory_is_out_of_range():
     assert error is not None and error.startswith("memory access out of range")
 
 
+
+@pytest.mark.parametrize("name", ["fatal_storew.z3", "fatal_storew.z5"])
+@pytest.mark.parametrize("hot", [3, NEVER])
+def test_a_word_stored_across_the_end_of_dynamic_memory_stops_at_that_storew(name, hot):
+    """§1.1: a storew whose second byte is the first of static memory stops
+    the story at that storew, as dfrotz does, in tier 0 and in a unit (the
+    loop has run three times first, so the unit holds the store); the
+    word before it, filling the last two bytes, goes through."""
+    text, count, error = play(STORIES / name, "", hot=hot)
+    assert text.startswith("before") and "not reached" not in text
+    assert error is not None and error.startswith("write to $")
+    story = load(str(STORIES / name))
+    m = Machine(story, HeadlessFrontend(io.StringIO(""), io.StringIO(), 80, 24))
+    assert int(error.split("$")[1].split(",")[0], 16) == m.dyn_end - 1   # the word's first byte
+    assert m.decode(int(error.split("$")[-1].rstrip(")"), 16)).name == "storew"
+    assert (text, count, error) == play(STORIES / name, "", hot=NEVER if hot == 3 else 3)
+
+
 # -- loops that copy a table (zvm.compile.loops) ------------------------------------
 
 def copies(name: str, run: str, kind: str = "n += 3 * "):

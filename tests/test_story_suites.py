@@ -47,6 +47,8 @@ FATAL_STORIES = {
     "fatal_underflow.z5": ("before", "stack underflow"),
     "fatal_jump.z5": ("before", "outside memory"),
     "fatal_illegal.z3": ("before", "call_vn"),
+    "fatal_storew.z3": ("before", "outside dynamic memory"),
+    "fatal_storew.z5": ("before", "outside dynamic memory"),
 }
 
 SUMMARY_RE = re.compile(r"^(\d+) passed, 0 failed$")

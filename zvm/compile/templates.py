@@ -411,7 +411,9 @@ def t_storew(e: Emitter) -> None:
     a, b, c = e.operands()
     mem = e.use("mem")
     e.line(f"ad = {_address(a, b, '2 * ')}")
-    e.line(f"if 64 <= ad < {e.const('DYN')}:")
+    # (both bytes in dynamic memory above the header, §1.1; a word that
+    # reaches static memory is the machine's to refuse, as dfrotz does)
+    e.line(f"if 64 <= ad < {e.const('DYN')} - 1:")
     e.line(f"    {mem}[ad] = {c} >> 8")
     e.line(f"    {mem}[ad + 1] = {c} & 255")
     e.line("else:")
