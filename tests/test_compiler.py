@@ -846,7 +846,7 @@ def test_copy_loops_give_what_the_passes_give_in_every_tier(name):
 @pytest.mark.parametrize("run, says, opcode, kind", [
     ("w", "write to $", "storeb", "n += 3 * "),
     ("r", "memory access out of range", "loadb", "n += 3 * "),
-    ("t", "write to $", "storeb", "cp_n"),
+    ("t", "write to $", "storew", "cp_n"),
     ("q", "memory access out of range", "loadw", "cp_n")])
 def test_a_copy_loop_that_leaves_memory_fails_at_its_instruction(name, run, says, opcode,
                                                                  kind):
