@@ -59,7 +59,8 @@ def best_of(repeat: int, run: Callable[[], object]) -> float:
 
 
 FIRST = """
-import sys, time, zvm
+import sys, zvm
+from zvm.tools.bench_library import best_of
 story, lines, repeat = sys.argv[1], open(sys.argv[2]).read().splitlines(), int(sys.argv[3])
 def run():
     game = zvm.Game(story, seed=12)
@@ -68,13 +69,7 @@ def run():
     for command in lines:
         game.step(command)
 run()
-best = None
-for _ in range(repeat):
-    start = time.perf_counter()
-    run()
-    elapsed = time.perf_counter() - start
-    best = elapsed if best is None else min(best, elapsed)
-print(len(lines) / best)
+print(len(lines) / best_of(repeat, run))
 """
 
 
