@@ -58,18 +58,27 @@ def best_of(repeat: int, run: Callable[[], object]) -> float:
     return best
 
 
+def walkthrough(zvm: ModuleType, story: Path, lines: list[str], repeat: int,
+                snap: bool = False) -> float:
+    """The best time of repeat walkthroughs by Game.step (a snapshot after
+    each step with snap), after one that is not timed."""
+    def run() -> None:
+        game = zvm.Game(story, seed=12)
+        game.reset()
+        _ = game.profile.status             # learned once per process, not timed
+        for command in lines:
+            game.step(command)
+            if snap:
+                game.snapshot()
+    run()
+    return best_of(repeat, run)
+
+
 FIRST = """
 import sys, zvm
-from zvm.tools.bench_library import best_of
+from zvm.tools.bench_library import walkthrough
 story, lines, repeat = sys.argv[1], open(sys.argv[2]).read().splitlines(), int(sys.argv[3])
-def run():
-    game = zvm.Game(story, seed=12)
-    game.reset()
-    _ = game.profile.status
-    for command in lines:
-        game.step(command)
-run()
-print(len(lines) / best_of(repeat, run))
+print(len(lines) / walkthrough(zvm, story, lines, repeat))
 """
 
 
@@ -89,16 +98,7 @@ def first_process(story: Path, walkthrough: Path, repeat: int) -> None:
 
 def steps(zvm: ModuleType, story: Path, lines: list[str], repeat: int) -> None:
     for label, snap in (("step", False), ("step + snapshot", True)):
-        def run(snap: bool = snap) -> None:
-            game = zvm.Game(story, seed=12)
-            game.reset()
-            _ = game.profile.status             # learned once per process, not timed
-            for command in lines:
-                game.step(command)
-                if snap:
-                    game.snapshot()
-        run()
-        t = best_of(repeat, run)
+        t = walkthrough(zvm, story, lines, repeat, snap)
         print(f"  {label:<22} {len(lines) / t:9.0f} steps/s   ({t:.3f} s for {len(lines)})")
 
 

@@ -200,9 +200,8 @@ def _up(head: int, decode: Callable[[int], Instruction]) -> CopyPlan | None:
 
     def write(names: list[str], dyn_end: int, size: int) -> list[str]:
         a, b, i, k, lim = names
-        largest = {x: max(y for z, y in forms if z == x) for x, _ in forms}
         bounded = "".join(f" and {x} * ({i} + {c} * cp_n) + {y} < 65536"
-                          for x, y in sorted(largest.items()))
+                          for x, y in sorted(forms.items()))
         return [f"if {k} < 32768 and {lim} < 32768 and {k} < {lim}:",
                 f"    cp_n = {lim} - {k}",
                 f"    cp_o = {alpha} * {i} + {first}",
@@ -217,17 +216,17 @@ def _up(head: int, decode: Callable[[int], Instruction]) -> CopyPlan | None:
 
 
 def _one_pass(core: list[Instruction], i: int, k: int, written: set[int]) -> tuple[
-        tuple[int, int], tuple[int, int], list[tuple[int, int, int]],
-        set[tuple[int, int]]] | None:
+        tuple[int, int], tuple[int, int], list[tuple[int, int, int]], dict[int, int]] | None:
     """The body of ``_up``'s loop, but its step and check, run on symbols:
     (the source's operand, the target's, the (a, b, width) of each copy at
-    offset a·i + b, every a·i + b computed); None where it is not a copy
-    of a table. Symbols: ("c", n), ("v", local), ("a", a, b), ("m", a, b, width)."""
+    offset a·i + b, and for each a of an a·i + b computed the largest b);
+    None where it is not a copy of a table. Symbols: ("c", n), ("v", local),
+    ("a", a, b), ("m", a, b, width)."""
     stack: list[tuple[int, ...] | tuple[str, int]] = []
     temps: dict[int, tuple] = {}
     bases: dict[str, tuple[int, int]] = {}
     pairs: list[tuple[int, int, int]] = []
-    forms = {(1, 0)}
+    forms = {1: 0}                        # (i itself)
 
     def value(operand: tuple[int, int]) -> tuple | None:
         kind, v = operand
@@ -276,7 +275,7 @@ def _one_pass(core: list[Instruction], i: int, k: int, written: set[int]) -> tup
                 return None
             result: tuple = ("a", a, b) if a else ("c", b)
             if a:
-                forms.add((a, b))
+                forms[a] = max(forms.get(a, 0), b)
         elif ins.name in ("loadb", "loadw"):
             if len(ops) != 2 or ins.store != 0 or not base("source", ops[0]):
                 return None
