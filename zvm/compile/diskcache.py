@@ -122,14 +122,14 @@ def load(name: str, version: str, valid: Callable[[Any], bool]) -> list[Any]:
     if len(data) > FILE_LIMIT or not data.startswith(MAGIC) or len(data) < 12:
         return []
     checksum, payload = data[4:12], data[12:]
-    content = _contents(payload, checksum, name, version)
+    content = _contents(payload, checksum, _identity(name, version))
     if content is None:
         return []
     _touch(path)
     return [r for r in content if valid(r)]
 
 
-def _contents(payload: bytes, checksum: bytes, name: str, version: str) -> list[Any] | None:
+def _contents(payload: bytes, checksum: bytes, identity: bytes) -> list[Any] | None:
     """The list a file's payload holds (marshal: its identity and the list),
     or None when the checksum, the marshal or the identity is wrong."""
     if checksum != _checksum(payload):
@@ -139,7 +139,7 @@ def _contents(payload: bytes, checksum: bytes, name: str, version: str) -> list[
     except (ValueError, EOFError, TypeError):
         return None
     if not isinstance(content, tuple) or len(content) != 2 \
-            or content[0] != _identity(name, version) or not isinstance(content[1], list):
+            or content[0] != identity or not isinstance(content[1], list):
         return None
     return content[1]
 
@@ -223,7 +223,12 @@ class Shelf:
     def open(cls, name: str, version: str) -> Shelf:
         """The shelf saved under name for this zvm; an empty one when there
         is none that can be trusted."""
-        path = path_for(name, version)
+        return cls.at(path_for(name, version), _identity(name, version))
+
+    @classmethod
+    def at(cls, path: str, identity: bytes, touch: bool = True) -> Shelf:
+        """The shelf in the file at path if it names itself identity; an
+        empty one otherwise (``touch``: mark it used, for ``_trim``)."""
         try:
             fd = os.open(path, os.O_RDONLY)
         except OSError:
@@ -234,15 +239,18 @@ class Shelf:
             size = int.from_bytes(first[12:16], "big")
             if len(first) < 16 or first[:4] != SHELF_MAGIC or size > FILE_LIMIT:
                 raise ValueError("not a shelf")
-            index = _contents(_pread(fd, size, 16), first[4:12], name, version)
+            index = _contents(_pread(fd, size, 16), first[4:12], identity)
             if index is None:
                 raise ValueError("damaged or stale")
-            for row in index:
-                if isinstance(row, tuple) and len(row) == 4 and all(type(x) is int for x in row):
-                    shelf.index[row[0]] = row[1:]
+            # (rows are checked when read, ``get``: the head's checksum has
+            # passed, so only a file made to look like a shelf has wrong ones)
+            shelf.index = {key: (offset, length, crc) for key, offset, length, crc in index}
+            if not all(type(key) is int for key in shelf.index):
+                raise ValueError("not a shelf's index")
             shelf.base = 16 + size
-            _touch(path)
-        except (OSError, ValueError):
+            if touch:
+                _touch(path)
+        except (OSError, ValueError, TypeError):      # (TypeError: a row not of four)
             shelf.close()
             return cls()
         return shelf
@@ -257,7 +265,7 @@ class Shelf:
         offset, length, crc = where
         try:
             data = _pread(self.fd, length, self.base + offset)
-        except (OSError, ValueError, OverflowError):
+        except (OSError, ValueError, OverflowError, TypeError):
             return None
         return data if len(data) == length and zlib.crc32(data) == crc else None
 
@@ -295,16 +303,20 @@ def save_shelf(name: str, version: str, records: dict[int, bytes],
     for key, data in records.items():
         before = known.get(key)
         known[key] = data if merge is None or before is None else merge(key, before, data)
+    data = shelf_bytes(_identity(name, version), known)
+    if len(data) <= FILE_LIMIT:
+        _write(path_for(name, version), data)
+
+
+def shelf_bytes(identity: bytes, records: dict[int, bytes]) -> bytes:
+    """The file of a ``Shelf`` holding records, naming itself identity."""
     index, offset = [], 0
-    for key, data in known.items():
+    for key, data in records.items():
         index.append((key, offset, len(data), zlib.crc32(data)))
         offset += len(data)
-    head = marshal.dumps((_identity(name, version), index))
-    if 16 + len(head) + offset > FILE_LIMIT:
-        return
-    _write(path_for(name, version), b"".join([SHELF_MAGIC, _checksum(head),
-                                               len(head).to_bytes(4, "big"), head,
-                                               *known.values()]))
+    head = marshal.dumps((identity, index))
+    return b"".join([SHELF_MAGIC, _checksum(head), len(head).to_bytes(4, "big"), head,
+                     *records.values()])
 
 
 def is_code(value: Any) -> bool:
