@@ -42,9 +42,11 @@ test: lint bytecode
 # never writes their bytecode, and every run of zvm would compile them from
 # source first (Zork I's first prompt: 90 ms rather than 25). compileall
 # passes over the linked rooms inside zvm/, so they are named too. What is up
-# to date is not written again.
+# to date is not written again. Then the library of tier-0 shapes, written
+# when the compiler changed (tools/shape_library.py says why).
 bytecode: $(PLAY_STAMP)
 	$(BIN)/python -m compileall -q zvm ui tools stories
+	$(BIN)/python tools/shape_library.py
 
 # The linter and the type checker: configured in pyproject.toml
 lint: $(STAMP)
@@ -69,5 +71,5 @@ fuzz: $(STAMP)
 	$(BIN)/python -m zvm.tools.fuzz $(FUZZ_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis zvm/compile/shapes.zvml
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

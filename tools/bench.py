@@ -82,6 +82,16 @@ def compile_bytecode() -> str:
     return f"{package}" + ("" if ok else " (not all written: those runs compile from source)")
 
 
+def shape_library() -> str:
+    """The library of tier-0 shapes zvm ships, written now when it is stale
+    (``make bytecode`` writes it too): what was done."""
+    from zvm.tools import shape_library
+    try:
+        return shape_library.ensure()
+    except OSError as e:
+        return f"not written ({e.strerror or e}): every run compiles its shapes"
+
+
 def workloads(shared: Path, praxix_repeat: int = PRAXIX_REPEAT) -> list[Workload]:
     praxix_input = "".join(f"{g}\n" * praxix_repeat for g in PRAXIX_GROUPS) + "quit\n"
     return [
@@ -243,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
           f"{platform.machine()}")
     print(f"zvm bytecode: {compile_bytecode()}")
+    print(f"shape library: {shape_library()}")
     if args.library:
         from zvm.tools import bench_library
         return bench_library.run(args.shared, args.repeat)

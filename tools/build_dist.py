@@ -170,10 +170,19 @@ def analysis(work: Path) -> dict:
     return dict(
         scripts=[str(ROOT / "tools" / "launcher.py")],
         runtime_hooks=lazy_pkgutil_hook(work),
-        datas=collect_data_files("zvm.stories"),
+        datas=collect_data_files("zvm.stories") + shape_library(),
         hiddenimports=collect_submodules("jinxed.terminfo") + zvm_modules(),
         excludes=pil_excludes() + NOT_BUNDLED + UNUSED_STDLIB + [RESEARCH],
         optimize=0)
+
+
+def shape_library() -> list[tuple[str, str]]:
+    """The library of tier-0 shapes (``tools/shape_library.py``), written
+    now if it is stale, beside the compiler as in a checkout."""
+    from zvm.compile import shapes
+    from zvm.tools import shape_library
+    shape_library.ensure()
+    return [(shapes.LIBRARY, "zvm/compile")]
 
 
 def keep(entry: tuple[str, str, str]) -> bool:

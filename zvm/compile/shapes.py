@@ -13,12 +13,21 @@ with no factory to call and no closure cells to read), so ``op(m)`` runs
 the instruction on the machine ``m`` and returns the address of the next
 one. These functions hold nothing of a machine, so every machine of a
 story shares them.
+
+A shape's code comes from this process, else from the shape library that
+ships with zvm (``LIBRARY``: every shape the templates give an opcode of
+any version with up to four operands of each kind, §4.2-§4.7, compiled
+when zvm is built by ``tools/shape_library.py``), else from the shapes
+earlier runs kept in the user's cache, else it is compiled now. A shape
+is found by its source, so a library or cache that does not match the
+templates simply has nothing for them.
 """
 
 from __future__ import annotations
 
 import atexit
 import marshal
+import os
 import sys
 import zlib
 from types import FunctionType
@@ -57,8 +66,18 @@ _saved: list[str] = []                     # sources compiled and saved in this 
 _stored: dict[str, bytes] = {}             # kept by earlier runs: source -> marshal bytes
 _by_key: dict[int, str | None] = {}        # every known source by shape_key
 _loaded = False
-_shelf: diskcache.Shelf | None = None      # the shapes earlier runs kept, by shape_key
-_looked: set[int] = set()                  # keys looked up on the shelf
+_shelves: list[diskcache.Shelf] = []       # the library, the shapes earlier runs kept
+_looked: set[int] = set()                  # keys looked up on the shelves
+
+LIBRARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shapes.zvml")
+LIBRARY_FORMAT = 1
+
+
+def library_identity() -> bytes:
+    """What the shape library's file names itself (``diskcache.Shelf``):
+    code objects are this Python's own (its marshal format, its bytecode)."""
+    return "\0".join(("zvm shape library", str(LIBRARY_FORMAT),
+                      sys.implementation.cache_tag or "", hex(sys.hexversion))).encode()
 
 
 class Layout:
@@ -268,12 +287,17 @@ def _know(src: str, key: int) -> None:
 
 
 def _load() -> None:
-    """Open the shapes compiled by earlier runs (of any story), once a
-    process: a shelf by shape key, read a shape when it is first needed."""
-    global _loaded, _shelf
+    """Open the shape library and the shapes compiled by earlier runs (of
+    any story), once a process: shelves by shape key, each shape read when
+    it is first needed. A library that is missing, damaged or another
+    Python's is left alone."""
+    global _loaded
     _loaded = True
+    library = diskcache.Shelf.at(LIBRARY, library_identity(), touch=False)
+    if library.index:
+        _shelves.append(library)
     if diskcache.enabled:
-        _shelf = diskcache.Shelf.open("shapes", __version__)
+        _shelves.append(diskcache.Shelf.open("shapes", __version__))
 
 
 def _entries(data: bytes | None, key: int) -> list[tuple[str, bytes]]:
@@ -291,13 +315,16 @@ def _entries(data: bytes | None, key: int) -> list[tuple[str, bytes]]:
 
 
 def _look(key: int) -> None:
-    """Learn the sources an earlier run kept under key, once."""
-    if key in _looked or _shelf is None:
+    """Learn the sources the library or an earlier run kept under key, once."""
+    if not _loaded:
+        _load()
+    if key in _looked or not _shelves:
         return
     _looked.add(key)
-    for src, blob in _entries(_shelf.get(key), key):
-        _stored.setdefault(src, blob)
-        _know(src, key)
+    for shelf in _shelves:
+        for src, blob in _entries(shelf.get(key), key):
+            _stored.setdefault(src, blob)
+            _know(src, key)
 
 
 def save() -> None:
@@ -358,8 +385,6 @@ def build(ins: Instruction, layout: Layout) -> Code:
 
 def _built(ins: Instruction, layout: Layout) -> tuple[Code, str, list[Any]]:
     """The tier-0 function of one instruction, its shape's source and its numbers."""
-    if not _loaded:
-        _load()
     e = ShapeEmitter(ins, layout)
     name = ins.spec.name
     template = TEMPLATES.get(name)
@@ -392,8 +417,6 @@ def build_recorded(ins: Instruction, layout: Layout) -> tuple[Code, tuple[Any, .
 def from_record(record: Any) -> Code | None:
     """The tier-0 function a record of ``build_recorded`` gives; None when
     it cannot be trusted (a damaged cache, a shape no longer known)."""
-    if not _loaded:
-        _load()
     try:
         key, params, name = record
         _look(key)
