@@ -192,3 +192,37 @@ def test_the_tool_refuses_what_it_does_not_take(capsys):
     assert shape_library.main(["--bogus"]) == 2
     assert shape_library.main(["a", "b"]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def moved(ins: Instruction, by: int) -> Instruction:
+    """ins as if its bytes stood by bytes further on."""
+    copy = Instruction()
+    for name in Instruction.__slots__:
+        setattr(copy, name, getattr(ins, name))
+    copy.addr, copy.next = ins.addr + by, ins.next + by
+    return copy
+
+
+def test_code_shared_by_the_same_bytes_is_the_code_they_would_get():
+    """Tier-0 code built for an instruction's bytes serves the same bytes
+    elsewhere (``shapes._like``): for every opcode and kind of operand, the
+    function is the one built afresh there, its addresses moved and an
+    opcode's own Instruction its own; a branch that would leave memory is
+    built afresh (its shape differs)."""
+    layout = shapes.Layout(0x100, 0x4000, 0x20000, b"", 5, None, 16384, 0x200)
+    shared = afresh = 0
+    for ins in shape_library.instructions(5):
+        raw = repr((ins.spec.name, ins.operands, ins.store, ins.branch)).encode()
+        shapes._built(ins, layout, raw)
+        for by in (0x100, 0x20000 - ins.next + 8):
+            there = moved(ins, by)
+            if shapes._like(layout.alike[raw], there, layout) is None:
+                afresh += 1
+            else:
+                shared += 1
+            code, src, numbers = shapes._built(there, layout, raw)
+            again, src_again, numbers_again = shapes._built(there, layout)
+            assert code.__code__ is again.__code__ and src == src_again
+            assert code.__defaults__ == again.__defaults__
+            assert all(x is there for x in numbers if isinstance(x, Instruction))
+    assert shared > afresh > 0

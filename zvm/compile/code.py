@@ -353,7 +353,7 @@ class StoryCode:
         (0 for none): the instruction after a call, where a return comes
         back; the target of a branch or jump backwards, a loop's head."""
         ins = self.instruction(pc)
-        f, record = shapes.build_recorded(ins, self.layout)
+        f, record = shapes.build_recorded(ins, self.layout, self.layout.data[pc:ins.next])
         name = ins.name
         mark = 0
         if name.startswith("call"):

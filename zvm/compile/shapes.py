@@ -103,6 +103,7 @@ class Layout:
         self.version = version
         self.routine_address = routine_address
         self.leaves: dict[Any, Any] = {}     # routines written in place (zvm.compile.inline)
+        self.alike: dict[bytes, tuple[Any, ...]] = {}    # tier-0 code by its bytes (``_like``)
 
     def routine(self, address: int) -> tuple[int, tuple[int, ...]] | None:
         """The first instruction and the initial values of the locals of
@@ -127,6 +128,12 @@ class ShapeEmitter(Emitter):
         self.layout = layout
         self.lines: list[str] = []
         self.params: list[Any] = []
+        # For ``_like``: which numbers are addresses in the code around the
+        # instruction (where it goes on), which is the instruction itself,
+        # and whether another instruction of the same bytes can share them.
+        self.addresses: list[int] = []
+        self.itself = -1
+        self.movable = True
 
     def const(self, value: int | str) -> str:
         if value == "DYN":
@@ -147,11 +154,18 @@ class ShapeEmitter(Emitter):
     def target(self, address: int) -> str:
         """Where the code goes on at address: an expression."""
         if 0 <= address < self.layout.size:
-            return self.const(address)
+            return self.next_address(address)
+        self.movable = False
         return f"m.bad_jump({self.const(address)})"
 
+    def next_address(self, address: int | None = None) -> str:
+        """An address the code goes on at (the next instruction's, or one
+        a branch or jump names), noted as one."""
+        self.addresses.append(len(self.params))
+        return self.const(self.ins.next if address is None else address)
+
     def cont(self) -> None:
-        self.line(f"return {self.const(self.ins.next)}")
+        self.line(f"return {self.next_address()}")
 
     # Fewer shapes, fewer compiles: what differs between instructions of
     # one opcode is a parameter wherever that costs nothing at run time
@@ -185,7 +199,7 @@ class ShapeEmitter(Emitter):
             return self.target(self.ins.next + off - 2)
 
         def onward() -> str:
-            return self.const(self.ins.next)
+            return self.next_address()
         # (parameters are numbered in the order they are written, so that
         # both senses give the same source)
         first, second = (taken, onward) if on_true else (onward, taken)
@@ -206,6 +220,7 @@ class ShapeEmitter(Emitter):
         if function is None:
             raise Unimplemented(f"opcode {self.ins.name} is not implemented", self.ins.addr)
         args = "".join(f", {x}" for x in self.operands())
+        self.itself = len(self.params) + 1
         self.line(f"return {self.const(function)}(m, {self.const(self.ins)}{args})")  # type: ignore[arg-type]
 
     def source(self) -> str:
@@ -383,8 +398,17 @@ def build(ins: Instruction, layout: Layout) -> Code:
     return _built(ins, layout)[0]
 
 
-def _built(ins: Instruction, layout: Layout) -> tuple[Code, str, list[Any]]:
-    """The tier-0 function of one instruction, its shape's source and its numbers."""
+def _built(ins: Instruction, layout: Layout,
+           raw: bytes | None = None) -> tuple[Code, str, list[Any]]:
+    """The tier-0 function of one instruction, its shape's source and its
+    numbers; raw: its bytes, as the story has them outside dynamic memory,
+    when code built for the same bytes elsewhere can be shared (``_like``)."""
+    if raw is not None:
+        known = layout.alike.get(raw)
+        if known is not None:
+            made = _like(known, ins, layout)
+            if made is not None:
+                return made
     e = ShapeEmitter(ins, layout)
     name = ins.spec.name
     template = TEMPLATES.get(name)
@@ -396,15 +420,39 @@ def _built(ins: Instruction, layout: Layout) -> tuple[Code, str, list[Any]]:
     shape = _factories.get(src)
     if shape is None:
         shape = _shape(src, name)
+    if raw is not None and e.movable:
+        layout.alike[raw] = (shape, src, e.params, e.addresses, e.itself, ins.next)
     return FunctionType(shape, _scope, "op", tuple(e.params)), src, e.params
 
 
-def build_recorded(ins: Instruction, layout: Layout) -> tuple[Code, tuple[Any, ...] | None]:
-    """The tier-0 function of one instruction, and a record that gives it
-    again without decoding the instruction (``from_record``): (its shape's
-    key, its numbers and text, its opcode); None when its numbers are not
-    all numbers and text, and when nothing is kept on disk to use it."""
-    code, src, numbers = _built(ins, layout)
+def _like(known: tuple[Any, ...], ins: Instruction,
+          layout: Layout) -> tuple[Code, str, list[Any]] | None:
+    """The code of an instruction whose bytes are those of one built
+    before (known): the same shape and numbers, but for the addresses where
+    it goes on, which move with it (§4.7.2: branches are relative); None
+    when one would leave memory (``target``: another shape)."""
+    shape, src, params, addresses, itself, base = known
+    numbers = list(params)
+    delta = ins.next - base
+    size = layout.size
+    for i in addresses:
+        a = numbers[i] + delta
+        if not 0 <= a < size:
+            return None
+        numbers[i] = a
+    if itself >= 0:
+        numbers[itself] = ins
+    return FunctionType(shape, _scope, "op", tuple(numbers)), src, numbers
+
+
+def build_recorded(ins: Instruction, layout: Layout,
+                   raw: bytes | None = None) -> tuple[Code, tuple[Any, ...] | None]:
+    """The tier-0 function of one instruction (raw: as ``_built``), and a
+    record that gives it again without decoding the instruction
+    (``from_record``): (its shape's key, its numbers and text, its opcode);
+    None when its numbers are not all numbers and text, and when nothing is
+    kept on disk to use it."""
+    code, src, numbers = _built(ins, layout, raw)
     if not diskcache.enabled:
         return code, None
     params = tuple(numbers)

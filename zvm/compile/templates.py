@@ -76,6 +76,11 @@ class Emitter:
         """Jump to a known address (§15 jump)."""
         raise NotImplementedError
 
+    def next_address(self) -> str:
+        """The address of the next instruction, as a constant (where a call
+        returns to, what a jump is relative to)."""
+        return self.const(self.ins.next)
+
     def leave(self, expr: str) -> None:
         """Leave this code: the run loop goes on at the address expr."""
         raise NotImplementedError
@@ -96,7 +101,7 @@ class Emitter:
         """A call (§6.4): leave for the routine's first instruction."""
         arglist = "(" + "".join(f"{x}, " for x in args) + ")"
         self.leave(f"m.call({routine}, {arglist}, {self.const(store)}, "
-                   f"{self.const(self.ins.next)})")
+                   f"{self.next_address()})")
 
     # -- variables (§4.2.2, §6.2, §6.3) -----------------------------------------
     def read_var(self, var: int) -> str:
@@ -448,7 +453,7 @@ def t_jump(e: Emitter) -> None:
         e.goto(target)
         return
     a, = e.operands()
-    e.leave(f"m.jump_to({e.const(e.ins.next)} + {signed(a)} - 2)")
+    e.leave(f"m.jump_to({e.next_address()} + {signed(a)} - 2)")
 
 
 def t_ret(expr: str) -> Template:
