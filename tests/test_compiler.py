@@ -713,6 +713,26 @@ def test_a_shelf_reads_each_record_when_asked_and_drops_only_what_is_damaged(
     assert diskcache.Shelf.open("s", "1").keys() == []
 
 
+@pytest.mark.parametrize("columns", [
+    [b"\1" * 8, b"\0" * 8, b"\1" * 8],                 # three columns, not four
+    [b"\1" * 8, b"\0" * 8, b"\1" * 8, b"\1" * 16],     # one longer than the others
+    [b"\1" * 8, b"\0" * 8, b"\1" * 8, b"\1" * 7],      # not whole numbers
+    [b"\1" * 8, b"\0" * 8, b"\1" * 8, 5],              # not bytes
+])
+def test_a_shelf_whose_index_is_not_one_is_empty(tmp_path, columns):
+    """A head with a good checksum but no index of four equal columns of
+    numbers (a file made to look like a shelf) gives an empty shelf."""
+    import marshal
+    head = marshal.dumps((b"me", columns))
+    path = tmp_path / "s.zvms"
+    path.write_bytes(diskcache.SHELF_MAGIC + diskcache._checksum(head)
+                     + len(head).to_bytes(4, "big") + head + b"\1")
+    assert len(diskcache.Shelf.at(str(path), b"me")) == 0
+    good = diskcache.shelf_bytes(b"me", {1: b"\1"})
+    path.write_bytes(good)
+    assert diskcache.Shelf.at(str(path), b"me").get(1) == b"\1"
+
+
 def test_runs_counted_carry_over_so_warm_code_becomes_units(tmp_path):
     """An entry that runs fewer than HOT times in each run is still
     compiled once its runs over several runs add up to HOT (an earlier

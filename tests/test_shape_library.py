@@ -138,7 +138,7 @@ def test_a_damaged_record_is_compiled_instead(library, compiled, tmp_path):
     hit, spared = list(shelf.keys())[:2]
     (src, _), = shapes._entries(shelf.get(hit), hit)
     (other, _), = shapes._entries(shelf.get(spared), spared)
-    offset, length, _ = shelf.index[hit]
+    offset, length, _ = shelf.where(hit)
     where = shelf.base + offset + length // 2
     shelf.close()
     shapes.LIBRARY = str(damaged(path, tmp_path, where))

@@ -127,7 +127,7 @@ def stale(path: str = shapes.LIBRARY) -> bool:
     """Whether the library at path must be written again: missing, not
     readable by this Python, or older than its sources."""
     shelf = diskcache.Shelf.at(path, shapes.library_identity(), touch=False)
-    readable = bool(shelf.index)
+    readable = len(shelf) > 0
     shelf.close()
     return not readable or sources_newer(path)
 

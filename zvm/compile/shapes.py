@@ -70,7 +70,7 @@ _shelves: list[diskcache.Shelf] = []       # the library, the shapes earlier run
 _looked: set[int] = set()                  # keys looked up on the shelves
 
 LIBRARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shapes.zvml")
-LIBRARY_FORMAT = 1
+LIBRARY_FORMAT = 2
 
 
 def library_identity() -> bytes:
@@ -309,7 +309,7 @@ def _load() -> None:
     global _loaded
     _loaded = True
     library = diskcache.Shelf.at(LIBRARY, library_identity(), touch=False)
-    if library.index:
+    if len(library):
         _shelves.append(library)
     if diskcache.enabled:
         _shelves.append(diskcache.Shelf.open("shapes", __version__))
