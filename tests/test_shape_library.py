@@ -226,3 +226,21 @@ def test_code_shared_by_the_same_bytes_is_the_code_they_would_get():
             assert code.__defaults__ == again.__defaults__
             assert all(x is there for x in numbers if isinstance(x, Instruction))
     assert shared > afresh > 0
+
+
+def test_a_shape_the_library_lacks_comes_from_the_cache(library, compiled, tmp_path,
+                                                       monkeypatch):
+    """With the library and the shapes earlier runs kept, each shape comes
+    from the one that holds it: none is compiled."""
+    path, sources = library
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(diskcache, "enabled", True)
+    kept = "def op(m, p0, p1, p2, p3, p4, p5, p6, p7, p8):\n    return p8\n"
+    key = shapes.shape_key(kept)
+    code = compile(kept, "<zvm shape test 0>", "exec")
+    diskcache.save_shelf("shapes", shapes.__version__,
+                         {key: marshal.dumps([(kept, marshal.dumps(code))])})
+    shapes.LIBRARY = str(path)
+    assert shapes._shape(kept, "test").co_argcount == 10
+    assert shapes._shape(sorted(sources)[0], "test") is not None
+    assert compiled == []

@@ -330,16 +330,20 @@ def _entries(data: bytes | None, key: int) -> list[tuple[str, bytes]]:
 
 
 def _look(key: int) -> None:
-    """Learn the sources the library or an earlier run kept under key, once."""
+    """Learn the sources the library, else an earlier run, kept under key,
+    once (a shape the library holds is not read from the cache as well)."""
     if not _loaded:
         _load()
     if key in _looked or not _shelves:
         return
     _looked.add(key)
     for shelf in _shelves:
-        for src, blob in _entries(shelf.get(key), key):
+        entries = _entries(shelf.get(key), key)
+        for src, blob in entries:
             _stored.setdefault(src, blob)
             _know(src, key)
+        if entries:
+            return
 
 
 def save() -> None:
