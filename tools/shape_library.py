@@ -90,12 +90,14 @@ def sources() -> dict[str, str]:
 
 
 def records(found: dict[str, str]) -> dict[int, bytes]:
-    """The shelf's records: by shape key, each source with its compiled
-    code (a list: two sources may share a key), as ``shapes`` reads them."""
+    """The shelf's records: by shape key, each source with the code of the
+    function it defines (a list: two sources may share a key), as
+    ``shapes`` reads them."""
     by_key: dict[int, list[tuple[str, bytes]]] = {}
     for src, name in found.items():
         key = shape_key(src)
-        code = compile(src, f"<zvm shape {name} {key >> 32:08x}>", "exec")
+        module = compile(src, f"<zvm shape {name} {key >> 32:08x}>", "exec")
+        code = next(c for c in module.co_consts if diskcache.is_code(c))   # the op's own
         by_key.setdefault(key, []).append((src, marshal.dumps(code)))
     return {key: marshal.dumps(entries) for key, entries in sorted(by_key.items())}
 

@@ -59,6 +59,7 @@ ORDER = ("mem", "L", "S", "O", "ST")
 # In a shape's source, until it is finished: where each name is used.
 MARKS = {name: f"\x00{name}\x01" for name in ORDER}
 
+FUNCTION = 0x3                            # CO_OPTIMIZED | CO_NEWLOCALS: a function's code
 _factories: dict[str, Any] = {}           # shape source -> its compiled op's code
 _scope: dict[str, Any] = dict(SCOPE)      # the globals of every shape's function
 _new: list[tuple[str, Any, int]] = []      # (source, code, key) compiled, not yet saved
@@ -70,7 +71,7 @@ _shelves: list[diskcache.Shelf] = []       # the library, the shapes earlier run
 _looked: set[int] = set()                  # keys looked up on the shelves
 
 LIBRARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shapes.zvml")
-LIBRARY_FORMAT = 2
+LIBRARY_FORMAT = 3
 
 
 def library_identity() -> bytes:
@@ -284,13 +285,18 @@ def publish_sources() -> None:
 
 
 def _install(src: str, code: Any, filename: str) -> Any:
-    """The code of a shape's function, from its compiled module; None
-    when the module does not define one."""
-    exec(code, _scope)
-    op = _scope.pop("op", None)
-    if type(op) is not FunctionType:
-        return None
-    shape = _factories[src] = op.__code__
+    """The code of a shape's function: code itself when it is a function's
+    (as shapes are kept), else from the module code compiles its source
+    to; None when it is neither."""
+    if code.co_name == "op" and code.co_flags & FUNCTION == FUNCTION:
+        shape = code
+    else:
+        exec(code, _scope)
+        op = _scope.pop("op", None)
+        if type(op) is not FunctionType:
+            return None
+        shape = op.__code__
+    _factories[src] = shape
     remember_source(filename, src)
     return shape
 
@@ -388,7 +394,7 @@ def _shape(src: str, name: str) -> Any:
     if diskcache.enabled:
         if not _new:
             atexit.register(save)
-        _new.append((src, marshal.dumps(code), key))
+        _new.append((src, marshal.dumps(shape), key))
     return shape
 
 
