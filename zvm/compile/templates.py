@@ -273,11 +273,14 @@ def t_load(e: Emitter) -> None:
 
 
 def t_store(e: Emitter) -> None:
+    """§15 store: a value that is a name or a number is stored as it is,
+    anything else once evaluated (the writes of a global read it twice)."""
     var, ref = _varref(e)
     b = e.operands(1)[0]
-    if b not in "abcdefgh":
+    if not (b.isidentifier() or b.isdigit()):
         e.line(f"b = {b}")
-    _write_ref(e, var, ref, "b")
+        b = "b"
+    _write_ref(e, var, ref, b)
     e.cont()
 
 
