@@ -96,8 +96,7 @@ def records(found: dict[str, str]) -> dict[int, bytes]:
     by_key: dict[int, list[tuple[str, bytes]]] = {}
     for src, name in found.items():
         key = shape_key(src)
-        module = compile(src, f"<zvm shape {name} {key >> 32:08x}>", "exec")
-        code = next(c for c in module.co_consts if diskcache.is_code(c))   # the op's own
+        code = shapes.compile_shape(src, shapes.shape_filename(name, key))
         by_key.setdefault(key, []).append((src, marshal.dumps(code)))
     return {key: marshal.dumps(entries) for key, entries in sorted(by_key.items())}
 
@@ -117,11 +116,7 @@ def sources_newer(path: str) -> bool:
         written = os.stat(path).st_mtime
     except OSError:
         return True
-    compiler = os.path.dirname(os.path.abspath(shapes.__file__))
-    vm = os.path.join(os.path.dirname(compiler), "vm")
-    files = [os.path.abspath(__file__)]
-    for folder in (compiler, vm, os.path.join(vm, "ops")):
-        files += [os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".py")]
+    files = [os.path.abspath(__file__), *diskcache.source_files(*diskcache.compiler_folders())]
     return any(os.stat(f).st_mtime > written for f in files)
 
 

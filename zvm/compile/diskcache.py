@@ -63,23 +63,36 @@ def compiler_fingerprint() -> str:
     stands for it."""
     global _compiler
     if _compiler is None:
-        here = os.path.dirname(os.path.abspath(__file__))
-        vm = os.path.join(os.path.dirname(here), "vm")
-        _compiler = source_checksum(here, vm, os.path.join(vm, "ops"))
+        _compiler = source_checksum(*compiler_folders())
     return _compiler
+
+
+def compiler_folders() -> tuple[str, str, str]:
+    """The folders whose source decides compiled code: the compiler's own
+    and the machine's (``zvm.vm`` and its opcodes)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    vm = os.path.join(os.path.dirname(here), "vm")
+    return here, vm, os.path.join(vm, "ops")
+
+
+def source_files(*folders: str) -> list[str]:
+    """The Python source files in folders, in order; none for a folder
+    that cannot be read (a frozen binary has no folders of source)."""
+    parts = []
+    for where in folders:
+        try:
+            parts += [os.path.join(where, n) for n in sorted(os.listdir(where))
+                      if n.endswith(".py")]
+        except OSError:
+            pass
+    return parts
 
 
 def source_checksum(*folders: str) -> str:
     """A checksum of the Python source in folders (for the names of cache
     files that code there decides); in a frozen binary, which has no
     folders of source, the binary's stamp (``_binary``)."""
-    parts = []
-    for where in folders:
-        try:
-            parts += [os.path.join(where, n) for n in sorted(os.listdir(where))
-                      if n.endswith(".py")]
-        except OSError:             # a frozen binary has no folders of source
-            pass
+    parts = source_files(*folders)
     crc = 0
     try:
         for path in parts:

@@ -373,6 +373,18 @@ def _merged(key: int, old: bytes, new: bytes) -> bytes:
     return marshal.dumps(entries)
 
 
+def shape_filename(name: str, key: int) -> str:
+    """The file name a shape's code carries (``name``: its opcode)."""
+    return f"<zvm shape {name} {key >> 32:08x}>"
+
+
+def compile_shape(src: str, filename: str) -> Any:
+    """The code of the function a shape's source defines (as it is kept:
+    ``_install`` takes it as it is)."""
+    module = compile(src, filename, "exec")
+    return next(c for c in module.co_consts if diskcache.is_code(c))
+
+
 def _shape(src: str, name: str) -> Any:
     """The code of the shape whose source is src (``name``: its opcode),
     from this process, from disk, or compiled now."""
